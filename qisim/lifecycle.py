@@ -1,0 +1,149 @@
+"""The initiative's lifecycle: design -> pilot -> roll-out -> embedding -> sustained, with exits
+to stalled, fizzled, halted and redesign -> relaunch (brief: An initiative)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.mechanisms import adaptation, audit, leadership, ownership
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+SUPPORTING = ("pilot", "rollout", "embedding", "sustained")
+SUSTAIN_DAYS = 90  # days at >= 80% wards embedded before the change counts as sustained
+REDESIGN_SHARE = 0.5  # share of the original design effort a redesign takes (assumption)
+
+
+class Lifecycle:
+    """Where the initiative is, and the roll-out plan's progress."""
+
+    def __init__(self, model: QIModel) -> None:
+        self.stage = "design"
+        self.design_progress = 0.0
+        self.design_effort = 1.0
+        self.stage_start = 0
+        self.momentum = 1.0
+        self.redesigns = 0
+        self.last_review_habit = 0.0
+        self.last_wave_day = -(10**9)
+        self.first_launch_day: int | None = None
+        self.embedded_since: int | None = None
+        self.history: list[tuple[int, str]] = [(0, "design")]
+        init = model.initiative
+        target = np.flatnonzero(model.wards.target)
+        pilot = np.flatnonzero(model.wards.pilot)
+        rest = [int(i) for i in target if i not in set(pilot.tolist())]
+        size = init.rollout.wave_size
+        self.waves: list[list[int]] = [rest[i : i + size] for i in range(0, len(rest), size)]
+        self.pilot_wards = [int(i) for i in pilot]
+
+    @property
+    def supporting(self) -> bool:
+        return self.stage in SUPPORTING
+
+    @property
+    def abandoned(self) -> bool:
+        return self.stage in ("fizzled", "halted")
+
+    def enter(self, model: QIModel, stage: str) -> None:
+        self.stage = stage
+        self.stage_start = model.day
+        self.history.append((model.day, stage))
+
+    def launch(self, model: QIModel, wards: list[int]) -> None:
+        if not wards:
+            return
+        idx = np.array(wards)
+        w = model.wards
+        w.active[idx] = True
+        w.launch_day[idx] = model.day
+        w.fit[idx] = adaptation.initial_fit(model, idx)
+        self.last_wave_day = model.day
+        if self.first_launch_day is None:
+            self.first_launch_day = model.day
+
+    def daily(self, model: QIModel) -> None:
+        init = model.initiative
+        if self.stage in ("design", "stalled", "redesign"):
+            self.design_progress += leadership.design_rate(model) / self.design_effort
+            ownership.co_design_involvement(model)
+            if self.stage == "design" and model.day - self.stage_start > 2 * init.design_days:
+                self.enter(model, "stalled")
+            if self.design_progress >= 1.0 and model.day >= init.rollout.start_day:
+                if self.stage == "redesign":
+                    self.relaunch(model)
+                elif self.pilot_wards:
+                    self.enter(model, "pilot")
+                    self.launch(model, self.pilot_wards)
+                else:
+                    self.enter(model, "rollout")
+                    self.next_wave(model)
+            return
+        if self.stage == "pilot" and model.day - self.stage_start >= init.rollout.pilot_days:
+            self.enter(model, "rollout")
+            self.last_wave_day = -(10**9)
+        if self.stage == "rollout":
+            if self.wave_due(model):
+                self.next_wave(model)
+            if not self.waves:
+                self.enter(model, "embedding")
+        if self.stage in ("embedding", "sustained"):
+            self.check_sustained(model)
+
+    def wave_due(self, model: QIModel) -> bool:
+        r = model.initiative.rollout
+        since = model.day - self.last_wave_day
+        if r.rigid:
+            return since >= r.wave_interval
+        live = model.wards.active & model.wards.target
+        ready = not live.any() or float(np.mean(model.wards.practice[live])) >= model.constants.wave_ready
+        return (ready and since >= r.wave_interval / 2) or since >= 3 * r.wave_interval
+
+    def next_wave(self, model: QIModel) -> None:
+        if self.waves:
+            self.launch(model, self.waves.pop(0))
+
+    def check_sustained(self, model: QIModel) -> None:
+        frac = model.embedded_fraction()
+        if frac >= 0.8:
+            if self.embedded_since is None:
+                self.embedded_since = model.day
+            if self.stage == "embedding" and model.day - self.embedded_since >= SUSTAIN_DAYS:
+                self.enter(model, "sustained")
+        else:
+            self.embedded_since = None
+            if self.stage == "sustained":
+                self.enter(model, "embedding")
+
+    def monthly(self, model: QIModel, decision: str | None) -> None:
+        if decision == "fizzled":
+            self.enter(model, "fizzled")
+        elif decision == "redesign":
+            self.redesigns += 1
+            self.enter(model, "redesign")
+            self.design_progress = 0.0
+            self.design_effort = REDESIGN_SHARE
+
+    def relaunch(self, model: QIModel) -> None:
+        """A redesign learns from the failure: the team involves staff more widely and keeps
+        adapting in the roll-out (report §3 Initiativitis: the QI team could 'repossess it and
+        redesign it in a way that worked'); launched wards restart with the new fit."""
+        init = model.initiative
+        init.co_design = max(init.co_design, 0.5)
+        init.pdsa_rollout = max(init.pdsa_rollout, 0.5)
+        self.momentum = 0.8
+        live = np.flatnonzero(model.wards.active)
+        if live.size:
+            model.wards.fit[live] = np.maximum(model.wards.fit[live], adaptation.initial_fit(model, live))
+        self.enter(model, "rollout" if self.waves else "embedding")
+
+    def halt(self, model: QIModel) -> None:
+        self.enter(model, "halted")
+
+
+def baseline(model: QIModel) -> None:
+    if model.initiative.baseline_audit:
+        audit.baseline_audit(model)

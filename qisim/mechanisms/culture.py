@@ -1,0 +1,33 @@
+"""Culture: the sound organisational base and the ward's own micro-culture.
+
+Report §3: Premton's respectful critical dialogue, blame-free handling of failure and use of local
+data raised uptake; at Upsworth "'Bullying' and 'keeping your head down' were the terms most often
+used". And §3 Leading: "The local culture and, consequently, the standards of practice could vary
+greatly between different parts of the organisation in all three trusts".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.domain import FEATURE_KEYS
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+    from qisim.scenario import Culture
+
+
+def trust_culture_index(culture: Culture) -> float:
+    """Mean of the seven features of the sound organisational base (0 hostile, 1 exemplary)."""
+    return float(np.mean([getattr(culture, k) for k in FEATURE_KEYS]))
+
+
+def environment(model: QIModel) -> np.ndarray:
+    """Per ward, the share of ownership drive the local environment allows: the ward's micro-
+    culture weighed against the trust's; a hostile culture leaves only ``culture_floor``."""
+    k = model.constants
+    trust = trust_culture_index(model.qi_scenario.trust.culture)
+    mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
+    return k.culture_floor + (1 - k.culture_floor) * mix

@@ -1,0 +1,65 @@
+"""Initiativitis: concurrent initiatives overload staff; change fatigue lingers.
+
+Report §3 Avoiding and shielding staff from 'initiativitis': at Upsworth "'Lots of different blue
+nurses ... coming along asking people to do things like pressure sores, falls, dementia... and you
+say 'hang on! I'm just one person and I'm already rushed off my feet''. A similar feeling at
+Middleswick led staff to revert to a culture that was less receptive to change, an antipathy that
+some senior managers thought had lingered even when the pressures had subsided."
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+PUSHED_DURATION = (90, 270)  # days a pushed top-down initiative runs (assumption)
+PUSHED_REACH = 0.5  # share of wards a pushed initiative loads (assumption)
+
+
+def update_load(model: QIModel) -> None:
+    """Each ward's initiative load today: live competing initiatives covering it, plus this one
+    if it is live there."""
+    c, w = model.competing, model.wards
+    live = (c.start <= model.day) & (model.day < c.end) & ~c.halted
+    load = (c.load * live) @ c.wards if c.n else np.zeros(w.n)
+    w.load = load + (w.active & model.lifecycle.supporting)
+
+
+def update_fatigue(model: QIModel) -> None:
+    """Change fatigue rises with the load a ward manager cannot shield staff from, and recovers
+    only slowly once the pressure falls."""
+    s, w, k = model.staff, model.wards, model.constants
+    shielded = k.shield_capacity * w.manager_shielding
+    excess = np.maximum(w.load - shielded - k.load_tolerance, 0.0)[s.ward]
+    f = s.fatigue
+    s.fatigue = np.clip(f + k.fatigue_gain * excess * (1 - f) - k.fatigue_recovery * f * (excess == 0), 0, 1)
+
+
+def push_new_initiatives(model: QIModel) -> None:
+    """The executives launch new top-down initiatives at the trust's rate (monthly review)."""
+    rng = model.rng
+    n_new = rng.poisson(model.qi_scenario.trust.initiative_push_rate / 12)
+    for _ in range(n_new):
+        duration = int(rng.integers(*PUSHED_DURATION))
+        wards = rng.random(model.wards.n) < PUSHED_REACH
+        model.competing.add("top-down", model.day, model.day + duration, wards, 1.0)
+
+
+def log_review(model: QIModel) -> None:
+    """The initiative log review the report recommends (§5): a senior manager reviews every live
+    initiative and halts those that are burdensome or not progressing. Pushed top-down
+    initiatives on overloaded wards are halted; so is this initiative when its momentum has
+    drained without progress."""
+    c, w = model.competing, model.wards
+    live = (c.start <= model.day) & (model.day < c.end) & ~c.halted
+    if c.n:
+        overloaded = w.load > model.constants.load_tolerance + 1
+        burden = (c.wards[:, overloaded].sum(axis=1) > 0) & live & c.pushed
+        c.halted |= burden
+    lc = model.lifecycle
+    if lc.supporting and lc.stage != "sustained" and lc.momentum < 0.5:
+        lc.halt(model)

@@ -1,0 +1,43 @@
+"""Learning: communities of practice grow QI skills; training needs release from the ward.
+
+Report §3 Creating the necessary culture of learning: Premton did "everything possible ... to
+ensure that staff attended training, even if ... a matron had to stand in for a nurse"; the
+Tissue viability team's office saw "A great deal of 'mutual mentoring'". §3 Growing the necessary
+QI skills: "informal learning ... that occurs with any community of practice".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.mechanisms import staffing
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+TEAM_SKILLS = ("technical", "communication", "co_design_skill", "contextual_empathy")
+
+
+def grow_staff_skills(model: QIModel) -> None:
+    """On-duty staff who can be released gain QI skill from the trust's training programme and
+    from colleagues (pulled toward the ward's best)."""
+    s, w, k = model.staff, model.wards, model.constants
+    release = staffing.release_for_learning(w.staffing[s.ward, s.working_shift], k.release_threshold)
+    training = model.qi_scenario.trust.qi_training
+    mentoring = model.qi_scenario.trust.mutual_mentoring
+    best = np.zeros(w.n)
+    np.maximum.at(best, s.ward, s.qi_skill)
+    gain = k.learning_rate * release * s.on_duty * (
+        training * (1 - s.qi_skill) + mentoring * np.maximum(best[s.ward] - s.qi_skill, 0)
+    )
+    s.qi_skill = np.minimum(s.qi_skill + gain, 1.0)
+
+
+def grow_team_skills(model: QIModel) -> None:
+    """Monthly: the QI team's skills grow through mutual mentoring and the trust's training."""
+    k, trust = model.constants, model.qi_scenario.trust
+    rate = k.team_learning * (0.5 * trust.mutual_mentoring + 0.5 * trust.qi_training)
+    for name in TEAM_SKILLS:
+        model.team_skills[name] += rate * (1 - model.team_skills[name])

@@ -1,0 +1,87 @@
+"""Timing and momentum: practice becomes habit little by little; teams must know when to stop.
+
+Report §3 Timing, coordination and momentum: Nurse-led discharge "was deliberately afforded all
+the time it needed ... time to embed the change little by little". §3 Using experience to modify
+the intervention: "Knowing when to stop and when to persist was a particularly important skill";
+of Handover at night, "the clinical leads realised they had pushed it for too long".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.mechanisms import role_modelling
+from qisim.world import NIGHT
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+
+def practise(model: QIModel) -> None:
+    """Today's practice: each on-duty target member of staff on a live ward does the new
+    practice to the extent they know it, own it, it fits the ward and staffing allows it, or
+    out of habit; habit then moves toward what they did, quickly when rising and slowly when a
+    role-modelling manager holds the line."""
+    s, w, k = model.staff, model.wards, model.constants
+    live = s.on_duty & s.target & w.active[s.ward]
+    feas = w.feasibility[s.ward, s.working_shift]
+    intent = s.understanding * s.ownership * w.fit[s.ward]
+    done = feas * np.maximum(intent, s.habit)
+    done = np.where(live, done, 0.0)
+    s.practised = done
+    rising = done > s.habit
+    hold = role_modelling.habit_hold(model)[s.ward]
+    rate = np.where(rising, k.habit_rate, k.habit_rate * (1 - hold))
+    s.habit = np.where(live, s.habit + rate * (done - s.habit), s.habit)
+
+    key = s.ward
+    n_live = np.bincount(key[live], minlength=w.n)
+    w.practice = np.bincount(key[live], weights=done[live], minlength=w.n) / np.maximum(n_live, 1)
+    night = live & (s.working_shift == NIGHT)
+    n_night = np.bincount(key[night], minlength=w.n)
+    w.night_practice = np.bincount(key[night], weights=done[night], minlength=w.n) / np.maximum(n_night, 1)
+
+
+def ward_habit(model: QIModel) -> np.ndarray:
+    """Per ward, mean habit of its permanent target staff (agency staff come and go)."""
+    s, w = model.staff, model.wards
+    perm = s.target & ~s.agency
+    n = np.bincount(s.ward[perm], minlength=w.n)
+    return np.bincount(s.ward[perm], weights=s.habit[perm], minlength=w.n) / np.maximum(n, 1)
+
+
+def update_embedded(model: QIModel) -> None:
+    """A live ward is embedded while its habit level is at or above ``embed_level``."""
+    w = model.wards
+    w.embedded = w.active & (model.ward_habit >= model.constants.embed_level)
+
+
+def monthly_review(model: QIModel) -> str | None:
+    """The QI team's monthly look at progress. Momentum rises while practice or audits improve
+    or the goal is reached, and drains while practice stalls short of it. When it drains below
+    the team's stopping point the team stops: with good judgement it redesigns (once), without
+    it the initiative fizzles out; poor judgement sets the stopping point low, so the team
+    pushes on long after the horse has died. Returns ``"redesign"``, ``"fizzled"`` or None."""
+    k, lc = model.constants, model.lifecycle
+    if not lc.supporting or lc.stage == "sustained":
+        return None
+    live = model.wards.active & model.wards.target
+    if not live.any():
+        return None
+    habit = float(np.mean(model.ward_habit[live]))
+    progress = habit - lc.last_review_habit
+    lc.last_review_habit = habit
+    improving = progress > 0.01 or model.last_audit_improvement > k.audit_noise
+    if improving or habit >= k.embed_level:
+        lc.momentum += k.momentum_gain * (1 - lc.momentum)
+    else:
+        lc.momentum -= k.momentum_loss * lc.momentum
+    judgement = model.qi_scenario.qi_team.judgement
+    stop_at = k.stop_momentum * (0.3 + 0.7 * judgement)
+    if lc.momentum >= stop_at:
+        return None
+    if judgement >= 0.5 and lc.redesigns == 0:
+        return "redesign"
+    return "fizzled"

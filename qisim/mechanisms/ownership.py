@@ -1,0 +1,76 @@
+"""Ownership: home-grown and co-designed changes are owned; imposed ones meet resistance.
+
+Report §3 Fostering a strong sense of ownership: "'If it's home-grown, they'll own it. They love
+it if it's their idea.' ... By the time they were expected to implement the change they were
+already familiar with it. The other Premton project, Handover at night, developed no sense of
+ownership and failed." Box 5 Engagement: "top-down, managerially-led initiatives can result in
+resentment".
+
+Ownership is where the other mechanisms meet: its daily drive multiplies the factors that
+culture, role modelling, problem clarity, framing and initiativitis contribute.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.mechanisms import culture, framing, problem, role_modelling, tribes
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+IMPOSITION = {"home_grown": 0.0, "imported": 0.5, "top_down": 1.0}
+
+
+def origin_factor(model: QIModel) -> float:
+    """Drive from where the change came from and how widely it was co-designed."""
+    init, k = model.initiative, model.constants
+    home = k.home_grown_bonus if init.origin == "home_grown" else 0.0
+    return (1.0 + home) * (0.6 + 0.8 * init.co_design)
+
+
+def resistance(model: QIModel) -> float:
+    """Daily erosion of ownership for a change imposed on staff without co-design."""
+    init = model.initiative
+    return model.constants.imposed_resistance * IMPOSITION[init.origin] * (1 - init.co_design)
+
+
+def update_ownership(model: QIModel) -> None:
+    """Ownership of staff on live wards rises with understanding, scaled by every factor, is
+    pulled toward their own profession's practice, and is eroded by imposition, cynicism,
+    consultants' stifling and, once the team gives up, abandonment."""
+    s, w, k = model.staff, model.wards, model.constants
+    live = s.target & w.active[s.ward]
+    if not live.any():
+        return
+    ward = s.ward
+    drive = (
+        k.ownership_rate
+        * s.understanding
+        * culture.environment(model)[ward]
+        * role_modelling.manager_pull(model)[ward]
+        * problem.clarity_factor(model.initiative, k)
+        * origin_factor(model)
+        * framing.early_boost(model)
+        * (1.0 - s.fatigue)
+    )
+    erosion = resistance(model) + problem.stifling(model) + 0.05 * s.cynicism
+    if model.lifecycle.abandoned:
+        erosion = erosion + 0.01
+    o = s.ownership
+    new = o + drive * (1 - o) + tribes.peer_pull(model) - erosion * o
+    s.ownership = np.where(live, np.clip(new, 0.0, 1.0), o)
+
+
+def co_design_involvement(model: QIModel) -> None:
+    """While the change is designed, co-design brings staff into it: on-duty target staff are
+    consulted now and then and come to know and own it before launch."""
+    s, init = model.staff, model.initiative
+    breadth = init.co_design * model.team_skills["co_design_skill"]
+    if breadth <= 0:
+        return
+    asked = s.on_duty & s.target & (model.rng.random(s.n) < 0.01 * breadth)
+    s.understanding[asked] = np.maximum(s.understanding[asked], 0.5 + 0.4 * breadth)
+    s.ownership[asked] += 0.2 * breadth * (1 - s.ownership[asked])

@@ -1,0 +1,110 @@
+"""Reach: messages reach only the staff on duty; cascade loses fidelity at every hop.
+
+Report §3 Getting through to the right people: the Tissue viability team "were still only able to
+reach staff who happened to be on duty at the time and/or were able to leave their clinical duties
+to attend. Their optimism that they had done enough to get the word through to the rest of the
+staff by 'trickle down' ... was misplaced ... The message that was handed down had inevitably
+become altered, misrepresented and diluted". Table 4: getting through means "everyone concerned
+(including night shift and agency staff)" hears it first hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.mechanisms import staffing, tribes
+from qisim.world import DAY, NIGHT
+
+if TYPE_CHECKING:
+    from qisim.agents import QITeamMember
+    from qisim.model import QIModel
+
+
+def message_fidelity(model: QIModel) -> float:
+    """How accurate and helpful a first-hand message is: the team's communication skill and how
+    clearly the problem has been defined."""
+    team = model.team_skills
+    clarity = model.initiative.problem_clarity
+    return (0.5 + 0.5 * team["communication"]) * (0.6 + 0.4 * clarity)
+
+
+def run_sessions(model: QIModel, member: QITeamMember) -> None:
+    """One QI team member's working day: on weekdays, a few sessions on wards where the
+    initiative is live, chosen where understanding is lowest; a share are held at night."""
+    if not model.lifecycle.supporting or model.day % 7 >= 5:
+        return
+    active = np.flatnonzero(model.wards.active)
+    if active.size == 0:
+        return
+    k, rng = model.constants, model.rng
+    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions
+    n = int(per_day) + int(rng.random() < per_day - int(per_day))
+    if n == 0:
+        return
+    need = 1.05 - model.ward_understanding[active]
+    wards = rng.choice(active, size=n, p=need / need.sum())
+    night = rng.random(n) < model.initiative.channels.night_sessions
+    for ward, is_night in zip(wards, night):
+        deliver_session(model, int(ward), NIGHT if is_night else DAY)
+        member.sessions_done += 1
+
+
+def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
+    """A session on one ward-shift: on-duty target staff attend if they can be released, and
+    take in the message weighted by the messenger's profession. Returns who attended."""
+    s, k = model.staff, model.constants
+    idx = model.ward_staff[ward]
+    here = idx[s.on_duty[idx] & s.target[idx] & (s.working_shift[idx] == shift)]
+    if here.size == 0:
+        return here
+    release = staffing.release_for_learning(model.wards.staffing[ward, shift], k.release_threshold)
+    attend = here[model.rng.random(here.size) < k.session_attendance * release]
+    weight = tribes.message_weight(model.initiative.messenger, s.tribe[attend], k.cross_tribe)
+    received = message_fidelity(model) * weight
+    s.understanding[attend] = np.maximum(s.understanding[attend], received)
+    return attend
+
+
+def cascade(model: QIModel) -> None:
+    """Trickle down: on each ward-shift the best-informed colleague of one's own profession may
+    pass the message on, keeping only ``cascade_fidelity`` of it per hop."""
+    s, k, w = model.staff, model.constants, model.wards
+    rate = k.cascade_rate * model.initiative.channels.cascade_reliance
+    if rate <= 0:
+        return
+    live = s.on_duty & s.target & w.active[s.ward]
+    if not live.any():
+        return
+    key = (s.ward * 2 + s.working_shift) * 3 + s.tribe
+    best = np.zeros(w.n * 6)
+    np.maximum.at(best, key[live], s.understanding[live])
+    passed = best[key] * k.cascade_fidelity
+    hear = live & (model.rng.random(s.n) < rate) & (passed > s.understanding)
+    s.understanding[hear] = passed[hear]
+
+
+def written_material(model: QIModel) -> None:
+    """Information packs, laminated cards, intranet posts: they reach everyone on active wards
+    now and then, but leave staff "only vaguely aware"."""
+    s, k = model.staff, model.constants
+    if not model.lifecycle.supporting:
+        return
+    rate = k.written_rate * model.initiative.channels.written
+    live = s.on_duty & s.target & model.wards.active[s.ward]
+    read = live & (model.rng.random(s.n) < rate)
+    s.understanding[read] = np.maximum(s.understanding[read], k.written_fidelity)
+
+
+def agency_turnover(model: QIModel) -> None:
+    """An agency post is taken by someone new, who has heard nothing of the change."""
+    s = model.staff
+    ag = model.agency_index
+    if ag.size == 0:
+        return
+    new = ag[model.rng.random(ag.size) < model.constants.agency_turnover]
+    s.understanding[new] = 0.0
+    s.ownership[new] = 0.0
+    s.habit[new] = 0.0
+    s.cynicism[new] = 0.0

@@ -1,0 +1,30 @@
+"""Role modelling: zealous, respected ward managers make their wards succeed.
+
+Report §3 Inculcating a sense of dedication: the Postural blood pressure matron's "experienced
+senior ward managers were also exceptionally zealous ... Their wards were the successful ones in
+this initiative"; "They took it upon themselves to continually act as role models". This is where
+positive deviance comes from (report §4 Discussion).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+
+def manager_pull(model: QIModel) -> np.ndarray:
+    """Per ward, the multiplier a manager's enthusiasm and role modelling put on ownership."""
+    w = model.wards
+    zeal = w.manager_enthusiasm * w.manager_role_modelling
+    return 1.0 + model.constants.role_model_pull * zeal * (0.5 + 0.5 * w.manager_style_tone)
+
+
+def habit_hold(model: QIModel) -> np.ndarray:
+    """Per ward, how much the manager slows the decay of a habit by "reminding staff how
+    important it was to uphold the values" (0 none, ``norm_hold`` at most)."""
+    w = model.wards
+    return model.constants.norm_hold * w.manager_enthusiasm * w.manager_role_modelling

@@ -1,0 +1,80 @@
+"""Staffing: who is on duty, how short the ward is, and what the shortage does to practice.
+
+Report §3 Securing the resources to do the job: "the feasibility of Enhanced care did depend on
+staffing levels - even on some wards where the project was accepted, it unravelled on days when
+the ward was understaffed"; the Tissue viability team "struggled to make any impact until staffing
+levels were rectified".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qisim.world import DAY, NIGHT, SHIFT
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+
+def roster(model: QIModel) -> None:
+    """Set today's roster: permanent staff work 4 shifts in 7 on their pattern (rotating staff
+    alternate day and night weeks), some are off sick, and agency nurses fill a share of each
+    ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
+    s, w, rng = model.staff, model.wards, model.rng
+    day = model.day
+    rota = day + s.rota_offset
+    works = (rota % 7) < 4
+    rotating_shift = ((rota // 7) % 2).astype(np.int8)
+    shift = np.where(
+        s.shift == SHIFT["day"], DAY, np.where(s.shift == SHIFT["night"], NIGHT, rotating_shift)
+    ).astype(np.int8)
+    sick = rng.random(s.n) < w.sickness[s.ward]
+    on_duty = works & ~sick & ~s.agency
+
+    key = s.ward * 2 + shift
+    perm_nurses = np.bincount(key[on_duty & s.nursing], minlength=2 * w.n).reshape(w.n, 2)
+    gap = np.maximum(w.required - perm_nurses, 0.0)
+    wanted = gap * w.agency_fill[:, None]
+    need = np.floor(wanted + rng.random(wanted.shape)).astype(int)
+
+    # agency nurses: pick from each ward's pool in random order, day needs first
+    ag = model.agency_index
+    if ag.size:
+        ag_ward = s.ward[ag]
+        order = ag[np.lexsort((rng.random(ag.size), ag_ward))]
+        ow = s.ward[order]
+        rank = np.arange(order.size) - model.agency_start[ow]
+        to_day = rank < need[ow, DAY]
+        to_night = ~to_day & (rank < need[ow, DAY] + need[ow, NIGHT])
+        on_duty[order[to_day | to_night]] = True
+        shift[order[to_day]] = DAY
+        shift[order[to_night]] = NIGHT
+        key = s.ward * 2 + shift
+    nurses = np.bincount(key[on_duty & s.nursing], minlength=2 * w.n).reshape(w.n, 2)
+    s.on_duty = on_duty
+    s.working_shift = shift
+    w.staffing = nurses / np.maximum(w.required, 1e-9)
+    w.feasibility = practice_feasibility(
+        w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
+    )
+
+
+def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
+    """Share of a practice that a shift's staffing allows: 1 at full staffing; a practice that
+    is fully staffing-sensitive fails outright once the shortfall reaches ``gap_scale``."""
+    shortfall = np.clip((1.0 - staffing) / gap_scale, 0.0, 1.0)
+    return 1.0 - sensitivity * shortfall
+
+
+def release_for_learning(staffing: np.ndarray, threshold: float) -> np.ndarray:
+    """Chance staff can be released from the ward for a session or training: shortages prevent
+    it (report §3 Creating the culture of learning: a matron stood in so a nurse could attend)."""
+    return np.clip(staffing / threshold, 0.0, 1.0) ** 2
+
+
+def team_capacity(model: QIModel) -> float:
+    """The QI team's available full-time members (report §3: the Tissue viability team was
+    'seriously understaffed'; Postural blood pressure lost a key member for a long time)."""
+    return float(len(model.qi_team))

@@ -1,0 +1,151 @@
+"""Results of one run: a summary dict, tidy tables and the model for inspection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from qisim.domain import LIFECYCLE
+from qisim.recorder import WARD_FIELDS
+
+if TYPE_CHECKING:
+    from qisim.model import QIModel
+
+FINAL_WINDOW = 28  # days over which end-of-run practice is averaged
+EMBEDDED_SHARE = 0.8  # share of target wards embedded for the change to count as embedded
+PATCHY_SHARE = 0.2
+
+
+def final_status(stage: str, launched: bool, embedded_fraction: float) -> str:
+    """The run's final status: embedded, patchy, fizzled, halted, stalled or in_progress."""
+    if stage in ("fizzled", "halted", "stalled"):
+        return stage
+    if not launched:
+        return "in_progress"
+    if embedded_fraction >= EMBEDDED_SHARE:
+        return "embedded"
+    if embedded_fraction >= PATCHY_SHARE:
+        return "patchy"
+    return "in_progress"
+
+
+@dataclass
+class RunResult:
+    model: QIModel
+    seed: Any
+    summary: dict = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = summarise(self.model, self.seed)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """One row per ward per day."""
+        rec, w = self.model.recorder, self.model.wards
+        days = rec.n_recorded
+        n = w.n
+        df = pd.DataFrame(
+            {
+                "day": np.repeat(np.arange(days), n),
+                "ward": np.tile(np.array(w.names, dtype=object), days),
+                "hospital": np.tile(np.array([w.hospital_names[h] for h in w.hospital], dtype=object), days),
+                "target": np.tile(w.target, days),
+            }
+        )
+        for f in WARD_FIELDS:
+            df[f] = rec.ward[f][:days].reshape(-1)
+        df["active"] = df["active"].astype(bool)
+        df["embedded"] = df["embedded"].astype(bool)
+        return df
+
+    @cached_property
+    def trust(self) -> pd.DataFrame:
+        """One row per day for the trust: practice, habit, embedded share, lifecycle stage."""
+        rec = self.model.recorder
+        days = rec.n_recorded
+        df = pd.DataFrame({k: v[:days] for k, v in rec.trust.items()})
+        df.insert(0, "day", np.arange(days))
+        df["stage"] = [LIFECYCLE[int(i)] for i in df["stage"]]
+        return df
+
+    @cached_property
+    def wards(self) -> pd.DataFrame:
+        """One row per ward: its set-up and how the initiative ended there."""
+        m = self.model
+        w = m.wards
+        rec = m.recorder
+        days = rec.n_recorded
+        tail = slice(max(days - FINAL_WINDOW, 0), days)
+        return pd.DataFrame(
+            {
+                "ward": w.names,
+                "hospital": [w.hospital_names[h] for h in w.hospital],
+                "specialty": w.specialty,
+                "target": w.target,
+                "pilot": w.pilot,
+                "launch_day": w.launch_day,
+                "manager_enthusiasm": w.manager_enthusiasm,
+                "manager_role_modelling": w.manager_role_modelling,
+                "micro_culture": w.micro_culture,
+                "context_distance": w.context_distance,
+                "mean_staffing": rec.ward["staffing"][:days].mean(axis=0),
+                "mean_load": rec.ward["load"][:days].mean(axis=0),
+                "fit": w.fit,
+                "practice": rec.ward["practice"][tail].mean(axis=0),
+                "habit": m.ward_habit,
+                "embedded": w.embedded,
+                "outcome_events": rec.ward["outcome_events"][:days].sum(axis=0),
+            }
+        )
+
+    @property
+    def ffit(self):
+        """The FFIT profile the run launched with (see :mod:`qisim.ffit`)."""
+        from qisim import ffit
+
+        return ffit.launch_profile(self.model)
+
+
+def summarise(model: QIModel, seed: Any) -> dict:
+    rec, w, lc = model.recorder, model.wards, model.lifecycle
+    days = rec.n_recorded
+    tail = slice(max(days - FINAL_WINDOW, 0), days)
+    target = w.target
+    trust = rec.trust
+    embedded = trust["embedded_fraction"][:days]
+    hit = np.flatnonzero(embedded >= EMBEDDED_SHARE)
+    launch = lc.first_launch_day
+    time_to_embed = int(hit[0] - launch) if hit.size and launch is not None else None
+    habit = model.ward_habit[target]
+    events = rec.ward["outcome_events"][:days][:, target].sum(axis=1)
+    first, last = events[: min(90, days)], events[tail]
+    base_rate = float(first.mean()) if first.size else 0.0
+    outcome_change = float(last.mean() / base_rate - 1) if base_rate > 0 else 0.0
+    embedded_fraction = float(model.embedded_fraction())
+    return {
+        "seed": seed if isinstance(seed, (int, type(None))) else str(seed),
+        "days": days,
+        "status": final_status(lc.stage, launch is not None, embedded_fraction),
+        "stage": lc.stage,
+        "practice_rate": float(trust["practice"][tail].mean()),
+        "habit_rate": float(habit.mean()) if habit.size else 0.0,
+        "embedded_ward_fraction": embedded_fraction,
+        "ward_spread": float(habit.std()) if habit.size else 0.0,
+        "time_to_embed": time_to_embed,
+        "first_launch_day": launch,
+        "launched_ward_fraction": float(w.active[target].mean()) if target.any() else 0.0,
+        "peak_practice": float(trust["practice"][:days].max()) if days else 0.0,
+        "outcome_events": float(events.sum()),
+        "outcome_change": outcome_change,
+        "initiative_load_days": float(rec.ward["load"][:days].sum()),
+        "mean_fatigue": float(rec.ward["fatigue"][tail].mean()),
+        "momentum": float(lc.momentum),
+        "redesigns": lc.redesigns,
+        "stages": [[d, s] for d, s in lc.history],
+        "n_staff": int(model.staff.n),
+        "n_wards": int(w.n),
+    }

@@ -1,0 +1,432 @@
+"""Scenario files: what a user edits. TOML, validated on load, overridable by dotted path.
+
+A scenario describes a trust (culture, executives, wards and their staffing), one initiative
+(design, messages, roll-out plan), its QI team, the competing initiatives and scheduled events. It
+never sets a mechanism constant (those live in :mod:`qisim.constants`).
+
+Errors are :class:`ScenarioError`: one paragraph naming the file, the dotted field path, the value
+and what is allowed. The CLI prints it and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from qisim.domain import OUTCOMES, ROLES
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+Role = Literal[
+    "staff_nurse",
+    "health_care_assistant",
+    "junior_doctor",
+    "consultant",
+    "allied_health_professional",
+    "agency_nurse",
+]
+assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
+
+
+class ScenarioError(Exception):
+    """A scenario (or experiment, audit, plan) file that cannot be used, explained for a person."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Culture(Strict):
+    """The seven features of the sound organisational base (report §3), each 0 (absent) to 1."""
+
+    respectful_dialogue: Fraction = 0.5
+    confronting_failure: Fraction = 0.5
+    adducing_local_data: Fraction = 0.5
+    collective_autonomy: Fraction = 0.5
+    rewarding_suggestions: Fraction = 0.5
+    extra_mile: Fraction = 0.5
+    efficient_structures: Fraction = 0.5
+
+
+class Executives(Strict):
+    """The board members who set the tone and back (or ignore) initiatives."""
+
+    ceo_tone: Fraction = 0.5
+    director_of_nursing_backing: Fraction = 0.5
+    medical_director_leadership: Fraction = 0.5
+
+
+class Trust(Strict):
+    name: str = "Trust"
+    culture: Culture = Culture()
+    executives: Executives = Executives()
+    qi_training: Fraction = Field(0.5, description="QI training programme and release for it")
+    mutual_mentoring: Fraction = Field(0.5, description="communities of practice among QI staff")
+    initiative_push_rate: Annotated[float, Field(ge=0, le=24)] = Field(
+        2.0, description="new top-down initiatives the executives launch per year"
+    )
+    initiative_log_review: bool = False
+    log_review_weeks: Annotated[int, Field(ge=1, le=52)] = 8
+
+
+class Manager(Strict):
+    """A ward manager's SOFFT skills (style and tone, dedication, leading, shielding)."""
+
+    enthusiasm: Fraction = 0.5
+    role_modelling: Fraction = 0.5
+    style_tone: Fraction = 0.5
+    leadership: Fraction = 0.5
+    shielding: Fraction = 0.5
+
+
+class Ward(Strict):
+    name: str
+    hospital: str = "main"
+    specialty: str = "medicine"
+    count: Annotated[int, Field(ge=1, le=200)] = 1
+    beds: Annotated[int, Field(ge=4, le=80)] = 28
+    establishment: Annotated[int, Field(ge=4, le=200)] = Field(
+        30, description="funded nursing posts (staff nurses and HCAs)"
+    )
+    hca_share: Fraction = 0.35
+    night_share: Fraction = 0.35
+    rotating_share: Fraction = 0.2
+    junior_doctors: Annotated[int, Field(ge=0, le=50)] = 4
+    consultants: Annotated[int, Field(ge=0, le=30)] = 2
+    allied_health_professionals: Annotated[int, Field(ge=0, le=30)] = 2
+    vacancy: Fraction = 0.1
+    sickness: Fraction = 0.05
+    agency_fill: Fraction = 0.5
+    micro_culture: Fraction | None = Field(
+        None, description="the ward's own culture; empty means the trust's"
+    )
+    context_distance: Fraction = Field(
+        0.3, description="how unlike the pilot/design context this ward is"
+    )
+    manager: Manager = Manager()
+
+
+class Channels(Strict):
+    """How the QI team communicates (report §3 Getting through)."""
+
+    sessions: Fraction = Field(0.7, description="ward meetings, trolley dashes, coaching")
+    night_sessions: Fraction = Field(0.1, description="share of sessions held on night shifts")
+    written: Fraction = 0.5
+    cascade_reliance: Fraction = 0.5
+
+
+class Rollout(Strict):
+    start_day: Annotated[int, Field(ge=0)] = 0
+    pilot_wards: list[str] = []
+    pilot_days: Annotated[int, Field(ge=0)] = 120
+    wave_size: Annotated[int, Field(ge=1)] = 4
+    wave_interval: Annotated[int, Field(ge=1)] = 60
+    rigid: bool = True
+
+
+class Initiative(Strict):
+    name: str = "Initiative"
+    outcome: Literal["falls", "pressure_sores", "night_emergency_calls", "discharge_delays"] = (
+        "falls"
+    )
+    target_wards: list[str] | Literal["all"] = "all"
+    target_roles: list[Role] = ["staff_nurse", "health_care_assistant", "agency_nurse"]
+    target_shifts: Literal["all", "day", "night"] = "all"
+    staffing_sensitivity: Fraction = 0.5
+    problem_clarity: Fraction = 0.6
+    baseline_audit: bool = True
+    origin: Literal["home_grown", "imported", "top_down"] = "imported"
+    co_design: Fraction = 0.4
+    leadership_clarity: Fraction = 0.7
+    senior_backing: Fraction = 0.5
+    framing: Literal["single", "tailored"] = "single"
+    messenger: Literal["nurse", "consultant", "both"] = "nurse"
+    pdsa_pilot: Fraction = 0.5
+    pdsa_rollout: Fraction = 0.5
+    adaptation_allowed: Fraction = 0.5
+    fidelity_conflict: Fraction = 0.0
+    design_days: Annotated[int, Field(ge=1, le=2000)] = 90
+    channels: Channels = Channels()
+    rollout: Rollout = Rollout()
+
+
+class QITeam(Strict):
+    """The QI team: its size over time and its technical and SOFFT skills."""
+
+    size: Annotated[int, Field(ge=0, le=50)] = 3
+    establishment: Annotated[int, Field(ge=1, le=50)] = 3
+    profession: Literal["nursing", "medical", "allied"] = "nursing"
+    technical: Fraction = 0.5
+    communication: Fraction = 0.5
+    co_design_skill: Fraction = 0.5
+    contextual_empathy: Fraction = 0.5
+    judgement: Fraction = Field(0.5, description="knowing when to stop and when to persist")
+
+
+class Competing(Strict):
+    name: str
+    start: Annotated[int, Field(ge=0)] = 0
+    end: Annotated[int, Field(ge=1)] = 365
+    wards: list[str] | Literal["all"] = "all"
+    load: Annotated[float, Field(ge=0, le=5)] = 1.0
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Competing:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+Scalar = bool | int | float | str
+
+
+class Event(Strict):
+    day: Annotated[int, Field(ge=0)]
+    set: dict[str, Scalar]
+    note: str = ""
+
+
+class Scenario(Strict):
+    name: str = "scenario"
+    description: str = ""
+    days: Annotated[int, Field(ge=1, le=3650)] = 730
+    trust: Trust = Trust()
+    wards: list[Ward] = Field(min_length=1)
+    initiative: Initiative = Initiative()
+    qi_team: QITeam = QITeam()
+    competing: list[Competing] = []
+    events: list[Event] = []
+
+    @model_validator(mode="after")
+    def _names_exist(self) -> Scenario:
+        names = set(ward_names(self)) | {w.hospital for w in self.wards} | {
+            w.name for w in self.wards
+        }
+        refs: list[tuple[str, list[str] | str]] = [
+            ("initiative.target_wards", self.initiative.target_wards),
+            ("initiative.rollout.pilot_wards", self.initiative.rollout.pilot_wards),
+        ] + [(f"competing.{i}.wards", c.wards) for i, c in enumerate(self.competing)]
+        for path, value in refs:
+            if value == "all":
+                continue
+            for name in value:
+                if name not in names:
+                    raise ValueError(
+                        f"{path}: no ward or hospital called {name!r}; known: "
+                        + ", ".join(sorted(names))
+                    )
+        return self
+
+
+def ward_names(scenario: Scenario) -> list[str]:
+    """Names of every ward, expanding ``count`` (``Medical`` x3 -> ``Medical 1..3``)."""
+    out = []
+    for w in scenario.wards:
+        if w.count == 1:
+            out.append(w.name)
+        else:
+            out.extend(f"{w.name} {k + 1}" for k in range(w.count))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading, overrides and errors
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}).") from None
+
+
+def _resolve_base(path: Path, data: dict, seen: tuple[Path, ...] = ()) -> dict:
+    """A scenario may name a ``base`` file (e.g. a trust file) that it extends."""
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path}: field 'base' must be a path string, got {base!r}.")
+    base_path = (path.parent / base).resolve()
+    if base_path in seen:
+        raise ScenarioError(f"{path}: 'base' files include each other ({base_path}).")
+    base_data = _resolve_base(base_path, read_toml(base_path), (*seen, base_path))
+    return _deep_merge(base_data, data)
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value the way TOML would; bare words stay strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def set_path(data: dict, path: str, value: Any, source: str = "override") -> None:
+    """Set ``value`` at a dotted ``path`` in a raw scenario dict.
+
+    List elements are addressed by index (``wards.0.vacancy``) or by name
+    (``wards.Ward A.vacancy``); ``*`` addresses every element (``wards.*.vacancy``).
+    """
+    parts = path.split(".")
+    _set(data, parts, value, path, source)
+
+
+def _set(node: Any, parts: list[str], value: Any, path: str, source: str) -> None:
+    key, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        if key == "*":
+            targets = node
+        elif key.isdigit() and int(key) < len(node):
+            targets = [node[int(key)]]
+        else:
+            targets = [e for e in node if isinstance(e, dict) and e.get("name") == key]
+        if not targets:
+            raise ScenarioError(
+                f"{source}: '{path}' names no element {key!r} (use an index, a name or '*')."
+            )
+        for t in targets:
+            if rest:
+                _set(t, rest, value, path, source)
+            else:
+                raise ScenarioError(f"{source}: '{path}' must name a field inside the element.")
+        return
+    if not isinstance(node, dict):
+        raise ScenarioError(f"{source}: '{path}' goes inside {node!r}, which has no fields.")
+    if not rest:
+        node[key] = value
+        return
+    if key not in node:
+        node[key] = {}
+    _set(node[key], rest, value, path, source)
+
+
+def _explain(exc: ValidationError, source: str, data: dict) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        if kind == "extra_forbidden":
+            parent = _allowed_fields(err["loc"][:-1], data)
+            msg = f"'{loc}' is not a known field" + (
+                f"; allowed here: {', '.join(parent)}" if parent else ""
+            )
+        elif kind == "missing":
+            msg = f"'{loc}' is required but missing"
+        else:
+            msg = f"'{loc}' = {value!r} is not allowed: {err['msg']}"
+        lines.append(msg)
+    return f"{source}: invalid scenario. " + "; ".join(lines) + "."
+
+
+def _allowed_fields(loc: tuple, data: dict) -> list[str]:
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        fld = getattr(model, "model_fields", {}).get(part)
+        if fld is None:
+            return []
+        ann = fld.annotation
+        args = getattr(ann, "__args__", ())
+        inner = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if inner is None:
+            return []
+        model = inner
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def validate(data: dict, source: str = "scenario") -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_explain(exc, source, data)) from None
+    # Scheduled events must name fields that can change mid-run, with allowed values: apply
+    # each to a copy and validate it.
+    for i, ev in enumerate(scenario.events):
+        trial = copy.deepcopy(data)
+        for path, value in ev.set.items():
+            if not event_path_allowed(path):
+                raise ScenarioError(
+                    f"{source}: events.{i}.set: '{path}' cannot change mid-run. Events may set "
+                    "trust.*, qi_team.*, initiative.* (not target_*, outcome, name, rollout.*) "
+                    "and wards.<name|index|*>.{" + ", ".join(MUTABLE_WARD_FIELDS) + "}."
+                )
+            set_path(trial, path, value, f"{source}: events.{i}.set")
+        trial["events"] = []
+        try:
+            Scenario.model_validate(trial)
+        except ValidationError as exc:
+            raise ScenarioError(_explain(exc, f"{source}: events.{i}", trial)) from None
+    return scenario
+
+
+MUTABLE_WARD_FIELDS = ("sickness", "agency_fill", "micro_culture", "context_distance", "manager")
+FROZEN_INITIATIVE_FIELDS = ("target_wards", "target_roles", "target_shifts", "outcome", "name", "rollout")
+
+
+def event_path_allowed(path: str) -> bool:
+    """Whether a scheduled event may set this dotted path (staffing establishment, ward lists
+    and the roll-out plan are fixed when the model is built)."""
+    parts = path.split(".")
+    if parts[0] in ("trust", "qi_team"):
+        return len(parts) > 1
+    if parts[0] == "initiative":
+        return len(parts) > 1 and parts[1] not in FROZEN_INITIATIVE_FIELDS
+    if parts[0] == "wards":
+        return len(parts) > 2 and parts[2] in MUTABLE_WARD_FIELDS
+    return False
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file, applying ``{dotted.path: value}`` overrides."""
+    path = Path(path)
+    data = _resolve_base(path.resolve(), read_toml(path))
+    data.pop("base", None)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, str):
+            value = parse_value(value)
+        set_path(data, key, value, f"{path} (override {key})")
+    return validate(data, str(path))
+
+
+def scenario_from_dict(data: dict, overrides: dict[str, Any] | None = None) -> Scenario:
+    data = copy.deepcopy(data)
+    for key, value in (overrides or {}).items():
+        set_path(data, key, value)
+    return validate(data)
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with dotted-path overrides applied and validated."""
+    return scenario_from_dict(scenario.model_dump(), overrides)
+
+
+__all__ = [
+    "OUTCOMES",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_dict",
+    "with_overrides",
+    "ward_names",
+]

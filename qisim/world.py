@@ -1,0 +1,229 @@
+"""The world: wards and their staff as arrays (struct of arrays), built from a scenario.
+
+One row per member of staff in :class:`StaffArrays`, one row per ward in :class:`WardArrays`. The
+mechanisms read and write these arrays for all agents of a kind at once; the Mesa agents in
+:mod:`qisim.agents` are views of single rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qisim.domain import NURSING_ROLES, ROLE_TRIBE, ROLES, SHIFTS, TRIBES
+from qisim.scenario import Scenario
+
+ROLE = {r: i for i, r in enumerate(ROLES)}
+TRIBE = {t: i for i, t in enumerate(TRIBES)}
+SHIFT = {s: i for i, s in enumerate(SHIFTS)}
+DAY, NIGHT = 0, 1  # shift of work on a given day (rotating staff alternate weekly)
+
+
+@dataclass
+class StaffArrays:
+    ward: np.ndarray
+    role: np.ndarray
+    tribe: np.ndarray
+    shift: np.ndarray
+    agency: np.ndarray
+    rota_offset: np.ndarray
+    target: np.ndarray  # is this person expected to adopt the change?
+    nursing: np.ndarray  # counts toward the ward's nursing establishment
+    # state toward the initiative
+    understanding: np.ndarray
+    ownership: np.ndarray
+    habit: np.ndarray
+    cynicism: np.ndarray
+    # working conditions and skills
+    fatigue: np.ndarray
+    morale: np.ndarray
+    qi_skill: np.ndarray
+    dedication: np.ndarray
+    # today's roster
+    on_duty: np.ndarray = field(default=None)  # type: ignore[assignment]
+    working_shift: np.ndarray = field(default=None)  # type: ignore[assignment]
+    practised: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def n(self) -> int:
+        return len(self.ward)
+
+
+@dataclass
+class WardArrays:
+    names: list[str]
+    hospital: np.ndarray
+    hospital_names: list[str]
+    specialty: list[str]
+    beds: np.ndarray
+    required: np.ndarray  # (W, 2) nurses expected on duty per shift at full establishment
+    sickness: np.ndarray
+    agency_fill: np.ndarray
+    vacancy: np.ndarray
+    micro_culture: np.ndarray
+    context_distance: np.ndarray
+    manager_enthusiasm: np.ndarray
+    manager_role_modelling: np.ndarray
+    manager_style_tone: np.ndarray
+    manager_leadership: np.ndarray
+    manager_shielding: np.ndarray
+    target: np.ndarray
+    pilot: np.ndarray
+    # initiative state per ward
+    active: np.ndarray
+    launch_day: np.ndarray
+    fit: np.ndarray
+    embedded: np.ndarray
+    load: np.ndarray
+    staffing: np.ndarray  # (W, 2) today's ratio on duty / required
+    feasibility: np.ndarray  # (W, 2) share of the practice today's staffing allows
+    practice: np.ndarray  # today's realised practice among on-duty target staff
+    outcome_events: np.ndarray  # patient-outcome events today
+    outcome_month: np.ndarray  # events since the last audit
+    practice_month: np.ndarray  # practice summed since the last audit
+    baseline_rate: np.ndarray  # audited rate before launch (nan if none)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+
+def expand_wards(scenario: Scenario) -> list[tuple[str, object, str]]:
+    """(ward name, Ward spec, group name) for every ward, expanding ``count``."""
+    out = []
+    for w in scenario.wards:
+        if w.count == 1:
+            out.append((w.name, w, w.name))
+        else:
+            out.extend((f"{w.name} {k + 1}", w, w.name) for k in range(w.count))
+    return out
+
+
+def resolve_names(selection: list[str] | str, wards: list[tuple[str, object, str]]) -> np.ndarray:
+    """Mask of wards selected by ward, group or hospital names (or ``"all"``)."""
+    if selection == "all":
+        return np.ones(len(wards), dtype=bool)
+    chosen = set(selection)
+    return np.array(
+        [name in chosen or group in chosen or spec.hospital in chosen for name, spec, group in wards],  # type: ignore[attr-defined]
+        dtype=bool,
+    )
+
+
+def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
+    wards = expand_wards(scenario)
+    n = len(wards)
+    hospitals: list[str] = []
+    for _, spec, _ in wards:
+        if spec.hospital not in hospitals:  # type: ignore[attr-defined]
+            hospitals.append(spec.hospital)  # type: ignore[attr-defined]
+
+    def col(getter) -> np.ndarray:
+        return np.array([getter(spec) for _, spec, _ in wards], dtype=float)
+
+    required = np.zeros((n, 2))
+    for i, (_, spec, _) in enumerate(wards):
+        night = spec.night_share + spec.rotating_share / 2  # type: ignore[attr-defined]
+        # a post works 4 shifts in 7 (see staffing.roster)
+        required[i, DAY] = spec.establishment * (1 - night) * 4 / 7  # type: ignore[attr-defined]
+        required[i, NIGHT] = spec.establishment * night * 4 / 7  # type: ignore[attr-defined]
+    target = resolve_names(scenario.initiative.target_wards, wards)
+    pilot = resolve_names(scenario.initiative.rollout.pilot_wards, wards) & target
+    micro = col(lambda s: trust_culture if s.micro_culture is None else s.micro_culture)
+    zeros = np.zeros(n)
+    return WardArrays(
+        names=[name for name, _, _ in wards],
+        hospital=np.array([hospitals.index(s.hospital) for _, s, _ in wards]),  # type: ignore[attr-defined]
+        hospital_names=hospitals,
+        specialty=[s.specialty for _, s, _ in wards],  # type: ignore[attr-defined]
+        beds=col(lambda s: s.beds),
+        required=required,
+        sickness=col(lambda s: s.sickness),
+        agency_fill=col(lambda s: s.agency_fill),
+        vacancy=col(lambda s: s.vacancy),
+        micro_culture=micro,
+        context_distance=col(lambda s: s.context_distance),
+        manager_enthusiasm=col(lambda s: s.manager.enthusiasm),
+        manager_role_modelling=col(lambda s: s.manager.role_modelling),
+        manager_style_tone=col(lambda s: s.manager.style_tone),
+        manager_leadership=col(lambda s: s.manager.leadership),
+        manager_shielding=col(lambda s: s.manager.shielding),
+        target=target,
+        pilot=pilot,
+        active=np.zeros(n, dtype=bool),
+        launch_day=np.full(n, -1),
+        fit=np.ones(n),
+        embedded=np.zeros(n, dtype=bool),
+        load=zeros.copy(),
+        staffing=np.ones((n, 2)),
+        feasibility=np.ones((n, 2)),
+        practice=zeros.copy(),
+        outcome_events=zeros.copy(),
+        outcome_month=zeros.copy(),
+        practice_month=zeros.copy(),
+        baseline_rate=np.full(n, np.nan),
+    )
+
+
+def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
+    """Staff for every ward: filled nursing posts (establishment less vacancies), a pool of
+    agency nurses to fill vacant shifts, junior doctors, consultants and AHPs."""
+    cols: dict[str, list] = {k: [] for k in ("ward", "role", "shift", "agency")}
+    for w_index, (_, spec, _) in enumerate(expand_wards(scenario)):
+        est = spec.establishment  # type: ignore[attr-defined]
+        filled = int(round(est * (1 - spec.vacancy)))  # type: ignore[attr-defined]
+        n_hca = int(round(filled * spec.hca_share))  # type: ignore[attr-defined]
+        roles = ["health_care_assistant"] * n_hca + ["staff_nurse"] * (filled - n_hca)
+        # agency pool: enough people to cover the vacant posts' shifts with turnover
+        n_agency = int(np.ceil((est - filled) * 1.5))
+        roles += ["agency_nurse"] * n_agency
+        roles += ["junior_doctor"] * spec.junior_doctors  # type: ignore[attr-defined]
+        roles += ["consultant"] * spec.consultants  # type: ignore[attr-defined]
+        roles += ["allied_health_professional"] * spec.allied_health_professionals  # type: ignore[attr-defined]
+        for role in roles:
+            cols["ward"].append(w_index)
+            cols["role"].append(ROLE[role])
+            cols["agency"].append(role == "agency_nurse")
+        u = rng.random(len(roles))
+        night, rot = spec.night_share, spec.rotating_share  # type: ignore[attr-defined]
+        shift = np.where(u < night, SHIFT["night"], np.where(u < night + rot, SHIFT["rotating"], SHIFT["day"]))
+        # doctors, consultants and AHPs work days here; doctors also cover nights by rota
+        is_doc = np.array([r == "junior_doctor" for r in roles])
+        is_day_only = np.array([r in ("consultant", "allied_health_professional") for r in roles])
+        shift = np.where(is_day_only, SHIFT["day"], np.where(is_doc, SHIFT["rotating"], shift))
+        cols["shift"].extend(shift.tolist())
+    n = len(cols["ward"])
+    role = np.array(cols["role"], dtype=np.int8)
+    tribe = np.array([TRIBE[ROLE_TRIBE[ROLES[r]]] for r in role], dtype=np.int8)
+    nursing_ids = [ROLE[r] for r in NURSING_ROLES]
+    target_roles = [ROLE[r] for r in scenario.initiative.target_roles]
+    ward_target = resolve_names(scenario.initiative.target_wards, expand_wards(scenario))
+    ward = np.array(cols["ward"], dtype=np.int32)
+    shift_arr = np.array(cols["shift"], dtype=np.int8)
+    target = np.isin(role, target_roles) & ward_target[ward]
+    if scenario.initiative.target_shifts == "night":
+        target &= shift_arr != SHIFT["day"]
+    elif scenario.initiative.target_shifts == "day":
+        target &= shift_arr != SHIFT["night"]
+    return StaffArrays(
+        ward=ward,
+        role=role,
+        tribe=tribe,
+        shift=shift_arr,
+        agency=np.array(cols["agency"], dtype=bool),
+        rota_offset=rng.integers(0, 7, n).astype(np.int64),
+        target=target,
+        nursing=np.isin(role, nursing_ids),
+        understanding=np.zeros(n),
+        ownership=np.zeros(n),
+        habit=np.zeros(n),
+        cynicism=np.zeros(n),
+        fatigue=np.zeros(n),
+        morale=np.clip(rng.normal(0.6, 0.1, n), 0, 1),
+        qi_skill=np.clip(rng.normal(0.3, 0.1, n), 0, 1),
+        dedication=np.clip(rng.normal(0.6, 0.15, n), 0, 1),
+        on_duty=np.zeros(n, dtype=bool),
+        working_shift=np.zeros(n, dtype=np.int8),
+        practised=np.zeros(n),
+    )
