@@ -28,6 +28,7 @@ class StaffArrays:
     shift: np.ndarray
     agency: np.ndarray
     rota_offset: np.ndarray
+    rotation_offset: np.ndarray
     target: np.ndarray  # is this person expected to adopt the change?
     nursing: np.ndarray  # counts toward the ward's nursing establishment
     # state toward the initiative
@@ -213,6 +214,7 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
         shift=shift_arr,
         agency=np.array(cols["agency"], dtype=bool),
         rota_offset=rng.integers(0, 7, n).astype(np.int64),
+        rotation_offset=rng.integers(0, 14, n).astype(np.int64),
         target=target,
         nursing=np.isin(role, nursing_ids),
         understanding=np.zeros(n),

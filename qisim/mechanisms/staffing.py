@@ -26,7 +26,7 @@ def roster(model: QIModel) -> None:
     day = model.day
     rota = day + s.rota_offset
     works = (rota % 7) < 4
-    rotating_shift = ((rota // 7) % 2).astype(np.int8)
+    rotating_shift = (((day + s.rotation_offset) // 7) % 2).astype(np.int8)
     shift = np.where(
         s.shift == SHIFT["day"], DAY, np.where(s.shift == SHIFT["night"], NIGHT, rotating_shift)
     ).astype(np.int8)

@@ -32,12 +32,13 @@ def message_weight(messenger: str, tribe: np.ndarray, cross_tribe: float) -> np.
 
 
 def peer_pull(model: QIModel) -> np.ndarray:
-    """Daily pull on each person's ownership toward their own tribe's practice on the ward:
-    colleagues of the same profession set the norm (report Box 5 Crossing boundaries)."""
+    """Daily pull on each person's ownership toward the mean ownership of their own profession
+    on the ward: colleagues of one's own tribe set the norm, other tribes hardly count (report
+    Box 5 Crossing boundaries; §3 junior doctors 'listening only to the consultant')."""
     s, w = model.staff, model.wards
     key = s.ward * 3 + s.tribe
     tgt = s.target
-    sums = np.bincount(key[tgt], weights=s.habit[tgt], minlength=3 * w.n)
+    sums = np.bincount(key[tgt], weights=s.ownership[tgt], minlength=3 * w.n)
     counts = np.bincount(key[tgt], minlength=3 * w.n)
     mean = sums / np.maximum(counts, 1)
     return model.constants.peer_influence * (mean[key] - s.ownership)

@@ -1,0 +1,5 @@
+import sys
+
+from qisim.cli import main
+
+sys.exit(main())
