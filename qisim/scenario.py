@@ -199,6 +199,9 @@ class Scenario(Strict):
     qi_team: QITeam = QITeam()
     competing: list[Competing] = []
     events: list[Event] = []
+    ffit: dict[str, int] | None = Field(
+        None, description="FFIT audit scores of the target wards (set by `ffit` or `ffit_file`)"
+    )
 
     @model_validator(mode="after")
     def _names_exist(self) -> Scenario:
@@ -397,11 +400,31 @@ def event_path_allowed(path: str) -> bool:
     return False
 
 
+def _apply_ffit(path: Path, data: dict) -> dict:
+    """A scenario may give an FFIT audit of its target wards, inline (``[ffit]`` item = score)
+    or as a file (``ffit_file``); its scores set the attributes it maps to (docs/ffit-mapping.md),
+    on top of the file's own values."""
+    audit_file = data.pop("ffit_file", None)
+    if audit_file is None and not isinstance(data.get("ffit"), dict):
+        return data
+    from qisim import ffit
+
+    if audit_file is not None:
+        scores = ffit.read_audit(path.parent / audit_file)
+    else:
+        scores = ffit.check_scores(data["ffit"], f"{path}: ffit")
+    for key, value in ffit.audit_to_overrides(scores).items():
+        set_path(data, key, value, f"{path}: ffit")
+    data["ffit"] = dict(scores)
+    return data
+
+
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file, applying ``{dotted.path: value}`` overrides."""
     path = Path(path)
     data = _resolve_base(path.resolve(), read_toml(path))
     data.pop("base", None)
+    data = _apply_ffit(path, data)
     for key, value in (overrides or {}).items():
         if isinstance(value, str):
             value = parse_value(value)
