@@ -1,0 +1,272 @@
+"""FFIT audit files: the template, reading TOML and CSV audits, validation and summaries.
+
+An audit scores the 45 items of the Fitness for Improvement Tool (report Appendix 1) from 0 (not
+at all) to 5 (to a very great extent). In TOML, items sit under their section (``[staff]``
+``staff_01 = 4``) or at the top level; in CSV, one row per item with the columns ``section``,
+``item`` and ``score`` (``text`` and ``notes`` may be there too). Errors are
+:class:`~qisim.scenario.ScenarioError`: one paragraph naming the file, the item, the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from qisim.domain import (
+    FFIT_ITEM_IDS,
+    FFIT_ITEMS,
+    FFIT_SCALE,
+    FFIT_SECTION_KEYS,
+    FFIT_SECTIONS,
+    SOFFT_TASKS,
+    FfitItem,
+)
+from qisim.scenario import ScenarioError
+
+ITEMS: dict[str, FfitItem] = {item.id: item for item in FFIT_ITEMS}
+SECTIONS = {s.key: s for s in FFIT_SECTIONS}
+METADATA = ("unit", "date", "assessor", "notes")  # optional free-text fields of a TOML audit
+CSV_COLUMNS = ("section", "item", "score")
+CSV_OPTIONAL = ("text", "notes")
+MAX_TOTAL = 5 * len(FFIT_ITEMS)
+HINT = "`qisim ffit template > audit.toml` writes a blank audit with every item."
+
+_BLANK = object()  # an item present in the file but not yet scored
+
+
+# --- the template -----------------------------------------------------------------------------
+def _scale_lines(prefix: str) -> list[str]:
+    return [f"{prefix}  {k} = {v}" for k, v in FFIT_SCALE.items()]
+
+
+PREAMBLE = [
+    "Fitness for Improvement Tool (FFIT): a readiness audit before a quality-improvement project.",
+    'From Gabbay, le May & Wright, "Able to improve?" (The Health Foundation), Appendix 1.',
+    '"Please note that FFIT has not been validated and tested. It will only be an approximate',
+    'barometer for use as a guide for further action" (the report).',
+    "",
+    "Score every item with a whole number from 0 to 5:",
+]
+NEXT_STEPS = [
+    "Then:  qisim ffit score THIS_FILE",
+    "       qisim ffit simulate THIS_FILE --initiative SCENARIO.toml",
+]
+
+
+def template_toml() -> str:
+    """A blank TOML audit: every item verbatim under its section's stem, score ``""``."""
+    lines = [f"# {t}".rstrip() for t in PREAMBLE]
+    lines += _scale_lines("#")
+    lines += ['# Replace each empty score "" with your score.', "#"]
+    lines += [f"# {t}" for t in NEXT_STEPS]
+    lines += [
+        "",
+        'unit = ""      # the unit(s) audited (optional)',
+        'date = ""      # when (optional)',
+        'assessor = ""  # who scored it (optional)',
+    ]
+    for section in FFIT_SECTIONS:
+        lines += ["", f"[{section.key}]", f"# {section.title}. {section.stem}"]
+        for item in FFIT_ITEMS:
+            if item.section == section.key:
+                lines += [f"# {item.text}", f'{item.id} = ""']
+    return "\n".join(lines) + "\n"
+
+
+def template_csv() -> str:
+    """A blank CSV audit: one row per item (section, item, text, score), scores empty. The
+    section's stem opens its first item's text."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["section", "item", "text", "score"])
+    seen: set[str] = set()
+    for item in FFIT_ITEMS:
+        text = item.text
+        if item.section not in seen:
+            seen.add(item.section)
+            text = f"{SECTIONS[item.section].stem} {text}"
+        writer.writerow([item.section, item.id, text, ""])
+    return buf.getvalue()
+
+
+# --- reading and validation -------------------------------------------------------------------
+def read_audit(path: str | Path) -> dict[str, int]:
+    """Read and validate an audit file (``.toml`` or ``.csv``): ``{item id: score}``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".csv"):
+        raise ScenarioError(
+            f"{path}: an FFIT audit must be a .toml or .csv file (got {path.suffix or 'no suffix'!r}). "
+            + HINT
+        )
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such file. " + HINT)
+    if suffix == ".csv":
+        return _read_csv(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}). " + HINT) from None
+    return _from_toml(data, str(path))
+
+
+def _from_toml(data: dict, source: str) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        if key in METADATA:
+            continue
+        if key in SECTIONS and isinstance(value, dict):
+            for item, score in value.items():
+                if item in ITEMS and ITEMS[item].section != key:
+                    problems.append(
+                        f"'{key}.{item}' is in the wrong section (it belongs in [{ITEMS[item].section}])"
+                    )
+                elif item in flat:
+                    problems.append(f"'{item}' is scored twice")
+                else:
+                    flat[item] = score
+        elif isinstance(value, dict):
+            problems.append(
+                f"[{key}] is not an FFIT section; sections: {', '.join(FFIT_SECTION_KEYS)}"
+            )
+        elif key in flat:
+            problems.append(f"'{key}' is scored twice")
+        else:
+            flat[key] = value
+    return check_scores(flat, source, problems)
+
+
+def _read_csv(path: Path) -> dict[str, int]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file. " + HINT) from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in columns]
+    extra = [c for c in columns if c not in CSV_COLUMNS + CSV_OPTIONAL]
+    if missing or extra:
+        what = []
+        if missing:
+            what.append("missing column(s) " + ", ".join(missing))
+        if extra:
+            what.append("unknown column(s) " + ", ".join(extra))
+        raise ScenarioError(
+            f"{path}: invalid FFIT audit: {'; '.join(what)}. The header must name the columns "
+            f"{', '.join(CSV_COLUMNS)} (and may add {', '.join(CSV_OPTIONAL)}). "
+            "`qisim ffit template --format csv` writes a blank one."
+        )
+    flat: dict[str, Any] = {}
+    problems: list[str] = []
+    for n, raw in enumerate(reader, start=2):
+        row = {
+            (k or "").strip().lower(): ",".join(v) if isinstance(v, list) else (v or "").strip()
+            for k, v in raw.items()
+        }
+        item, section = row["item"], row["section"]
+        if not item and not section and not row["score"]:
+            continue  # a blank line
+        if item in ITEMS and section != ITEMS[item].section:
+            problems.append(
+                f"line {n}: '{item}' is in section {section!r} but belongs to '{ITEMS[item].section}'"
+            )
+        if item in flat:
+            problems.append(f"line {n}: '{item}' is scored twice")
+            continue
+        flat[item] = row["score"]
+    return check_scores(flat, source, problems)
+
+
+def _score(value: Any) -> int | object | None:
+    """A score as an int 0-5, ``_BLANK`` if empty, None if not a whole number 0-5."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            return _BLANK
+        return int(value) if value in {str(k) for k in FFIT_SCALE} else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value in FFIT_SCALE else None
+
+
+def _list(ids: list[str], most: int = 8) -> str:
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def check_scores(
+    mapping: dict[str, Any], source: str, problems: list[str] | None = None
+) -> dict[str, int]:
+    """Validate ``{item id: score}``: every FFIT item once, each a whole number 0-5, no unknown
+    ids. Returns the scores in the tool's item order; raises one :class:`ScenarioError` that
+    lists every problem found."""
+    problems = list(problems or [])
+    if not isinstance(mapping, dict):
+        raise ScenarioError(
+            f"{source}: an FFIT audit must be a table of item id = score, got {mapping!r}. " + HINT
+        )
+    scores: dict[str, int] = {}
+    blank: list[str] = []
+    for key, value in mapping.items():
+        if key not in ITEMS:
+            close = difflib.get_close_matches(str(key), FFIT_ITEM_IDS, n=1)
+            problems.append(
+                f"'{key}' is not an FFIT item" + (f" (did you mean '{close[0]}'?)" if close else "")
+            )
+            continue
+        score = _score(value)
+        if score is _BLANK:
+            blank.append(key)
+        elif score is None:
+            problems.append(f"'{key}' = {value!r} is not a whole number from 0 to 5")
+        else:
+            scores[key] = int(score)  # type: ignore[arg-type]
+    if blank:
+        problems.append(f"{len(blank)} item(s) have an empty score: {_list(blank)}")
+    absent = [i for i in FFIT_ITEM_IDS if i not in scores and i not in blank]
+    if absent:
+        problems.append(f"{len(absent)} item(s) are missing: {_list(absent)}")
+    if problems:
+        scale = ", ".join(f"{k} = {v.lower()}" for k, v in FFIT_SCALE.items())
+        raise ScenarioError(
+            f"{source}: invalid FFIT audit. "
+            + "; ".join(problems)
+            + f". Every one of the {len(FFIT_ITEMS)} items (ids {FFIT_ITEM_IDS[0]} ... "
+            f"{FFIT_ITEM_IDS[-1]}) needs one score: {scale}. " + HINT
+        )
+    return {item: scores[item] for item in FFIT_ITEM_IDS}
+
+
+# --- summaries --------------------------------------------------------------------------------
+def section_means(scores: dict[str, float]) -> dict[str, float]:
+    """Mean score of each of the seven sections (0-5)."""
+    out = {}
+    for key in FFIT_SECTION_KEYS:
+        values = [scores[i.id] for i in FFIT_ITEMS if i.section == key]
+        out[key] = float(sum(values) / len(values))
+    return out
+
+
+def total(scores: dict[str, float]) -> float:
+    """The sum of the 45 scores (0-225)."""
+    return float(sum(scores[i] for i in FFIT_ITEM_IDS))
+
+
+def weakest(scores: dict[str, float], n: int = 5) -> list[FfitItem]:
+    """The ``n`` lowest-scored items, ties in the tool's order."""
+    order = sorted(range(len(FFIT_ITEM_IDS)), key=lambda k: (scores[FFIT_ITEM_IDS[k]], k))
+    return [FFIT_ITEMS[k] for k in order[:n]]
+
+
+def sofft_title(item: FfitItem) -> str:
+    """'SOFFT set: task' the item audits (report Box 1, Table 4)."""
+    sset, task = SOFFT_TASKS[item.sofft]
+    return f"{sset.title}: {task.title}"

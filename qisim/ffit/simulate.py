@@ -1,0 +1,176 @@
+"""An audit's predicted outcome, and the items whose improvement would most raise it.
+
+``qisim ffit simulate AUDIT --initiative SCENARIO`` applies the audit to the scenario, runs it
+over replications and reports the outcome with its uncertainty. Then, one item at a time, it
+raises the item's score (by one point, and to 5) and runs the same seeds again: common random
+numbers, so the difference between the variant and the audit as scored is the item, not noise
+(house style: Starsim's common random numbers).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from qisim.domain import FFIT_ITEM_IDS
+from qisim.ffit.audit import ITEMS, sofft_title
+from qisim.ffit.mapping import MAPPING, NOT_MODELLED, audit_to_overrides
+from qisim.scenario import Scenario, with_overrides
+
+OUTCOME_KEYS = ("status", "embedded_ward_fraction", "practice_rate", "habit_rate")
+STATUSES = ("embedded", "patchy", "in_progress", "stalled", "fizzled", "halted")
+INTERVAL = (0.05, 0.95)  # the 90% interval over replications
+
+
+# --- running many -----------------------------------------------------------------------------
+def run_outcome(job: tuple[Scenario, Any, int | None]) -> dict[str, Any]:
+    """One run's outcome (a worker's task): status, embedded fraction, practice, habit."""
+    import qisim
+
+    scenario, seed, days = job
+    summary = qisim.run(scenario, seed=seed, days=days).summary
+    return {k: summary[k] for k in OUTCOME_KEYS}
+
+
+def run_jobs(fn: Callable[[Any], Any], jobs: list, workers: int = 2) -> list:
+    """``[fn(job) for job in jobs]``, on a pool of ``workers`` processes when more than one."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [fn(job) for job in jobs]
+    # fork is quick and shares the imported model code; elsewhere spawn is the only choice
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(fn, jobs, chunksize=chunk))
+
+
+def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
+    """Independent seeds for ``reps`` replications, the same for every variant (CRN)."""
+    return np.random.SeedSequence(seed).spawn(reps)
+
+
+@dataclass
+class Outcome:
+    """Outcomes of one scenario over replications."""
+
+    runs: pd.DataFrame  # one row per replication
+
+    @property
+    def embedded(self) -> np.ndarray:
+        return self.runs["embedded_ward_fraction"].to_numpy(float)
+
+    def interval(self, key: str = "embedded_ward_fraction") -> tuple[float, float, float]:
+        """Median and 90% interval over replications."""
+        x = self.runs[key].to_numpy(float)
+        lo, hi = np.quantile(x, INTERVAL)
+        return float(np.median(x)), float(lo), float(hi)
+
+    def status_shares(self) -> dict[str, float]:
+        counts = self.runs["status"].value_counts(normalize=True)
+        return {s: float(counts.get(s, 0.0)) for s in STATUSES}
+
+
+def replicate(
+    scenarios: list[Scenario], reps: int, seed: int = 0, days: int | None = None, workers: int = 2
+) -> list[Outcome]:
+    """Run each scenario ``reps`` times on the same seeds; one :class:`Outcome` each."""
+    seeds = replication_seeds(seed, reps)
+    jobs = [(sc, s, days) for sc in scenarios for s in seeds]
+    rows = run_jobs(run_outcome, jobs, workers)
+    return [Outcome(pd.DataFrame(rows[k * reps : (k + 1) * reps])) for k in range(len(scenarios))]
+
+
+# --- FFIT simulate ----------------------------------------------------------------------------
+def apply_audit(scenario: Scenario, scores: dict[str, int]) -> Scenario:
+    """The scenario with an audit's attributes set on top of its own (and the audit kept)."""
+    return with_overrides(scenario, {**audit_to_overrides(scores), "ffit": dict(scores)})
+
+
+def improvements(
+    scores: dict[str, int], items: Iterable[str] | None = None
+) -> list[tuple[str, int]]:
+    """(item, new score) variants: each item one point up, and to 5 if that is further. Items
+    the model does not represent are left out (their score changes nothing)."""
+    chosen = list(items) if items is not None else list(FFIT_ITEM_IDS)
+    out = []
+    for item in chosen:
+        if item in NOT_MODELLED:
+            continue
+        s = scores[item]
+        for new in sorted({min(s + 1, 5), 5}):
+            if new > s:
+                out.append((item, new))
+    return out
+
+
+def paired_change(variant: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
+    """Mean paired difference and its 90% confidence interval (t)."""
+    d = variant - base
+    mean = float(d.mean())
+    if len(d) < 2 or np.allclose(d, d[0]):
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.95, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return mean, mean - half, mean + half
+
+
+@dataclass
+class Prediction:
+    scenario: Scenario
+    scores: dict[str, int]
+    reps: int
+    days: int
+    outcome: Outcome
+    effects: pd.DataFrame  # one row per item variant, best first
+
+
+def simulate(
+    scenario: Scenario,
+    scores: dict[str, int],
+    reps: int = 10,
+    seed: int = 0,
+    days: int | None = None,
+    items: Iterable[str] | None = None,
+    workers: int = 2,
+) -> Prediction:
+    """Predict the outcome of ``scenario`` with the audit applied, and rank the items whose
+    improvement (one point, or to 5, one at a time, same seeds) most raises the share of target
+    wards embedded (ties broken by the final habit of target staff)."""
+    base = apply_audit(scenario, scores)
+    variants = improvements(scores, items)
+    candidates = [base] + [apply_audit(base, {**scores, item: new}) for item, new in variants]
+    outcomes = replicate(candidates, reps, seed, days, workers)
+    baseline = outcomes[0]
+    rows = []
+    for (item, new), out in zip(variants, outcomes[1:]):
+        change, lo, hi = paired_change(out.embedded, baseline.embedded)
+        habit = paired_change(
+            out.runs["habit_rate"].to_numpy(float), baseline.runs["habit_rate"].to_numpy(float)
+        )[0]
+        rows.append(
+            {
+                "item": item,
+                "section": ITEMS[item].section,
+                "score": scores[item],
+                "new_score": new,
+                "embedded_change": change,
+                "embedded_change_lo": lo,
+                "embedded_change_hi": hi,
+                "habit_change": habit,
+                "sets": MAPPING[item].sets,
+                "text": ITEMS[item].text,
+                "sofft": sofft_title(ITEMS[item]),
+            }
+        )
+    effects = pd.DataFrame(rows)
+    if len(effects):
+        effects = effects.sort_values(
+            ["embedded_change", "habit_change"], ascending=False, kind="stable"
+        ).reset_index(drop=True)
+    return Prediction(base, scores, reps, days or base.days, baseline, effects)
