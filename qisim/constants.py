@@ -25,180 +25,331 @@ def c(default: float, lo: float, hi: float, meaning: str, source: str) -> Any:
 class Constants:
     # --- reach -------------------------------------------------------------------------------
     visits_per_member_week: float = c(
-        6.0, 1, 20, "ward sessions a full-time QI team member can run per week",
+        6.0,
+        1,
+        20,
+        "ward sessions a full-time QI team member can run per week",
         "§3 Getting through: ward meetings, trolley dashes, ward visits, one-to-one coaching",
     )
     session_attendance: float = c(
-        0.7, 0.1, 1, "share of on-duty target staff a ward session reaches when fully staffed",
+        0.7,
+        0.1,
+        1,
+        "share of on-duty target staff a ward session reaches when fully staffed",
         "§3 Getting through: 'only able to reach staff who happened to be on duty'",
     )
     cascade_fidelity: float = c(
-        0.55, 0.1, 1, "fidelity kept per hop when a message is passed on by colleagues",
+        0.55,
+        0.1,
+        1,
+        "fidelity kept per hop when a message is passed on by colleagues",
         "§3 Getting through: 'trickle down ... altered, misrepresented and diluted'",
     )
     cascade_rate: float = c(
-        0.08, 0, 1, "daily chance an on-duty colleague passes the message on, at full reliance",
+        0.08,
+        0,
+        1,
+        "daily chance an on-duty colleague passes the message on, at full reliance",
         "§3 Framing: 'incorrect assumption that others would cascade the information'",
     )
     written_fidelity: float = c(
-        0.25, 0, 1, "understanding given by written material alone",
+        0.25,
+        0,
+        1,
+        "understanding given by written material alone",
         "§3 Getting through: packs, laminated cards, intranet; staff 'only vaguely aware'",
     )
     written_rate: float = c(
-        0.01, 0, 0.2, "daily chance written material reaches an on-duty member of staff",
+        0.01,
+        0,
+        0.2,
+        "daily chance written material reaches an on-duty member of staff",
         "§3 Getting through",
     )
+    session_persuasion: float = c(
+        0.1,
+        0,
+        1,
+        "ownership a session's relational work adds, at full communication skill",
+        "§3 Style and tone: 'knowing the staff personally ... always being there ... supportive'",
+    )
+    coaching_rate: float = c(
+        0.01,
+        0,
+        0.1,
+        "daily deepening of understanding by a fully capable ward manager",
+        "Table 4 Leading staff: leaders 'communicated well, ... set clear direction'",
+    )
     agency_turnover: float = c(
-        0.03, 0, 0.5, "daily chance an agency post is taken by someone new, who has not heard",
+        0.03,
+        0,
+        0.5,
+        "daily chance an agency post is taken by someone new, who has not heard",
         "Table 4 Getting through: 'including night shift and agency staff'",
     )
     # --- staffing -----------------------------------------------------------------------------
     staffing_gap_scale: float = c(
-        0.25, 0.05, 1, "staffing shortfall at which a fully staffing-sensitive practice fails",
+        0.25,
+        0.05,
+        1,
+        "staffing shortfall at which a fully staffing-sensitive practice fails",
         "§3 Securing resources: Enhanced care 'unravelled on days when the ward was understaffed'",
     )
     release_threshold: float = c(
-        0.85, 0.5, 1.1, "staffing ratio below which staff cannot be released for sessions",
+        0.85,
+        0.5,
+        1.1,
+        "staffing ratio below which staff cannot be released for sessions",
         "§3 Learning: 'a matron had to stand in for a nurse ... so the nurse could attend'",
     )
     # --- ownership ----------------------------------------------------------------------------
     ownership_rate: float = c(
-        0.03, 0.001, 0.2, "daily rate at which understanding turns into ownership",
+        0.03,
+        0.001,
+        0.2,
+        "daily rate at which understanding turns into ownership",
         "§3 Fostering ownership",
     )
     imposed_resistance: float = c(
-        0.012, 0, 0.1, "daily erosion of ownership for an imposed, not co-designed change",
+        0.012,
+        0,
+        0.1,
+        "daily erosion of ownership for an imposed, not co-designed change",
         "Box 5 Engagement: top-down initiatives 'result in resentment'",
     )
     home_grown_bonus: float = c(
-        0.6, 0, 2, "extra ownership drive of a home-grown change",
+        0.6,
+        0,
+        2,
+        "extra ownership drive of a home-grown change",
         "§3 Fostering ownership: 'If it's home-grown, they'll own it'",
     )
     # --- problem clarity ----------------------------------------------------------------------
     clarity_floor: float = c(
-        0.25, 0, 1, "share of ownership drive left when nobody agrees what the problem is",
+        0.15,
+        0,
+        1,
+        "share of ownership drive left when nobody agrees what the problem is",
         "§3 Understanding what is wrong: 'no agreement about its priority'",
     )
     senior_stifling: float = c(
-        0.02, 0, 0.2, "daily erosion of doctors' ownership when consultants reject the change",
+        0.02,
+        0,
+        0.2,
+        "daily erosion of doctors' ownership when consultants reject the change",
         "§3 Understanding what is wrong: senior clinicians 'stifled it'",
     )
     # --- tribes -------------------------------------------------------------------------------
     cross_tribe: float = c(
-        0.3, 0, 1, "weight of a message from another profession, relative to one's own",
+        0.3,
+        0,
+        1,
+        "weight of a message from another profession, relative to one's own",
         "§3 Difficult conversations: junior doctors 'listening only to the consultant'",
     )
     peer_influence: float = c(
-        0.02, 0, 0.2, "daily pull of colleagues' practice on one's ownership (own tribe)",
+        0.02,
+        0,
+        0.2,
+        "daily pull of colleagues' practice on one's ownership (own tribe)",
         "§3 Role modelling; Box 5 Crossing boundaries",
     )
     # --- role modelling -----------------------------------------------------------------------
     role_model_pull: float = c(
-        1.2, 0, 4, "multiplier of ownership drive from a zealous, respected ward manager",
+        1.2,
+        0,
+        4,
+        "multiplier of ownership drive from a zealous, respected ward manager",
         "§3 Dedication: 'Their wards were the successful ones'",
     )
     norm_hold: float = c(
-        0.6, 0, 1, "how much a role-modelling manager slows the decay of a habit",
+        0.6,
+        0,
+        1,
+        "how much a role-modelling manager slows the decay of a habit",
         "§3 Dedication: 'reminding staff how important it was to uphold the values'",
     )
     # --- initiativitis ------------------------------------------------------------------------
     load_tolerance: float = c(
-        1.0, 0, 5, "concurrent initiatives a ward absorbs without fatigue",
+        1.0,
+        0,
+        5,
+        "concurrent initiatives a ward absorbs without fatigue",
         "§3 Initiativitis: 'I'm just one person and I'm already rushed off my feet'",
     )
     fatigue_gain: float = c(
-        0.004, 0, 0.05, "daily rise of change fatigue per initiative above tolerance",
+        0.002,
+        0,
+        0.05,
+        "daily rise of change fatigue per initiative above tolerance",
         "§3 Initiativitis",
     )
     fatigue_recovery: float = c(
-        0.002, 0, 0.05, "daily recovery from change fatigue (slow: it lingers)",
+        0.002,
+        0,
+        0.05,
+        "daily recovery from change fatigue (slow: it lingers)",
         "§3 Initiativitis: antipathy 'had lingered even when the pressures had subsided'",
     )
     shield_capacity: float = c(
-        1.5, 0, 5, "extra initiatives a fully shielding ward manager keeps off the staff",
+        1.5,
+        0,
+        5,
+        "extra initiatives a fully shielding ward manager keeps off the staff",
         "Table 4 Avoiding and shielding staff from 'initiativitis'",
     )
     # --- adaptation ---------------------------------------------------------------------------
     context_penalty: float = c(
-        0.6, 0, 1, "loss of fit of an unadapted change on a ward wholly unlike the pilot",
+        0.6,
+        0,
+        1,
+        "loss of fit of an unadapted change on a ward wholly unlike the pilot",
         "§3 Transforming: Postural blood pressure 'tried to make one size fit all'",
     )
     pdsa_gain: float = c(
-        0.35, 0, 1, "share of remaining misfit one monthly PDSA cycle removes at full skill",
+        0.35,
+        0,
+        1,
+        "share of remaining misfit one monthly PDSA cycle removes at full skill",
         "§3 Using experience to modify the intervention",
     )
     fidelity_fight: float = c(
-        0.8, 0, 1, "share of design progress lost to the fidelity-vs-adaptation conflict",
+        0.8,
+        0,
+        1,
+        "share of design progress lost to the fidelity-vs-adaptation conflict",
         "§3 Transforming: Managing unprofessional behaviour 'almost derailed'",
     )
     # --- timing and momentum ------------------------------------------------------------------
     habit_rate: float = c(
-        0.02, 0.001, 0.2, "daily rate at which practice on duty becomes habit",
+        0.02,
+        0.001,
+        0.2,
+        "daily rate at which practice on duty becomes habit",
         "§3 Timing: 'time to embed the change little by little'",
     )
     embed_level: float = c(
-        0.6, 0.3, 0.95, "ward habit level at which the change counts as embedded",
+        0.6,
+        0.3,
+        0.95,
+        "ward habit level at which the change counts as embedded",
         "Table 3 Nurse-led discharge: 'firmly embedded'",
     )
     momentum_loss: float = c(
-        0.12, 0, 1, "monthly loss of team momentum when practice does not progress",
+        0.12,
+        0,
+        1,
+        "monthly loss of team momentum when practice does not progress",
         "§3 Using experience: 'pushed it for too long'",
     )
     momentum_gain: float = c(
-        0.15, 0, 1, "monthly gain of momentum when practice or audit results progress",
+        0.15,
+        0,
+        1,
+        "monthly gain of momentum when practice or audit results progress",
         "§3 Timing, coordination and momentum",
     )
     stop_momentum: float = c(
-        0.35, 0, 1, "momentum at which a team with perfect judgement stops or redesigns",
+        0.35,
+        0,
+        1,
+        "momentum at which a team with perfect judgement stops or redesigns",
         "§3 Using experience: 'Knowing when to stop and when to persist'",
     )
+    progress_needed: float = c(
+        0.02,
+        0,
+        0.2,
+        "monthly rise in habit a team counts as progress",
+        "§3 Timing: 'reflect on progress ... carry out adjustments if it begins to falter'",
+    )
     wave_ready: float = c(
-        0.4, 0, 1, "practice the previous wave must reach before a flexible timetable moves on",
+        0.4,
+        0,
+        1,
+        "practice the previous wave must reach before a flexible timetable moves on",
         "§3 Timing: 'reading wards to know when to push and when hold back'",
     )
     # --- leadership ---------------------------------------------------------------------------
     unclear_lead_progress: float = c(
-        0.1, 0, 1, "design progress rate under wholly unclear leadership, relative to clear",
+        0.1,
+        0,
+        1,
+        "design progress rate under wholly unclear leadership, relative to clear",
         "§3 Leading: 'a lack of clarity as to who was in charge held things up'",
     )
     # --- framing ------------------------------------------------------------------------------
     tailored_boost: float = c(
-        0.5, 0, 2, "extra early ownership drive from messages tailored to each audience",
+        0.5,
+        0,
+        2,
+        "extra early ownership drive from messages tailored to each audience",
         "§3 Framing: Enhanced care 'successfully sold the idea differently to different staff'",
     )
     cynicism_rate: float = c(
-        0.01, 0, 0.1, "daily growth of cynicism per unit of failed practice, tailored messages",
+        0.01,
+        0,
+        0.1,
+        "daily growth of cynicism per unit of failed practice, tailored messages",
         "§3 Framing: 'there was cynicism from ward staff ... and conversely from managers'",
     )
     # --- culture ------------------------------------------------------------------------------
     micro_culture_weight: float = c(
-        0.6, 0, 1, "weight of the ward's own micro-culture against the trust's",
+        0.6,
+        0,
+        1,
+        "weight of the ward's own micro-culture against the trust's",
         "§3 Leading: 'standards of practice could vary greatly between different parts'",
     )
+    initial_goodwill: float = c(
+        0.5,
+        0,
+        1,
+        "ownership on first hearing of a change, in a wholly open culture",
+        "Table 3 Handover at night: 'Staff professed it to be a good idea in principle'",
+    )
     culture_floor: float = c(
-        0.2, 0, 1, "share of ownership drive left in a wholly hostile culture",
+        0.2,
+        0,
+        1,
+        "share of ownership drive left in a wholly hostile culture",
         "§3 Upsworth: 'Bullying' and 'keeping your head down'",
     )
     # --- learning -----------------------------------------------------------------------------
     learning_rate: float = c(
-        0.004, 0, 0.05, "daily growth of staff QI skill from training and communities of practice",
+        0.004,
+        0,
+        0.05,
+        "daily growth of staff QI skill from training and communities of practice",
         "§3 Growing the necessary QI skills",
     )
     team_learning: float = c(
-        0.03, 0, 0.3, "monthly growth of the QI team's skills through mutual mentoring",
+        0.03,
+        0,
+        0.3,
+        "monthly growth of the QI team's skills through mutual mentoring",
         "§3 Creating a culture of learning: 'A great deal of mutual mentoring'",
     )
     # --- audit --------------------------------------------------------------------------------
     audit_feedback: float = c(
-        0.15, 0, 1, "ownership boost when an audit shows local improvement, at full data culture",
+        0.15,
+        0,
+        1,
+        "ownership boost when an audit shows local improvement, at full data culture",
         "§3 Adducing local data; Nurse-led discharge audit 'demonstrating to initially resistant staff'",
     )
     audit_noise: float = c(
-        0.25, 0, 1, "relative sampling noise of a monthly audit of the patient outcome",
+        0.25,
+        0,
+        1,
+        "relative sampling noise of a monthly audit of the patient outcome",
         "§3 Technical QI skills: audit",
     )
     outcome_effect: float = c(
-        0.5, 0, 1, "share of the patient-outcome rate removed by full practice",
+        0.5,
+        0,
+        1,
+        "share of the patient-outcome rate removed by full practice",
         "Table 3: Handover at night audit 'reducing the number of emergency calls'",
     )
 

@@ -97,9 +97,7 @@ SOFFT_SETS: tuple[SofftSet, ...] = (
         "Contextualising experience",
         (
             SofftTask("prior_experience", "Adapting prior experiential learning"),
-            SofftTask(
-                "transforming", "Transforming the original improvement to match the context"
-            ),
+            SofftTask("transforming", "Transforming the original improvement to match the context"),
             SofftTask("modifying", "Using experience to modify the intervention"),
         ),
     ),
@@ -201,10 +199,10 @@ FFIT_SECTIONS: tuple[FfitSection, ...] = (
         "Managers",
         "Thinking of the managers who will be involved, will they be able to:",
     ),
-    FfitSection("confidence", "Confidence in problem and solution", "How confident do you feel that:"),
     FfitSection(
-        "messages", "Messages", "To what extent have you thought about how you will:"
+        "confidence", "Confidence in problem and solution", "How confident do you feel that:"
     ),
+    FfitSection("messages", "Messages", "To what extent have you thought about how you will:"),
     FfitSection(
         "learning",
         "Learning",
@@ -267,13 +265,21 @@ _ITEMS: tuple[tuple[str, str, str], ...] = (
         "this initiative has been appropriately coordinated with other improvements?",
         "timing",
     ),
-    ("messages", "make sure the right messages get through to all the right people?", "getting_through"),
+    (
+        "messages",
+        "make sure the right messages get through to all the right people?",
+        "getting_through",
+    ),
     ("messages", "reframe the message to suit all the various people involved?", "framing"),
     ("messages", "know that the message is being communicated effectively?", "communicating"),
     ("messages", "take account of people's reactions?", "communicating"),
     ("learning", "is there a good learning culture?", "learning_culture"),
     ("learning", "is there the capacity to undergo the necessary learning?", "learning_culture"),
-    ("learning", "will they be able to acquire and develop the necessary QI skills?", "growing_skills"),
+    (
+        "learning",
+        "will they be able to acquire and develop the necessary QI skills?",
+        "growing_skills",
+    ),
     (
         "learning",
         "will they be able to acquire and develop the necessary clinical skills?",
@@ -294,7 +300,11 @@ _ITEMS: tuple[tuple[str, str, str], ...] = (
         "ensuring how the improvement could be sensibly adapted as it proceeds?",
         "transforming",
     ),
-    ("context", "how you will take account of problems encountered as the work proceeds?", "modifying"),
+    (
+        "context",
+        "how you will take account of problems encountered as the work proceeds?",
+        "modifying",
+    ),
     (
         "context",
         "how much modification to the original intended change will be acceptable?",

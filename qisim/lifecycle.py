@@ -99,7 +99,10 @@ class Lifecycle:
         if r.rigid:
             return since >= r.wave_interval
         live = model.wards.active & model.wards.target
-        ready = not live.any() or float(np.mean(model.wards.practice[live])) >= model.constants.wave_ready
+        ready = (
+            not live.any()
+            or float(np.mean(model.wards.practice[live])) >= model.constants.wave_ready
+        )
         return (ready and since >= r.wave_interval / 2) or since >= 3 * r.wave_interval
 
     def next_wave(self, model: QIModel) -> None:
@@ -137,7 +140,9 @@ class Lifecycle:
         self.momentum = 0.8
         live = np.flatnonzero(model.wards.active)
         if live.size:
-            model.wards.fit[live] = np.maximum(model.wards.fit[live], adaptation.initial_fit(model, live))
+            model.wards.fit[live] = np.maximum(
+                model.wards.fit[live], adaptation.initial_fit(model, live)
+            )
         self.enter(model, "rollout" if self.waves else "embedding")
 
     def halt(self, model: QIModel) -> None:

@@ -152,6 +152,7 @@ class QIModel(mesa.Model):
         self.qi_team.shuffle_do("step")  # QI team members run sessions on duty
         reach.cascade(self)  # trickle down, losing fidelity per hop
         reach.written_material(self)  # packs and posters: vaguely aware
+        reach.coaching(self)  # ward managers explain it on the shop floor
         ownership.update_ownership(self)  # culture, managers, clarity, framing, tribes
         momentum.practise(self)  # practice on shift, limited by staffing; habit
         framing.grow_cynicism(self)  # mixed messages sour when practice fails
@@ -205,7 +206,9 @@ class QIModel(mesa.Model):
         s, n = self.staff, self.wards.n
         t = s.target
         count = np.maximum(np.bincount(s.ward[t], minlength=n), 1)
-        self.ward_understanding = np.bincount(s.ward[t], weights=s.understanding[t], minlength=n) / count
+        self.ward_understanding = (
+            np.bincount(s.ward[t], weights=s.understanding[t], minlength=n) / count
+        )
         self.ward_qi_skill = np.bincount(s.ward[t], weights=s.qi_skill[t], minlength=n) / count
 
     def ffit_profile(self) -> dict[str, float]:

@@ -33,8 +33,16 @@ def shade_stages(ax, stages: list[tuple[int, str]], days: int) -> None:
         end = stages[i + 1][0] if i + 1 < len(stages) else days
         if end > start:
             ax.axvspan(start, end, color=STAGE_COLOURS.get(stage, "#eeeeee"), alpha=0.5, lw=0)
-            ax.text((start + end) / 2, 1.01, stage, ha="center", va="bottom", fontsize=7,
-                    transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.text(
+                (start + end) / 2,
+                1.01,
+                stage,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
 
 
 def smooth(x: np.ndarray, window: int = 14) -> np.ndarray:
@@ -59,7 +67,9 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
     for i in np.flatnonzero(w.target):
         colour = HOSPITAL_COLOURS[w.hospital[i] % len(HOSPITAL_COLOURS)]
         ax.plot(t, smooth(rec.ward["practice"][:days, i]), color=colour, lw=0.8, alpha=0.6)
-    ax.plot(t, smooth(rec.trust["practice"][:days]), color="black", lw=2.2, label="trust (target wards)")
+    ax.plot(
+        t, smooth(rec.trust["practice"][:days]), color="black", lw=2.2, label="trust (target wards)"
+    )
     for h, name in enumerate(w.hospital_names):
         ax.plot([], [], color=HOSPITAL_COLOURS[h % len(HOSPITAL_COLOURS)], label=f"wards: {name}")
     ax.axhline(m.constants.embed_level, color="grey", ls=":", lw=1)
@@ -70,7 +80,12 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
 
     ax = axes[0, 1]
     tgt = w.target
-    for name, colour in (("aware", "#c6dbef"), ("understanding", "#6baed6"), ("owning", "#2171b5"), ("practising", "#08306b")):
+    for name, colour in (
+        ("aware", "#c6dbef"),
+        ("understanding", "#6baed6"),
+        ("owning", "#2171b5"),
+        ("practising", "#08306b"),
+    ):
         ax.plot(t, rec.ward[name][:days][:, tgt].mean(axis=1), color=colour, lw=2, label=name)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of target staff")
@@ -78,18 +93,35 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
     ax.legend(loc="upper left", fontsize=8, frameon=False)
 
     ax = axes[1, 0]
-    ax.plot(t, smooth(rec.ward["staffing"][:days].mean(axis=1), 7), color="#444", lw=1.5, label="day staffing (mean ward)")
-    ax.plot(t, smooth(rec.ward["staffing_night"][:days].mean(axis=1), 7), color="#888", lw=1.5, ls="--", label="night staffing")
+    ax.plot(
+        t,
+        smooth(rec.ward["staffing"][:days].mean(axis=1), 7),
+        color="#444",
+        lw=1.5,
+        label="day staffing (mean ward)",
+    )
+    ax.plot(
+        t,
+        smooth(rec.ward["staffing_night"][:days].mean(axis=1), 7),
+        color="#888",
+        lw=1.5,
+        ls="--",
+        label="night staffing",
+    )
     ax.axhline(1.0, color="grey", ls=":", lw=1)
     ax.set_ylabel("nurses on duty / required")
     ax.set_xlabel("day")
     ax2 = ax.twinx()
-    ax2.plot(t, rec.ward["load"][:days].mean(axis=1), color="#e6550d", lw=1.5, label="initiative load")
+    ax2.plot(
+        t, rec.ward["load"][:days].mean(axis=1), color="#e6550d", lw=1.5, label="initiative load"
+    )
     ax2.set_ylabel("initiatives per ward", color="#e6550d")
     ax.set_title("Staffing and initiative load", loc="left")
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="lower left", fontsize=8, frameon=False)
+    ax.legend(
+        lines[0] + lines2[0], lines[1] + lines2[1], loc="lower left", fontsize=8, frameon=False
+    )
 
     ax = axes[1, 1]
     events = rec.ward["outcome_events"][:days][:, tgt].sum(axis=1)
@@ -97,7 +129,9 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
     ax.set_ylim(bottom=0)
     ax.set_ylabel("events per day (30-day mean)")
     ax.set_xlabel("day")
-    ax.set_title(f"Patient outcome: {m.initiative.outcome.replace('_', ' ')} on target wards", loc="left")
+    ax.set_title(
+        f"Patient outcome: {m.initiative.outcome.replace('_', ' ')} on target wards", loc="left"
+    )
     fig.suptitle(
         f"{m.qi_scenario.name} — status {s['status']}, {s['embedded_ward_fraction']:.0%} of target wards "
         f"embedded, practice {s['practice_rate']:.2f} (seed {s['seed']})",
@@ -106,5 +140,52 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_validation(rows: list[dict], path: str | Path) -> Path:
+    """The six cases side by side: trust practice over time (median and 90% band over runs),
+    and below each, the spread of final ward habit across wards and runs."""
+    from qisim import validation as v
+
+    fig, axes = plt.subplots(2, 6, figsize=(20, 6.5), gridspec_kw={"height_ratios": [3, 1.3]})
+    for j, case in enumerate(v.CASES):
+        rs = [r for r in rows if r["case"] == case.file]
+        curves = np.array([r["trust_practice"] for r in rs])
+        t = np.arange(curves.shape[1])
+        sm = np.array([smooth(c, 14) for c in curves])
+        med = np.median(sm, axis=0)
+        lo, hi = np.quantile(sm, [0.05, 0.95], axis=0)
+        share = np.mean([r[case.expected] for r in rs])
+        ax = axes[0, j]
+        ax.fill_between(t, lo, hi, color="#9ecae1", alpha=0.7, lw=0, label="90% of runs")
+        ax.plot(t, med, color="#08519c", lw=2, label="median")
+        ax.axhline(0.6, color="grey", ls=":", lw=1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{case.trust}\n{case.initiative}", fontsize=10, loc="left")
+        ax.text(
+            0.02,
+            0.97,
+            f"report: {case.expected.replace('_', ' ')}\nreproduced in {share:.0%}",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8.5,
+            color="#006d2c" if share >= v.PASS_SHARE else "#a50f15",
+        )
+        ax.set_xlabel("day", fontsize=8)
+        if j == 0:
+            ax.set_ylabel("practice (trust, target wards)")
+            ax.legend(loc="center left", fontsize=7, frameon=False)
+        ax = axes[1, j]
+        habits = np.concatenate([r["ward_habit_final"] for r in rs])
+        ax.hist(habits, bins=np.linspace(0, 1, 21), color="#6baed6", edgecolor="white")
+        ax.axvline(0.6, color="grey", ls=":", lw=1)
+        ax.set_yticks([])
+        ax.set_xlabel("final ward habit (all wards, runs)", fontsize=8)
+    fig.suptitle("qisim validate: one set of mechanism constants, six case studies", fontsize=13)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

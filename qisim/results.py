@@ -52,7 +52,9 @@ class RunResult:
             {
                 "day": np.repeat(np.arange(days), n),
                 "ward": np.tile(np.array(w.names, dtype=object), days),
-                "hospital": np.tile(np.array([w.hospital_names[h] for h in w.hospital], dtype=object), days),
+                "hospital": np.tile(
+                    np.array([w.hospital_names[h] for h in w.hospital], dtype=object), days
+                ),
                 "target": np.tile(w.target, days),
             }
         )

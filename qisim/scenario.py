@@ -101,7 +101,8 @@ class Ward(Strict):
     sickness: Fraction = 0.05
     agency_fill: Fraction = 0.5
     micro_culture: Fraction | None = Field(
-        None, description="the ward's own culture; empty means the trust's"
+        None,
+        description="the ward's own culture; empty: the trust's, carried by the manager's style",
     )
     context_distance: Fraction = Field(
         0.3, description="how unlike the pilot/design context this ward is"
@@ -205,9 +206,9 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _names_exist(self) -> Scenario:
-        names = set(ward_names(self)) | {w.hospital for w in self.wards} | {
-            w.name for w in self.wards
-        }
+        names = (
+            set(ward_names(self)) | {w.hospital for w in self.wards} | {w.name for w in self.wards}
+        )
         refs: list[tuple[str, list[str] | str]] = [
             ("initiative.target_wards", self.initiative.target_wards),
             ("initiative.rollout.pilot_wards", self.initiative.rollout.pilot_wards),
@@ -351,7 +352,9 @@ def _allowed_fields(loc: tuple, data: dict) -> list[str]:
             return []
         ann = fld.annotation
         args = getattr(ann, "__args__", ())
-        inner = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        inner = next(
+            (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
         if inner is None:
             return []
         model = inner
@@ -384,7 +387,14 @@ def validate(data: dict, source: str = "scenario") -> Scenario:
 
 
 MUTABLE_WARD_FIELDS = ("sickness", "agency_fill", "micro_culture", "context_distance", "manager")
-FROZEN_INITIATIVE_FIELDS = ("target_wards", "target_roles", "target_shifts", "outcome", "name", "rollout")
+FROZEN_INITIATIVE_FIELDS = (
+    "target_wards",
+    "target_roles",
+    "target_shifts",
+    "outcome",
+    "name",
+    "rollout",
+)
 
 
 def event_path_allowed(path: str) -> bool:

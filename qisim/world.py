@@ -107,7 +107,10 @@ def resolve_names(selection: list[str] | str, wards: list[tuple[str, object, str
         return np.ones(len(wards), dtype=bool)
     chosen = set(selection)
     return np.array(
-        [name in chosen or group in chosen or spec.hospital in chosen for name, spec, group in wards],  # type: ignore[attr-defined]
+        [
+            name in chosen or group in chosen or spec.hospital in chosen
+            for name, spec, group in wards
+        ],  # type: ignore[attr-defined]
         dtype=bool,
     )
 
@@ -131,7 +134,16 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
         required[i, NIGHT] = spec.establishment * night * 4 / 7  # type: ignore[attr-defined]
     target = resolve_names(scenario.initiative.target_wards, wards)
     pilot = resolve_names(scenario.initiative.rollout.pilot_wards, wards) & target
-    micro = col(lambda s: trust_culture if s.micro_culture is None else s.micro_culture)
+    # unless the scenario says otherwise, a ward's micro-culture is the trust's as its manager's
+    # style and tone carries it to the ward (report §3 Leading: disparities "were due to the
+    # management style and tone adopted by front-line managers")
+    micro = col(
+        lambda s: (
+            0.5 * trust_culture + 0.5 * s.manager.style_tone
+            if s.micro_culture is None
+            else s.micro_culture
+        )
+    )
     zeros = np.zeros(n)
     return WardArrays(
         names=[name for name, _, _ in wards],
@@ -188,7 +200,9 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
             cols["agency"].append(role == "agency_nurse")
         u = rng.random(len(roles))
         night, rot = spec.night_share, spec.rotating_share  # type: ignore[attr-defined]
-        shift = np.where(u < night, SHIFT["night"], np.where(u < night + rot, SHIFT["rotating"], SHIFT["day"]))
+        shift = np.where(
+            u < night, SHIFT["night"], np.where(u < night + rot, SHIFT["rotating"], SHIFT["day"])
+        )
         # doctors, consultants and AHPs work days here; doctors also cover nights by rota
         is_doc = np.array([r == "junior_doctor" for r in roles])
         is_day_only = np.array([r in ("consultant", "allied_health_professional") for r in roles])

@@ -15,7 +15,7 @@ def example():
     return qisim.load_scenario(SCENARIOS / "example.toml")
 
 
-def small_scenario(**overrides) -> qisim.Scenario:
+def small_scenario(overrides: dict | None = None) -> qisim.Scenario:
     """A small, fast scenario (6 wards, one year) for mechanism tests."""
     base = qisim.load_scenario(SCENARIOS / "example.toml", {"days": 365})
     data = base.model_dump()
@@ -26,7 +26,11 @@ def small_scenario(**overrides) -> qisim.Scenario:
     data["initiative"]["design_days"] = 20
     data["competing"] = []
     data["trust"]["initiative_push_rate"] = 0.0
-    return qisim.scenario.scenario_from_dict(data, overrides)
+    for key, value in (overrides or {}).items():
+        if "." not in key:
+            data[key] = value
+    rest = {k: v for k, v in (overrides or {}).items() if "." in k}
+    return qisim.scenario.scenario_from_dict(data, rest)
 
 
 def mean_summary(scenario, key: str, seeds=range(6), **kw) -> float:

@@ -15,6 +15,8 @@ def main(args) -> int:
     from qisim.constants import constant_table
 
     for row in constant_table():
-        print(f"{row['name']:24s} {row['default']:<7g} [{row['min']:g}, {row['max']:g}]  {row['meaning']}")
+        print(
+            f"{row['name']:24s} {row['default']:<7g} [{row['min']:g}, {row['max']:g}]  {row['meaning']}"
+        )
         print(f"{'':24s} source: {row['source']}")
     return 0

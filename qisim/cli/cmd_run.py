@@ -22,7 +22,9 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", nargs="?", help="scenario TOML file (e.g. scenarios/example.toml)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same run")
+    p.add_argument(
+        "--seed", type=int, default=0, help="random seed (default 0); same seed, same run"
+    )
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's `days`)")
     add_set_option(p)
     p.add_argument("--out", default="out", help="output folder (default ./out)")
@@ -40,9 +42,13 @@ def main(args) -> int:
         try:
             from qisim.sweep import rerun_spec
         except ImportError:
-            raise ScenarioError("--from-sweep needs the sweep tools (pip install qisim[sweep])") from None
+            raise ScenarioError(
+                "--from-sweep needs the sweep tools (pip install qisim[sweep])"
+            ) from None
         scenario, seed, overrides, constants = rerun_spec(args.from_sweep, args.run_id)
-        result = qisim.run(scenario, seed=seed, days=args.days, overrides=overrides, constants=constants)
+        result = qisim.run(
+            scenario, seed=seed, days=args.days, overrides=overrides, constants=constants
+        )
     else:
         if not args.scenario:
             raise ScenarioError("qisim run: give a scenario file, or --from-sweep DIR --run ID.")

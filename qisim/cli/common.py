@@ -12,7 +12,9 @@ def parse_sets(items: list[str] | None) -> dict:
     out = {}
     for item in items or []:
         if "=" not in item:
-            raise ScenarioError(f"--set {item!r}: expected PATH=VALUE, e.g. initiative.co_design=0.8")
+            raise ScenarioError(
+                f"--set {item!r}: expected PATH=VALUE, e.g. initiative.co_design=0.8"
+            )
         key, value = item.split("=", 1)
         out[key.strip()] = parse_value(value.strip())
     return out

@@ -51,7 +51,14 @@ def pdsa_cycle(model: QIModel) -> None:
     skill = 0.5 * (team["technical"] + team["contextual_empathy"])
     staff_skill = model.ward_qi_skill[live]
     env = culture.environment(model)[live]
-    gain = k.pdsa_gain * share * init.adaptation_allowed * skill * (0.5 + staff_skill) * (0.5 + 0.5 * env)
+    gain = (
+        k.pdsa_gain
+        * share
+        * init.adaptation_allowed
+        * skill
+        * (0.5 + staff_skill)
+        * (0.5 + 0.5 * env)
+    )
     w.fit[live] += np.clip(gain, 0, 1) * (1 - w.fit[live])
     # small tests of change bring resistant staff to try it (Enhanced care pilot)
     s = model.staff

@@ -58,11 +58,17 @@ def monthly_audit(model: QIModel) -> None:
     unset = live & np.isnan(w.baseline_rate)
     w.baseline_rate[unset] = noisy[unset]
     with np.errstate(invalid="ignore", divide="ignore"):
-        improvement = np.where(live, (w.baseline_rate - noisy) / np.maximum(w.baseline_rate, 1e-9), 0)
+        improvement = np.where(
+            live, (w.baseline_rate - noisy) / np.maximum(w.baseline_rate, 1e-9), 0
+        )
     shows = live & (improvement > k.audit_noise)
     model.last_audit_improvement = float(np.mean(improvement[live])) if live.any() else 0.0
     model.audits.append(
-        (model.day, float(np.mean(noisy[live])) if live.any() else np.nan, model.last_audit_improvement)
+        (
+            model.day,
+            float(np.mean(noisy[live])) if live.any() else np.nan,
+            model.last_audit_improvement,
+        )
     )
     if not shows.any():
         return

@@ -31,3 +31,14 @@ def environment(model: QIModel) -> np.ndarray:
     trust = trust_culture_index(model.qi_scenario.trust.culture)
     mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
     return k.culture_floor + (1 - k.culture_floor) * mix
+
+
+def goodwill(model: QIModel) -> np.ndarray:
+    """Per ward, the ownership staff give a change when they first hear of it: in an open
+    culture they profess it a good idea in principle and give it a go; where people keep their
+    heads down they do not (Table 3 Handover at night; §3 Upsworth)."""
+    return (
+        model.constants.initial_goodwill
+        * (environment(model) - model.constants.culture_floor)
+        / (1 - model.constants.culture_floor)
+    )

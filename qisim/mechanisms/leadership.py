@@ -19,7 +19,8 @@ def design_rate(model: QIModel) -> float:
     staffed team; turf battles over fidelity vs adaptation slow it further when nobody leads."""
     init, k = model.initiative, model.constants
     clarity = init.leadership_clarity
-    lead = k.unclear_lead_progress + (1 - k.unclear_lead_progress) * clarity**2
+    lead = k.unclear_lead_progress + (1 - k.unclear_lead_progress) * clarity
     fight = 1 - k.fidelity_fight * init.fidelity_conflict * (1 - clarity)
-    team = min(1.0, len(model.qi_team) / model.qi_scenario.qi_team.establishment)
+    # a short-handed team still designs, but more slowly
+    team = min(1.0, len(model.qi_team) / model.qi_scenario.qi_team.establishment) ** 0.5
     return lead * fight * team / init.design_days

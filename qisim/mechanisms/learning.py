@@ -24,13 +24,18 @@ def grow_staff_skills(model: QIModel) -> None:
     """On-duty staff who can be released gain QI skill from the trust's training programme and
     from colleagues (pulled toward the ward's best)."""
     s, w, k = model.staff, model.wards, model.constants
-    release = staffing.release_for_learning(w.staffing[s.ward, s.working_shift], k.release_threshold)
+    release = staffing.release_for_learning(
+        w.staffing[s.ward, s.working_shift], k.release_threshold
+    )
     training = model.qi_scenario.trust.qi_training
     mentoring = model.qi_scenario.trust.mutual_mentoring
     best = np.zeros(w.n)
     np.maximum.at(best, s.ward, s.qi_skill)
-    gain = k.learning_rate * release * s.on_duty * (
-        training * (1 - s.qi_skill) + mentoring * np.maximum(best[s.ward] - s.qi_skill, 0)
+    gain = (
+        k.learning_rate
+        * release
+        * s.on_duty
+        * (training * (1 - s.qi_skill) + mentoring * np.maximum(best[s.ward] - s.qi_skill, 0))
     )
     s.qi_skill = np.minimum(s.qi_skill + gain, 1.0)
 

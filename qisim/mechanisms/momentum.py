@@ -27,7 +27,8 @@ def practise(model: QIModel) -> None:
     s, w, k = model.staff, model.wards, model.constants
     live = s.on_duty & s.target & w.active[s.ward]
     feas = w.feasibility[s.ward, s.working_shift]
-    intent = s.understanding * s.ownership * w.fit[s.ward]
+    # one can only do what one both knows and owns, as far as it fits the ward
+    intent = np.minimum(s.understanding, s.ownership) * w.fit[s.ward]
     done = feas * np.maximum(intent, s.habit)
     done = np.where(live, done, 0.0)
     s.practised = done
@@ -41,7 +42,9 @@ def practise(model: QIModel) -> None:
     w.practice = np.bincount(key[live], weights=done[live], minlength=w.n) / np.maximum(n_live, 1)
     night = live & (s.working_shift == NIGHT)
     n_night = np.bincount(key[night], minlength=w.n)
-    w.night_practice = np.bincount(key[night], weights=done[night], minlength=w.n) / np.maximum(n_night, 1)
+    w.night_practice = np.bincount(key[night], weights=done[night], minlength=w.n) / np.maximum(
+        n_night, 1
+    )
 
 
 def ward_habit(model: QIModel) -> np.ndarray:
@@ -73,7 +76,7 @@ def monthly_review(model: QIModel) -> str | None:
     habit = float(np.mean(model.ward_habit[live]))
     progress = habit - lc.last_review_habit
     lc.last_review_habit = habit
-    improving = progress > 0.01 or model.last_audit_improvement > k.audit_noise
+    improving = progress > k.progress_needed or model.last_audit_improvement > k.audit_noise
     if improving or habit >= k.embed_level:
         lc.momentum += k.momentum_gain * (1 - lc.momentum)
     else:

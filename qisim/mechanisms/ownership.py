@@ -21,6 +21,7 @@ from qisim.mechanisms import culture, framing, problem, role_modelling, tribes
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
+CYNICISM_EROSION = 0.02  # daily erosion of ownership at full cynicism
 IMPOSITION = {"home_grown": 0.0, "imported": 0.5, "top_down": 1.0}
 
 
@@ -56,7 +57,7 @@ def update_ownership(model: QIModel) -> None:
         * framing.early_boost(model)
         * (1.0 - s.fatigue)
     )
-    erosion = resistance(model) + problem.stifling(model) + 0.05 * s.cynicism
+    erosion = resistance(model) + problem.stifling(model) + CYNICISM_EROSION * s.cynicism
     if model.lifecycle.abandoned:
         erosion = erosion + 0.01
     o = s.ownership

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.mechanisms import staffing, tribes
+from qisim.mechanisms import culture, problem, staffing, tribes
 from qisim.world import DAY, NIGHT
 
 if TYPE_CHECKING:
@@ -63,8 +63,28 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     attend = here[model.rng.random(here.size) < k.session_attendance * release]
     weight = tribes.message_weight(model.initiative.messenger, s.tribe[attend], k.cross_tribe)
     received = message_fidelity(model) * weight
+    first_time = s.understanding[attend] == 0
     s.understanding[attend] = np.maximum(s.understanding[attend], received)
+    # the relational work of a session: being there, encouraging, giving feedback
+    o = s.ownership[attend]
+    # persuasion works only as far as people agree there is a problem to solve
+    clarity = problem.clarity_factor(model.initiative, k)
+    persuasion = k.session_persuasion * model.team_skills["communication"] * weight * clarity
+    o = o + persuasion * (1 - o)
+    goodwill = culture.goodwill(model)[ward]
+    s.ownership[attend] = np.where(first_time, np.maximum(o, goodwill), o)
     return attend
+
+
+def coaching(model: QIModel) -> None:
+    """Ward managers who lead well explain the change on the shop floor: the understanding of
+    on-duty staff who have heard of it deepens toward full (Table 4 Leading staff)."""
+    s, w, k = model.staff, model.wards, model.constants
+    live = s.on_duty & s.target & w.active[s.ward] & (s.understanding > 0)
+    rate = k.coaching_rate * w.manager_leadership[s.ward]
+    s.understanding = np.where(
+        live, s.understanding + rate * (1 - s.understanding), s.understanding
+    )
 
 
 def cascade(model: QIModel) -> None:

@@ -1,0 +1,130 @@
+"""Scenario files: validation errors a person can act on, overrides by dotted path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import qisim
+from qisim.scenario import ScenarioError, load_scenario
+from tests.conftest import SCENARIOS
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return path
+
+
+MINIMAL = '[[wards]]\nname = "A"\n'
+
+
+def test_all_shipped_scenarios_load():
+    files = sorted(SCENARIOS.glob("*.toml"))
+    assert len(files) >= 8
+    for f in files:
+        assert load_scenario(f).wards
+
+
+@pytest.mark.parametrize(
+    "text, expect",
+    [
+        (
+            MINIMAL + "[initiative]\nco_desing = 0.5\n",
+            ["initiative.co_desing", "not a known field", "co_design"],
+        ),
+        (
+            MINIMAL + "[initiative]\nco_design = 'lots'\n",
+            ["initiative.co_design", "'lots'", "valid number"],
+        ),
+        (
+            MINIMAL + "[initiative]\nco_design = 1.5\n",
+            ["initiative.co_design", "1.5", "less than or equal to 1"],
+        ),
+        ("[trust]\nname = 'T'\n", ["'wards' is required but missing"]),
+        ('[[wards]]\nhospital = "H"\n', ["wards.0.name", "required"]),
+        (MINIMAL + "[initiative]\norigin = 'abroad'\n", ["initiative.origin", "'home_grown'"]),
+        (MINIMAL + "[initiative]\ntarget_wards = ['Nowhere']\n", ["Nowhere", "known: A"]),
+        (
+            MINIMAL + "[[events]]\nday = 3\nset = { 'wards.0.count' = 2 }\n",
+            ["cannot change mid-run"],
+        ),
+        (
+            MINIMAL + "[[events]]\nday = 3\nset = { 'qi_team.size' = -1 }\n",
+            ["events.0", "qi_team.size"],
+        ),
+    ],
+)
+def test_bad_fields_name_file_path_value_and_allowed(tmp_path, text, expect):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    for part in expect:
+        assert part in msg, msg
+    assert "\n" not in msg.strip()  # one paragraph
+
+
+def test_malformed_toml(tmp_path):
+    path = write(tmp_path, "[[wards]\nname = 'A'\n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(path)
+
+
+def test_missing_file():
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario("nowhere.toml")
+
+
+def test_overrides_by_dotted_path_index_name_and_star():
+    sc = load_scenario(
+        SCENARIOS / "example.toml",
+        {
+            "initiative.pdsa_rollout": "0.8",
+            "wards.0.vacancy": 0.3,
+            "wards.Surgical.manager.enthusiasm": 0.9,
+            "wards.*.sickness": 0.1,
+        },
+    )
+    assert sc.initiative.pdsa_rollout == 0.8
+    assert sc.wards[0].vacancy == 0.3
+    assert sc.wards[1].manager.enthusiasm == 0.9
+    assert all(w.sickness == 0.1 for w in sc.wards)
+
+
+def test_override_errors_are_clear():
+    with pytest.raises(ScenarioError, match="names no element"):
+        load_scenario(SCENARIOS / "example.toml", {"wards.Nowhere.vacancy": 0.1})
+    with pytest.raises(ScenarioError, match="initiative.pdsa_rollout"):
+        load_scenario(SCENARIOS / "example.toml", {"initiative.pdsa_rollout": 7})
+
+
+def test_base_file_is_extended(tmp_path):
+    (tmp_path / "trust.toml").write_text(MINIMAL + "[trust]\nname = 'Base'\nqi_training = 0.9\n")
+    path = write(tmp_path, "base = 'trust.toml'\n[trust]\nqi_training = 0.2\n")
+    sc = load_scenario(path)
+    assert sc.trust.name == "Base" and sc.trust.qi_training == 0.2
+
+
+def test_cli_bad_scenario_exit_2_no_traceback(tmp_path):
+    path = write(tmp_path, MINIMAL + "[initiative]\nco_design = 3\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "qisim", "run", str(path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "initiative.co_design" in proc.stderr and str(path) in proc.stderr
+
+
+def test_python_overrides_match_cli_overrides():
+    a = qisim.run(
+        SCENARIOS / "example.toml", seed=3, days=120, overrides={"initiative.co_design": 0.9}
+    )
+    sc = load_scenario(SCENARIOS / "example.toml", {"initiative.co_design": "0.9"})
+    b = qisim.run(sc, seed=3, days=120)
+    assert a.summary == b.summary
