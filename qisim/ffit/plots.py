@@ -110,3 +110,138 @@ def plot_compare(table: pd.DataFrame, sections: list[dict[str, float]], path: st
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+STATUS_COLOURS = {
+    "embedded": "#1a9850",
+    "patchy": "#91cf60",
+    "in_progress": "#fee08b",
+    "stalled": "#fc8d59",
+    "fizzled": "#d73027",
+    "halted": "#7f7f7f",
+}
+
+
+def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Path:
+    """Six panels: FFIT total against the outcome; the ROC of the total for 'embedded'; rho of
+    the total and sections; the best items; share embedded by FFIT decile; why high-FFIT runs
+    failed."""
+    fig, axes = plt.subplots(2, 3, figsize=(17, 10))
+    y = runs["embedded_ward_fraction"].to_numpy(float)
+    x = runs["ffit_total"].to_numpy(float)
+
+    ax = axes[0, 0]
+    jitter = (np.random.default_rng(0).random(len(y)) - 0.5) * 0.03
+    for status, colour in STATUS_COLOURS.items():
+        m = (runs["status"] == status).to_numpy()
+        if m.any():
+            ax.scatter(x[m], y[m] + jitter[m], s=6, color=colour, alpha=0.6, lw=0,
+                       label=f"{status} ({m.mean():.0%})")  # fmt: skip
+    ax.axvline(summary["high_ffit_threshold"], color="grey", ls=":", lw=1)
+    ax.set_xlabel("FFIT total at launch (of 225)")
+    ax.set_ylabel("share of target wards embedded at the end")
+    ax.set_title(f"FFIT total vs outcome: rho = {summary['rho_total']:+.2f}", loc="left")
+    ax.legend(fontsize=7, frameon=False, markerscale=2, loc="upper left")
+
+    ax = axes[0, 1]
+    for label, positive, colour in (
+        ("embedded", runs["embedded"].to_numpy(bool), "#1a9850"),
+        ("embedded or patchy", runs["status"].isin(["embedded", "patchy"]).to_numpy(), "#4575b4"),
+    ):
+        if positive.any() and (~positive).any():
+            order = np.argsort(-x, kind="stable")
+            tpr = np.concatenate([[0], np.cumsum(positive[order]) / positive.sum()])
+            fpr = np.concatenate([[0], np.cumsum(~positive[order]) / (~positive).sum()])
+            from qisim.ffit.validity import auc
+
+            ax.plot(fpr, tpr, color=colour, lw=2, label=f"{label}: AUC {auc(x, positive):.2f}")
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("FFIT total as a test for success (ROC)", loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+
+    ax = axes[0, 2]
+    sub = table[table["kind"] != "item"].iloc[::-1]
+    pos = np.arange(len(sub))
+    ax.barh(
+        pos,
+        sub["rho_embedded"],
+        color=["#08519c" if k == "total" else "#6baed6" for k in sub["kind"]],
+    )
+    ax.errorbar(sub["rho_embedded"], pos, xerr=[sub["rho_embedded"] - sub["rho_lo"], sub["rho_hi"] - sub["rho_embedded"]],
+                fmt="none", color="black", lw=1, capsize=3)  # fmt: skip
+    ax.set_yticks(pos)
+    ax.set_yticklabels(sub["text"], fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("Spearman's rho with share embedded (90% interval)")
+    ax.set_title("Total and sections", loc="left")
+
+    ax = axes[1, 0]
+    items = table[table["kind"] == "item"].copy()
+    items["abs"] = items["rho_embedded"].abs()
+    best = items.sort_values("abs", ascending=False).head(12).iloc[::-1]
+    pos = np.arange(len(best))
+    ax.barh(
+        pos,
+        best["rho_embedded"],
+        color=["#1a9850" if r > 0 else "#d73027" for r in best["rho_embedded"]],
+    )
+    labels = [
+        f"{p}: {textwrap.shorten(t, 46, placeholder='...')}"
+        for p, t in zip(best["predictor"], best["text"])
+    ]
+    ax.set_yticks(pos)
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("Spearman's rho with share embedded")
+    ax.set_title("The 12 items that predict best", loc="left")
+
+    ax = axes[1, 1]
+    deciles = np.minimum((np.argsort(np.argsort(x, kind="stable")) * 10) // len(x), 9)
+    emb = [runs["embedded"].to_numpy()[deciles == d].mean() for d in range(10)]
+    suc = [
+        runs["status"].isin(["embedded", "patchy"]).to_numpy()[deciles == d].mean()
+        for d in range(10)
+    ]
+    mean_y = [y[deciles == d].mean() for d in range(10)]
+    ax.plot(range(1, 11), emb, "o-", color="#1a9850", label="embedded")
+    ax.plot(range(1, 11), suc, "s-", color="#4575b4", label="embedded or patchy")
+    ax.plot(range(1, 11), mean_y, "^--", color="#444444", label="mean share of wards embedded")
+    ax.set_ylim(0, 1)
+    ax.set_xticks(range(1, 11))
+    ax.set_xlabel("FFIT total decile (1 = lowest)")
+    ax.set_ylabel("share of runs")
+    ax.set_title("Success by FFIT decile", loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+
+    ax = axes[1, 2]
+    f = failures.iloc[::-1]
+    pos = np.arange(len(f))
+    ax.barh(
+        pos + 0.2,
+        f["share_of_high_ffit_failures"],
+        height=0.4,
+        color="#d73027",
+        label="high-FFIT failures",
+    )
+    ax.barh(
+        pos - 0.2, f["share_of_all_failures"], height=0.4, color="#bbbbbb", label="all failures"
+    )
+    ax.set_yticks(pos)
+    ax.set_yticklabels(f["mechanism"], fontsize=8)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("share of failed runs put down to it")
+    ax.set_title(f"High FFIT, yet failed ({summary['high_ffit_failed']} runs): why", loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+
+    fig.suptitle(
+        f"FFIT validity: {summary['n']} sampled scenarios ({summary['sampler'].upper()}), FFIT at "
+        f"launch vs simulated outcome after {summary['days']} days", fontsize=13,
+    )  # fmt: skip
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -40,15 +40,30 @@ def run_outcome(job: tuple[Scenario, Any, int | None]) -> dict[str, Any]:
     return {k: summary[k] for k in OUTCOME_KEYS}
 
 
-def run_jobs(fn: Callable[[Any], Any], jobs: list, workers: int = 2) -> list:
-    """``[fn(job) for job in jobs]``, on a pool of ``workers`` processes when more than one."""
+def run_jobs(
+    fn: Callable[[Any], Any],
+    jobs: list,
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> list:
+    """``[fn(job) for job in jobs]``, on a pool of ``workers`` processes when more than one;
+    ``progress(done)`` is called after each result."""
+    results = []
     if workers <= 1 or len(jobs) <= 1:
-        return [fn(job) for job in jobs]
+        for job in jobs:
+            results.append(fn(job))
+            if progress:
+                progress(len(results))
+        return results
     # fork is quick and shares the imported model code; elsewhere spawn is the only choice
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    chunk = max(1, len(jobs) // (workers * 8))
+    chunk = max(1, min(16, len(jobs) // (workers * 8)))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(fn, jobs, chunksize=chunk))
+        for result in pool.map(fn, jobs, chunksize=chunk):
+            results.append(result)
+            if progress:
+                progress(len(results))
+    return results
 
 
 def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
