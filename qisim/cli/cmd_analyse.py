@@ -1,0 +1,102 @@
+"""``qisim analyse``: summary statistics of a sweep, with confidence intervals and a check of
+whether the replications were enough."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "summary statistics per design point and lever, with 95% CIs and a replication check"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "analyse",
+        help=HELP,
+        description=HELP
+        + ". Writes points.csv (per design point and outcome: n, mean, sd, 95%% CI, status "
+        "shares), levers.csv (per lever, and the paired difference from the first lever over "
+        "the same seeds), replications.csv and cv.png (coefficient-of-variation stability, "
+        "Lee et al. 2015) into DIR/analysis.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("folder", metavar="DIR", help="a sweep's output folder")
+    p.add_argument(
+        "--outcomes",
+        help="comma-separated outcome columns (default: practice_rate, habit_rate, "
+        "embedded_ward_fraction, ward_spread, time_to_embed, outcome_change, mean_fatigue)",
+    )
+    p.add_argument(
+        "--tolerance", type=float, default=0.1,
+        help="CV counts as settled within this share of its final value (default 0.1)",
+    )  # fmt: skip
+    p.add_argument("--out", help="folder for the tables and figure (default DIR/analysis)")
+    p.set_defaults(func=main)
+
+
+def _fmt(x) -> str:
+    try:
+        return "   n/a" if x != x else f"{x:6.3f}"
+    except TypeError:
+        return str(x)
+
+
+def main(args) -> int:
+    from pathlib import Path
+
+    from qisim.scenario import ScenarioError
+    from qisim.sweep import analysis
+    from qisim.sweep.storage import Store
+
+    store = Store(args.folder)
+    manifest = store.manifest()
+    runs = store.read("runs")
+    if runs.empty:
+        raise ScenarioError(f"{args.folder}: no runs on disk yet.")
+    outcomes = tuple(args.outcomes.split(",")) if args.outcomes else analysis.OUTCOMES
+    unknown = [o for o in outcomes if o not in runs.columns]
+    if unknown:
+        raise ScenarioError(
+            f"--outcomes: {', '.join(unknown)} not in the results; columns: "
+            + ", ".join(c for c in runs.columns if c != "traceback")
+        )
+    params = manifest["uncertainties"] + manifest["levers"]
+    out = Path(args.out) if args.out else store.folder / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    points = analysis.by_point(runs, params, outcomes)
+    levers = analysis.by_lever(runs, outcomes)
+    reps, detail = analysis.replication_check(runs, outcomes, args.tolerance)
+    points.to_csv(out / "points.csv", index=False, float_format="%.6g")
+    levers.to_csv(out / "levers.csv", index=False, float_format="%.6g")
+    reps.to_csv(out / "replications.csv", index=False, float_format="%.4g")
+    detail.to_csv(out / "replications_by_point.csv", index=False, float_format="%.4g")
+    main_outcome = "habit_rate" if "habit_rate" in outcomes else outcomes[0]
+    analysis.plot_cv(runs, main_outcome, out / "cv.png")
+
+    failed = int(runs["error"].notna().sum()) if "error" in runs else 0
+    print(
+        f"{manifest['experiment']['name']}: {len(runs)} of {manifest['n_runs']} runs on disk, "
+        f"{failed} failed; {manifest['n_points']} points x {manifest['n_levers']} lever rows x "
+        f"{manifest['replications']} replications"
+    )
+    if manifest["n_levers"] > 1:
+        print(f"\nby lever ({main_outcome}; difference from lever 0 over the same seeds):")
+        lv = levers[levers["outcome"] == main_outcome].sort_values("mean", ascending=False)
+        for _, r in lv.iterrows():
+            print(
+                f"  {str(r['lever_label'])[:48]:48s} mean {_fmt(r['mean'])} "
+                f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]  diff {_fmt(r['diff_vs_lever0'])} "
+                f"[{_fmt(r['diff_ci_low'])}, {_fmt(r['diff_ci_high'])}]"
+            )
+    print("\nreplication adequacy (CV stability, Lee et al. 2015):")
+    for _, r in reps.iterrows():
+        if r["points_with_cv"] == 0:
+            print(f"  {r['outcome']:24s} CV undefined (mean 0 everywhere)")
+            continue
+        verdict = "enough" if r["share_settled"] >= 0.9 else "more replications advised"
+        print(
+            f"  {r['outcome']:24s} CV settled at {r['share_settled']:.0%} of points, "
+            f"median from n={_fmt(r['median_stable_from']).strip()} of {r['replications']} "
+            f"(median CV {_fmt(r['median_cv']).strip()}): {verdict}"
+        )
+    print(f"\nwrote {out}/points.csv, levers.csv, replications.csv, cv.png")
+    return 0

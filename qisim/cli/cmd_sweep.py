@@ -1,0 +1,79 @@
+"""``qisim sweep``: run an experiment file, every result streamed to disk, resumable."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run an experiment (many seeded runs of a scenario) on this machine or a Dask cluster"
+
+DESCRIPTION = f"""{HELP}.
+
+An experiment file (TOML, see experiments/ and docs/sweeps.md) names a base scenario, the
+uncertainties and levers it varies, the design (grid, scenarios, lhs, sobol, morris), the
+replications, what to record and the output folder. Each finished run is written at once, so a
+sweep stopped at any moment keeps its results; --resume runs only what is missing.
+
+examples:
+  qisim sweep experiments/rollout_staffing.toml
+  qisim sweep experiments/rollout_staffing.toml --resume
+  qisim sweep experiments/constants_sobol.toml --backend dask --workers 2
+  qisim sweep experiments/constants_sobol.toml --scheduler tcp://10.0.0.5:8786
+then: qisim analyse DIR, qisim sensitivity DIR, qisim discover DIR --outcome EXPR"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help=HELP,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("experiment", help="experiment TOML file")
+    p.add_argument(
+        "--backend", choices=("local", "dask"), default="local",
+        help="local: a process pool here (default); dask: a dask.distributed cluster",
+    )  # fmt: skip
+    p.add_argument("--workers", type=int, help="worker processes (default: all CPUs)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --backend dask)",
+    )  # fmt: skip
+    p.add_argument("--resume", action="store_true", help="finish a sweep: run only missing runs")
+    p.add_argument("--overwrite", action="store_true", help="delete the output folder first")
+    p.add_argument("--out", help="output folder (default: the experiment's `output`)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    from qisim.scenario import ScenarioError
+    from qisim.sweep import run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError(f"--workers {args.workers}: give 1 or more worker processes.")
+    report = run_sweep(
+        args.experiment,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        output=args.out,
+        progress=not args.no_progress,
+    )
+    total_done = report.skipped + report.done
+    print(
+        f"{report.folder}: {total_done} of {report.total} runs on disk "
+        f"({report.done} this session, {report.failed} failed, "
+        f"{report.elapsed:.1f} s, {report.runs_per_min:.0f} runs/min)"
+    )
+    for run, error in report.errors[:5]:
+        print(f"  run {run} failed: {error}")
+    if len(report.errors) > 5:
+        print(f"  ... and {len(report.errors) - 5} more (see the `error` column)")
+    if report.errors:
+        print(
+            f"  re-run one alone: qisim run --from-sweep {report.folder} --run {report.errors[0][0]}"
+        )
+    print(f"next: qisim analyse {report.folder}")
+    return 0

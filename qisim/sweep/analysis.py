@@ -1,0 +1,238 @@
+"""Summary statistics of a sweep: per design point, per lever, and whether the replications were
+enough.
+
+Per design point (uncertainty point x lever row): mean, standard deviation and a 95% confidence
+interval (Student t) of each outcome, and the share of runs ending in each status. Per lever: the
+same over every point, and the paired difference from the first lever over the same (point,
+replication) pairs, which share seeds (common random numbers), so the difference carries no seed
+noise.
+
+Replication adequacy follows the coefficient-of-variation stability check reviewed by Lee et al.
+(2015, "The complexities of agent-based modeling output analysis", JASSS 18(4) 4, after Lorscheid
+et al. 2012): the CV of an outcome is computed over the first n replications for n = 2..R; the
+replications are enough once the CV stops moving, here once every later CV stays within
+``tolerance`` (relative) of the final CV, for at least the last quarter of the replications.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+OUTCOMES = (
+    "practice_rate",
+    "habit_rate",
+    "embedded_ward_fraction",
+    "ward_spread",
+    "time_to_embed",
+    "outcome_change",
+    "mean_fatigue",
+)
+STATUSES = ("embedded", "patchy", "in_progress", "fizzled", "stalled", "halted")
+CI_LEVEL = 0.95
+
+
+def _ci(values: np.ndarray) -> dict[str, float]:
+    v = values[~np.isnan(values)]
+    n = v.size
+    mean = float(v.mean()) if n else np.nan
+    sd = float(v.std(ddof=1)) if n > 1 else np.nan
+    if n > 1:
+        half = stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+    else:
+        half = np.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def point_columns(runs: pd.DataFrame, parameters: list[str]) -> list[str]:
+    return [c for c in ("point", "lever", "point_name", "lever_name") if c in runs] + [
+        p for p in parameters if p in runs
+    ]
+
+
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs that finished without error."""
+    if "error" not in runs:
+        return runs
+    return runs[runs["error"].isna()]
+
+
+def numeric(runs: pd.DataFrame, outcome: str) -> np.ndarray:
+    return pd.to_numeric(runs[outcome], errors="coerce").to_numpy(dtype=float)
+
+
+def by_point(runs: pd.DataFrame, parameters: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
+    """One row per design point and outcome: n, mean, sd, 95% CI; plus status shares."""
+    keys = point_columns(runs, parameters)
+    ok = ok_runs(runs)
+    rows = []
+    for _, group in ok.groupby(["point", "lever"], sort=True):
+        head = {k: group[k].iloc[0] for k in keys}
+        statuses = group["status"].value_counts(normalize=True) if "status" in group else {}
+        shares = {f"share_{s}": float(statuses.get(s, 0.0)) for s in STATUSES}
+        for outcome in outcomes:
+            if outcome not in group:
+                continue
+            rows.append({**head, "outcome": outcome, **_ci(numeric(group, outcome)), **shares})
+    return pd.DataFrame(rows)
+
+
+def by_lever(runs: pd.DataFrame, outcomes=OUTCOMES) -> pd.DataFrame:
+    """Each lever row over all points and replications, and its paired difference from lever 0
+    (same points, same seeds)."""
+    ok = ok_runs(runs)
+    name = "lever_name" if "lever_name" in ok else None
+    rows = []
+    ref = ok[ok["lever"] == 0].set_index(["point", "replication"])
+    for lever, group in ok.groupby("lever", sort=True):
+        label = group[name].iloc[0] if name else str(lever)
+        g = group.set_index(["point", "replication"])
+        for outcome in outcomes:
+            if outcome not in ok:
+                continue
+            base = _ci(numeric(group, outcome))
+            both = g[[outcome]].join(ref[[outcome]], rsuffix="_ref", how="inner")
+            diff = _ci(
+                pd.to_numeric(both[outcome], errors="coerce").to_numpy(float)
+                - pd.to_numeric(both[f"{outcome}_ref"], errors="coerce").to_numpy(float)
+            )
+            rows.append(
+                {
+                    "lever": lever,
+                    "lever_label": label,
+                    "outcome": outcome,
+                    **base,
+                    "diff_vs_lever0": diff["mean"],
+                    "diff_ci_low": diff["ci_low"],
+                    "diff_ci_high": diff["ci_high"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def cv_curve(values: np.ndarray) -> np.ndarray:
+    """CV of the first n values for n = 1..len (NaN where undefined)."""
+    v = np.asarray(values, dtype=float)
+    out = np.full(v.size, np.nan)
+    for n in range(2, v.size + 1):
+        head = v[:n]
+        mean = head.mean()
+        if abs(mean) > 1e-12:
+            out[n - 1] = head.std(ddof=1) / abs(mean)
+    return out
+
+
+def stable_from(cv: np.ndarray, tolerance: float = 0.1, floor: float = 0.005) -> int | None:
+    """The number of replications from which the CV stays within ``tolerance`` (relative, with
+    an absolute ``floor``) of its final value; None when it never settles for the last quarter
+    of the replications, or is undefined (an outcome whose mean is 0)."""
+    r = cv.size
+    if r < 3 or np.isnan(cv[-1]):
+        return None
+    final = cv[-1]
+    band = max(tolerance * abs(final), floor)
+    within = np.abs(cv - final) <= band
+    within[np.isnan(cv)] = False
+    n = r
+    while n > 1 and within[n - 2]:
+        n -= 1
+    need = max(2, r // 4)
+    return n if r - n >= need else None
+
+
+def replication_check(
+    runs: pd.DataFrame, outcomes=OUTCOMES, tolerance: float = 0.1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per outcome: at how many replications the CV settles, over all design points.
+
+    Returns (summary per outcome, detail per point and outcome)."""
+    ok = ok_runs(runs)
+    detail = []
+    for (point, lever), group in ok.groupby(["point", "lever"], sort=True):
+        g = group.sort_values("replication")
+        for outcome in outcomes:
+            if outcome not in g:
+                continue
+            values = numeric(g, outcome)
+            values = values[~np.isnan(values)]
+            cv = cv_curve(values)
+            detail.append(
+                {
+                    "point": point,
+                    "lever": lever,
+                    "outcome": outcome,
+                    "replications": values.size,
+                    "final_cv": cv[-1] if cv.size else np.nan,
+                    "stable_from": stable_from(cv, tolerance),
+                }
+            )
+    detail_df = pd.DataFrame(detail)
+    summary = []
+    for outcome, d in detail_df.groupby("outcome", sort=False) if len(detail_df) else []:
+        defined = d[d["final_cv"].notna()]
+        settled = defined["stable_from"].dropna()
+        summary.append(
+            {
+                "outcome": outcome,
+                "points": len(d),
+                "points_with_cv": len(defined),
+                "replications": int(d["replications"].max()),
+                "share_settled": len(settled) / len(defined) if len(defined) else np.nan,
+                "median_stable_from": float(settled.median()) if len(settled) else np.nan,
+                "max_stable_from": float(settled.max()) if len(settled) else np.nan,
+                "median_cv": float(defined["final_cv"].median()) if len(defined) else np.nan,
+            }
+        )
+    return pd.DataFrame(summary), detail_df
+
+
+def plot_cv(runs: pd.DataFrame, outcome: str, path: Path, max_points: int = 40) -> Path:
+    """CV against replications for up to ``max_points`` design points: where the lines go flat,
+    the replications were enough."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = ok_runs(runs)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for k, ((_, _), group) in enumerate(ok.groupby(["point", "lever"], sort=True)):
+        if k >= max_points:
+            break
+        values = numeric(group.sort_values("replication"), outcome)
+        cv = cv_curve(values[~np.isnan(values)])
+        ax.plot(np.arange(1, cv.size + 1), cv, color="tab:blue", alpha=0.35, lw=1)
+    ax.set_xlabel("replications")
+    ax.set_ylabel(f"coefficient of variation of {outcome}")
+    ax.set_title("Replication adequacy: CV stability (Lee et al. 2015)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def outcome_values(runs: pd.DataFrame, expr: str) -> pd.Series:
+    """An outcome column, or an expression over the row's columns evaluated by pandas, e.g.
+    ``status == 'fizzled'`` or ``habit_rate < 0.3`` (True/False become 1/0). Columns whose names
+    are not identifiers are written in backticks: ```wards.*.vacancy` > 0.2``."""
+    from qisim.scenario import ScenarioError
+
+    if expr in runs.columns:
+        return pd.to_numeric(runs[expr], errors="coerce")
+    try:
+        out = runs.eval(expr, engine="python")
+    except Exception as exc:
+        cols = ", ".join(c for c in runs.columns if c not in ("traceback",))
+        raise ScenarioError(
+            f"--outcome {expr!r}: cannot evaluate it ({type(exc).__name__}: {exc}). Give a "
+            f"column or an expression over the columns: {cols}."
+        ) from None
+    if not isinstance(out, pd.Series):
+        raise ScenarioError(f"--outcome {expr!r} gives one value, not one per run.")
+    if out.dtype == bool:
+        return out.astype(float)
+    return pd.to_numeric(out, errors="coerce")

@@ -1,0 +1,239 @@
+"""Where runs are done: a local process pool, or Dask.
+
+Both take an iterable of runs and yield each result as soon as it exists, one at a time, so the
+caller writes it to disk before the next arrives. Neither ever returns a batch.
+
+Worker deaths. With Dask's defaults, a worker process that died mid-run cost other runs their
+results, for three reasons found by killing a worker during a sweep (``docs/sweeps.md`` has the
+log): (1) a finished run's result stays in its worker's memory until the client fetches it, so the
+death of that worker loses it and the scheduler recomputes it; collected with ``client.gather`` of
+a list, every result of the batch is lost with it, because one ``KilledWorker`` fails the gather;
+(2) the scheduler re-runs a task that was on a dying worker up to ``allowed-failures`` (3) more
+times, so a run that kills its worker kills three more, each taking its queued and unfetched
+results with it; (3) with ``worker-saturation`` 1.1 a one-thread worker holds two tasks, so an
+innocent queued run is counted as a suspect in every death and can itself end as ``KilledWorker``.
+The fix: every result is fetched as it finishes, written to disk and then released; failures are
+handled per future, never per batch; only as many runs are submitted as there are worker threads
+plus a small window; ``allowed-failures`` is 1 (one retry, in case the death was not the run's
+fault) and ``worker-saturation`` 1.0. The local pool does the same with its own workers: it knows
+which run each worker holds, so a death costs only that run, which is retried once on a fresh
+worker and then recorded as failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from qisim.sweep.design import RunSpec
+from qisim.sweep.worker import Context, execute, failure
+
+RETRIES_AFTER_DEATH = 1
+
+# Dask settings for sweeps of CPU-bound, independent runs. The profiler samples every worker's
+# stack every 10 ms, the event loop checks its health every 20 ms and the GIL monitor polls every
+# 1 ms: measurable overhead on a 2-core machine for nothing a sweep needs. MALLOC_TRIM_THRESHOLD_
+# = 64 KiB makes glibc hand memory back after every large free, so numpy re-faults its arrays each
+# day of every run; glibc's own adaptive default suits this workload better.
+DASK_CONFIG: dict[str, Any] = {
+    "distributed.scheduler.allowed-failures": RETRIES_AFTER_DEATH,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    task: RunSpec | None = None
+
+
+def _serve(conn: Connection, context: Context) -> None:
+    """A local worker: take a run, send its result back, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if task is None:
+            return
+        conn.send(execute(context, task))
+
+
+class LocalPool:
+    """Worker processes on this machine, each holding at most one run at a time."""
+
+    name = "local"
+
+    def __init__(self, workers: int, context: Context) -> None:
+        self.n = max(1, int(workers))
+        self.context = context
+        methods = mp.get_all_start_methods()
+        self.mp = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            self.mp.set_forkserver_preload(["qisim", "qisim.model", "qisim.sweep.worker"])
+        self.workers: list[_Worker] = []
+
+    def _start(self) -> _Worker:
+        parent, child = self.mp.Pipe()
+        p = self.mp.Process(target=_serve, args=(child, self.context), daemon=True)
+        p.start()
+        child.close()
+        return _Worker(p, parent)
+
+    def run(self, tasks: Iterable[RunSpec]) -> Iterator[dict]:
+        queue = deque(tasks)
+        deaths: dict[int, int] = {}
+        self.workers = [self._start() for _ in range(min(self.n, len(queue)) or 1)]
+        try:
+            while queue or any(w.task for w in self.workers):
+                for w in self.workers:
+                    if w.task is None and queue:
+                        w.task = queue.popleft()
+                        w.conn.send(w.task)
+                busy = [w for w in self.workers if w.task is not None]
+                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+                for w in busy:
+                    if w.conn in ready:
+                        try:
+                            result = w.conn.recv()
+                        except (EOFError, OSError):
+                            result = None  # died while sending; handled below
+                        if result is not None:
+                            w.task = None
+                            yield result
+                            continue
+                    if w.process.sentinel in ready or not w.process.is_alive():
+                        w.process.join(1)
+                        if w.task is None or w.process.is_alive():
+                            continue
+                        task, code = w.task, w.process.exitcode
+                        deaths[task.run] = deaths.get(task.run, 0) + 1
+                        self.workers[self.workers.index(w)] = self._start()
+                        if deaths[task.run] <= RETRIES_AFTER_DEATH:
+                            queue.appendleft(task)
+                        else:
+                            yield failure(
+                                task,
+                                f"WorkerDied: the worker process died (exit code {code}) while "
+                                f"running this run, {deaths[task.run]} times",
+                            )
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for w in self.workers:
+            try:
+                if w.process.is_alive():
+                    w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        for w in self.workers:
+            w.process.join(2)
+            if w.process.is_alive():
+                w.process.terminate()
+                w.process.join(1)
+            w.conn.close()
+        self.workers = []
+
+
+class DaskPool:
+    """A ``dask.distributed`` LocalCluster this starts (dashboard off, bound to 127.0.0.1), or an
+    existing scheduler by address (its workers need qisim installed)."""
+
+    name = "dask"
+
+    def __init__(self, workers: int, context: Context, scheduler: str | None = None) -> None:
+        self.n = max(1, int(workers))
+        self.context = context
+        self.scheduler = scheduler
+        self.cluster = None
+        self.client = None
+
+    def _connect(self) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        with dask.config.set(DASK_CONFIG):
+            if self.scheduler:
+                self.client = Client(self.scheduler)
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=self.n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=50,
+                )
+                self.client = Client(self.cluster)
+
+    def threads(self) -> int:
+        info = self.client.scheduler_info(n_workers=-1)
+        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def run(self, tasks: Iterable[RunSpec]) -> Iterator[dict]:
+        import uuid
+
+        from distributed import as_completed
+
+        queue = deque(tasks)
+        self._connect()
+        try:
+            # The context travels with each task rather than being scattered once: scattered
+            # data lives only on workers, and when the workers holding it die every run still
+            # waiting for it is cancelled ("lost dependencies"). It is a few kilobytes.
+            ctx = self.context
+            window = self.threads() + 2
+            token = uuid.uuid4().hex[:8]
+            pending: dict[str, RunSpec] = {}
+            done = as_completed()
+
+            def submit() -> None:
+                task = queue.popleft()
+                fut = self.client.submit(
+                    execute, ctx, task, key=f"qisim-run-{task.run}-{token}", pure=False
+                )
+                pending[fut.key] = task
+                done.add(fut)
+
+            while queue and len(pending) < window:
+                submit()
+            for fut in done:
+                task = pending.pop(fut.key)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # KilledWorker, lost connection: this run only
+                    result = failure(task, f"{type(exc).__name__}: {exc}")
+                fut.release()
+                yield result
+                while queue and len(pending) < window:
+                    submit()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+
+def make_pool(backend: str, workers: int, context: Context, scheduler: str | None = None):
+    if backend == "local":
+        return LocalPool(workers, context)
+    if backend == "dask":
+        return DaskPool(workers, context, scheduler)
+    raise ValueError(f"unknown backend {backend!r}")

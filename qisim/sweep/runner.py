@@ -1,0 +1,225 @@
+"""``run_sweep``: plan an experiment, run what is missing, stream every result to disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qisim.scenario import ScenarioError
+from qisim.sweep.backends import make_pool
+from qisim.sweep.design import RunSpec, make_plan
+from qisim.sweep.experiment import Experiment, load_experiment
+from qisim.sweep.storage import Store, base_manifest, now
+from qisim.sweep.worker import Context, faults_from_env
+
+COMPACT_EVERY = 500  # merge single-run files into a part after this many results
+
+
+@dataclass
+class SweepReport:
+    """What one session of a sweep did."""
+
+    folder: Path
+    total: int
+    skipped: int  # already on disk when the session began
+    done: int = 0
+    failed: int = 0
+    elapsed: float = 0.0
+    peak_rss_mb: float = 0.0
+    interrupted: bool = False
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def runs_per_min(self) -> float:
+        return 60.0 * self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "runs_done": self.done,
+            "runs_failed": self.failed,
+            "runs_skipped": self.skipped,
+            "elapsed_s": round(self.elapsed, 3),
+            "runs_per_min": round(self.runs_per_min, 2),
+            "peak_worker_rss_mb": round(self.peak_rss_mb, 1),
+            "interrupted": self.interrupted,
+        }
+
+
+def tasks_from_plan(store: Store, skip: set[int]) -> list[RunSpec]:
+    """The stored plan's runs not in ``skip``, replication-major (every point gets its first
+    replication before any gets its second, so a sweep stopped early still covers the design)."""
+    plan = store.plan()
+    out = []
+    for row in plan.itertuples(index=False):
+        if int(row.run) in skip:
+            continue
+        out.append(
+            RunSpec(
+                run=int(row.run),
+                point=int(row.point),
+                lever=int(row.lever),
+                replication=int(row.replication),
+                seed=int(row.seed),
+                overrides=json.loads(row.overrides),
+                constants=json.loads(row.constants),
+            )
+        )
+    return sorted(out, key=lambda s: (s.replication, s.point, s.lever))
+
+
+def _plan_rows(store: Store) -> dict[int, dict[str, Any]]:
+    plan = store.plan().drop(columns=["overrides", "constants"])
+    return {int(r["run"]): r for r in plan.to_dict("records")}
+
+
+def _lock(folder: Path) -> Path:
+    lock = folder / ".lock"
+    if lock.exists():
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except ValueError:
+            pid = 0
+        if pid and pid != os.getpid() and _alive(pid):
+            raise ScenarioError(
+                f"{folder}: another sweep (process {pid}) is writing to this folder; wait for it "
+                "or stop it first."
+            )
+    lock.write_text(str(os.getpid()))
+    return lock
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prepare(exp: Experiment, backend: str, workers: int, resume: bool, overwrite: bool) -> Store:
+    store = Store(exp.output)
+    if store.exists():
+        if resume:
+            old = store.manifest()
+            if old["experiment"]["sha256"] != exp.sha256:
+                raise ScenarioError(
+                    f"{exp.path}: the experiment file changed since the sweep in {exp.output} "
+                    "began (its hash differs), so --resume would mix two experiments. Restore the "
+                    "file, or start afresh with --overwrite or another --out folder."
+                )
+            return store
+        if not overwrite:
+            raise ScenarioError(
+                f"{exp.output} already holds a sweep ({store.manifest()['experiment']['name']}). "
+                "Use --resume to finish it, --overwrite to start again, or --out for a new folder."
+            )
+        shutil.rmtree(exp.output)
+    elif exp.output.exists() and any(exp.output.iterdir()):
+        raise ScenarioError(
+            f"{exp.output} exists and is not a sweep folder; give an empty or new --out folder."
+        )
+    plan = make_plan(exp)
+    store.create(exp, plan, base_manifest(exp, plan, backend, workers))
+    return store
+
+
+def run_sweep(
+    experiment: str | Path | Experiment,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    output: str | Path | None = None,
+    progress: bool | None = True,
+    compact_every: int = COMPACT_EVERY,
+) -> SweepReport:
+    """Run an experiment's missing runs and write each result as it finishes.
+
+    Args:
+        experiment: an experiment file (or a loaded :class:`Experiment`).
+        backend: ``"local"`` (a process pool here) or ``"dask"``.
+        workers: worker processes (default: the CPU count); with ``scheduler``, ignored.
+        scheduler: address of a running Dask scheduler (implies ``backend="dask"``).
+        resume: finish a sweep whose folder exists, running only runs not on disk.
+        overwrite: delete an existing sweep folder first.
+        output: results folder, instead of the experiment's ``output``.
+        progress: show a progress bar (``None``: only on a terminal).
+    """
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, output)
+    if scheduler:
+        backend = "dask"
+    workers = workers or os.cpu_count() or 1
+    store = _prepare(exp, backend, workers, resume, overwrite)
+    lock = _lock(store.folder)
+    try:
+        return _run(store, exp, backend, workers, scheduler, progress, compact_every)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> SweepReport:
+    from tqdm.auto import tqdm
+
+    store.compact()  # leftovers of a killed session become parts first
+    done_before = store.done_runs()
+    todo = tasks_from_plan(store, done_before)
+    rows = _plan_rows(store)
+    report = SweepReport(store.folder, total=len(rows), skipped=len(done_before))
+    manifest = store.manifest()
+    session = {"started": now(), "backend": backend, "workers": workers, "scheduler": scheduler}
+    manifest["sessions"].append(session)
+    store.write_manifest(manifest)
+
+    context = Context(store.scenario(), exp.spec.record, exp.spec.record_every, faults_from_env())
+    pool = make_pool(backend, workers, context, scheduler)
+    bar = tqdm(
+        total=report.total,
+        initial=report.skipped,
+        unit="run",
+        desc=exp.name,
+        disable=(None if progress is None else not progress),
+        smoothing=0.05,
+        dynamic_ncols=True,
+    )
+    since_compact = 0
+    start = time.perf_counter()
+    results = pool.run(todo) if todo else iter(())
+    try:
+        for res in results:
+            row = dict(rows[res["run"]])
+            row.update(res["outcome"])
+            row["error"] = res["error"]
+            row["traceback"] = res["traceback"]
+            store.write_run(row, res["daily"], res["trust"])
+            report.done += 1
+            report.peak_rss_mb = max(report.peak_rss_mb, res["rss_mb"])
+            if res["error"]:
+                report.failed += 1
+                report.errors.append((res["run"], res["error"]))
+            bar.update(1)
+            bar.set_postfix(failed=report.failed, refresh=False)
+            since_compact += 1
+            if since_compact >= compact_every:
+                store.compact()
+                since_compact = 0
+    except KeyboardInterrupt:
+        report.interrupted = True
+        raise
+    finally:
+        if hasattr(results, "close"):
+            results.close()
+        report.elapsed = time.perf_counter() - start
+        bar.close()
+        store.compact()
+        session.update(report.as_dict(), finished=now())
+        store.write_manifest(manifest)
+    return report

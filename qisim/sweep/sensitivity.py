@@ -1,0 +1,216 @@
+"""Global sensitivity of a sweep's outcome to its uncertainties (SALib).
+
+Sobol designs give first-order (S1: the share of the outcome's variance a parameter explains alone)
+and total-order (ST: alone and in all its interactions) indices with bootstrap confidence
+intervals; Morris designs give mu* (mean absolute elementary effect, per unit of the parameter's
+range) and sigma (its spread: non-linearity or interaction). Each lever row is analysed on its
+own, so an experiment can ask "which skills matter most" separately in each trust culture.
+Replications are averaged per design point first, so seed noise does not count as sensitivity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from qisim.scenario import ScenarioError
+from qisim.sweep.analysis import ok_runs, outcome_values
+from qisim.sweep.storage import Store
+
+RESAMPLES = 1000
+
+
+def _problem(manifest: dict) -> dict:
+    names = manifest["uncertainties"]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if manifest["design"].get("grouped"):
+        problem["groups"] = [manifest["groups"][n] for n in names]
+    return problem
+
+
+def point_means(store: Store, outcome: str) -> tuple[pd.DataFrame, dict]:
+    """Outcome averaged over replications: one column per lever, one row per point."""
+    manifest = store.manifest()
+    plan = store.plan()
+    runs = store.read("runs")
+    if runs.empty:
+        raise ScenarioError(f"{store.folder}: no runs on disk yet.")
+    ok = ok_runs(runs).copy()
+    ok["_y"] = outcome_values(ok, outcome).to_numpy()
+    means = ok.groupby(["point", "lever"])["_y"].mean().unstack("lever")
+    means = means.reindex(index=range(manifest["n_points"]), columns=range(manifest["n_levers"]))
+    missing = int(means.isna().to_numpy().sum())
+    if missing:
+        raise ScenarioError(
+            f"{store.folder}: {missing} design point(s) have no usable value of {outcome!r} "
+            f"({len(runs)} of {len(plan)} runs on disk, {len(runs) - len(ok)} failed; or the "
+            "outcome is undefined for some runs, like time_to_embed when nothing embeds). "
+            "Finish the sweep with `qisim sweep EXPERIMENT --resume`, or choose another outcome."
+        )
+    return means, manifest
+
+
+def lever_labels(store: Store) -> list[str]:
+    plan = store.plan()
+    first = plan.drop_duplicates("lever").sort_values("lever")
+    if "lever_name" in plan:
+        return [str(x) for x in first["lever_name"]]
+    levers = store.manifest()["levers"]
+    if not levers:
+        return ["all runs"]
+    return [", ".join(f"{k}={row[k]}" for k in levers) for _, row in first.iterrows()]
+
+
+def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
+    """Sensitivity indices per lever row and parameter (or group)."""
+    means, manifest = point_means(store, outcome)
+    kind = manifest["design"]["kind"]
+    if kind not in ("sobol", "morris"):
+        raise ScenarioError(
+            f"{store.folder}: sensitivity indices need a sobol or morris design; this sweep used "
+            f"'{kind}'. Use `qisim analyse` for its statistics or `qisim discover` for PRIM."
+        )
+    problem = _problem(manifest)
+    labels = lever_labels(store)
+    rows = []
+    for lever in means.columns:
+        y = means[lever].to_numpy(dtype=float)
+        if np.ptp(y) == 0:
+            raise ScenarioError(
+                f"{store.folder}: {outcome!r} is the same ({y[0]}) at every design point of "
+                f"lever {labels[lever]!r}, so it has no variance to apportion; choose another "
+                "outcome or longer runs."
+            )
+        if kind == "sobol":
+            from SALib.analyze import sobol
+
+            res = sobol.analyze(
+                problem,
+                y,
+                calc_second_order=manifest["design"]["second_order"],
+                num_resamples=RESAMPLES,
+                conf_level=0.95,
+                seed=seed,
+            )
+            names = (
+                problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
+            )
+            for k, name in enumerate(names):
+                rows.append(
+                    {
+                        "lever": lever,
+                        "lever_label": labels[lever],
+                        "parameter": name,
+                        "S1": res["S1"][k],
+                        "S1_conf": res["S1_conf"][k],
+                        "ST": res["ST"][k],
+                        "ST_conf": res["ST_conf"][k],
+                    }
+                )
+        else:
+            from SALib.analyze import morris
+
+            design = store.design().sort_values("point")
+            x = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
+            res = morris.analyze(
+                problem,
+                x,
+                y,
+                num_resamples=RESAMPLES,
+                conf_level=0.95,
+                num_levels=manifest["design"]["levels"],
+                seed=seed,
+            )
+            for k, name in enumerate(res["names"]):
+                rows.append(
+                    {
+                        "lever": lever,
+                        "lever_label": labels[lever],
+                        "parameter": name,
+                        "mu": res["mu"][k],
+                        "mu_star": res["mu_star"][k],
+                        "mu_star_conf": res["mu_star_conf"][k],
+                        "sigma": res["sigma"][k],
+                    }
+                )
+    out = pd.DataFrame(rows)
+    groups = manifest.get("groups") or {}
+    if groups and not manifest["design"].get("grouped"):
+        out.insert(3, "group", out["parameter"].map(groups))
+    return out
+
+
+def _short(name: str) -> str:
+    return name.replace("constants.", "").replace("wards.*.", "ward ").replace("trust.", "")
+
+
+def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Path:
+    """Sobol: S1 and ST with 95% intervals, one panel per lever row, parameters by ST.
+    Morris: mu* against sigma, one panel per lever row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    levers = list(dict.fromkeys(indices["lever"]))
+    sobol = "ST" in indices
+    n_par = indices["parameter"].nunique()
+    height = max(3.0, 0.28 * n_par + 1.2) if sobol else 4.5
+    fig, axes = plt.subplots(
+        1, len(levers), figsize=(min(5.2 * len(levers), 16), height), sharex=sobol, squeeze=False
+    )
+    groups = indices["group"] if "group" in indices else None
+    palette = {}
+    if groups is not None:
+        for k, g in enumerate(dict.fromkeys(groups.dropna())):
+            palette[g] = plt.cm.tab10(k % 10)
+    order = (
+        indices.groupby("parameter")["ST" if sobol else "mu_star"]
+        .mean()
+        .sort_values()
+        .index.tolist()
+    )
+    for ax, lever in zip(axes[0], levers):
+        d = indices[indices["lever"] == lever].set_index("parameter")
+        if sobol:
+            d = d.reindex(order)
+            ypos = np.arange(len(d))
+            colours = (
+                [palette.get(g, "tab:blue") for g in d["group"]] if "group" in d else "tab:blue"
+            )
+            ax.barh(ypos + 0.2, d["ST"], height=0.4, color=colours, alpha=0.9, label="total (ST)")
+            ax.errorbar(d["ST"], ypos + 0.2, xerr=d["ST_conf"], fmt="none", ecolor="k", lw=0.8)
+            ax.barh(ypos - 0.2, d["S1"], height=0.4, color="lightgrey", edgecolor="grey",
+                    label="first order (S1)")  # fmt: skip
+            ax.errorbar(d["S1"], ypos - 0.2, xerr=d["S1_conf"], fmt="none", ecolor="k", lw=0.8)
+            ax.set_yticks(ypos, [_short(p) for p in d.index], fontsize=8)
+            ax.axvline(0, color="k", lw=0.5)
+            ax.set_xlabel("Sobol index (share of variance)")
+        else:
+            ax.scatter(d["mu_star"], d["sigma"], color="tab:blue")
+            ax.errorbar(
+                d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="none", ecolor="grey", lw=0.8
+            )
+            for p, r in d.iterrows():
+                ax.annotate(_short(p), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 2),
+                            textcoords="offset points")  # fmt: skip
+            ax.set_xlabel("mu* (mean |effect| per unit of range)")
+            ax.set_ylabel("sigma (non-linearity, interactions)")
+        ax.set_title(str(d["lever_label"].iloc[0]), fontsize=10)
+        ax.grid(alpha=0.3, axis="x" if sobol else "both")
+    if sobol:
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        if palette:
+            from matplotlib.patches import Patch
+
+            handles = [Patch(color=c, label=g) for g, c in palette.items()] + handles[1:]
+            labels = [h.get_label() for h in handles]
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
+                   frameon=False)  # fmt: skip
+    fig.suptitle(title or f"Sensitivity of {outcome}", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 if sobol else 0, 1, 0.97))
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

@@ -1,0 +1,318 @@
+"""A sweep's folder: results streamed to disk as runs finish, and read back.
+
+Layout::
+
+    manifest.json      provenance: qisim version, git commit, experiment hash, start time,
+                       package versions, one entry per session (first run and each --resume)
+    experiment.toml    the experiment file as it was
+    scenario.json      the base scenario after [set] and days, so re-runs need no other file
+    plan.parquet       every planned run: ids, parameters, seed and the overrides it receives
+    design.parquet     every uncertainty point (with unit-cube coordinates for sampled designs)
+    runs/              one row per finished run   (run-NNNNNNN.parquet, merged into part-*.parquet)
+    daily/, trust/     per-ward-day and per-day tables when record = "daily"
+
+Each finished run is written at once as its own small Parquet file (written to a temporary name and
+renamed, so a file is either whole or absent); every so often, and at the end, small files are
+merged into larger parts. A sweep killed at any moment therefore keeps every run it had received;
+readers take parts and single files together and drop duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import uuid
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from qisim.scenario import Scenario, ScenarioError, validate
+
+KINDS = ("runs", "daily", "trust")
+PACKAGES = (
+    "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
+    "distributed", "tqdm", "ema_workbench",
+)  # fmt: skip
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def git_commit() -> dict[str, Any]:
+    """The commit of the qisim checkout this runs from, if it is one."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if head.returncode != 0:
+            return {"commit": None}
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "qisim"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None}
+
+
+def package_versions() -> dict[str, str | None]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """Reads and writes one sweep folder."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    # --- paths --------------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / "manifest.json"
+
+    def kind_dir(self, kind: str) -> Path:
+        return self.folder / kind
+
+    def exists(self) -> bool:
+        return self.manifest_path.exists()
+
+    # --- creating -----------------------------------------------------------------------------
+    def create(self, exp, plan, manifest: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for kind in KINDS if exp.spec.record == "daily" else ("runs",):
+            self.kind_dir(kind).mkdir(exist_ok=True)
+        _atomic_write_text(exp.text, self.folder / "experiment.toml")
+        _atomic_write_text(
+            json.dumps(exp.base.model_dump(mode="json"), indent=1) + "\n",
+            self.folder / "scenario.json",
+        )
+        table = plan.table.copy()
+        by_run = {s.run: s for s in plan.runs}
+        table["overrides"] = [json.dumps(by_run[r].overrides, sort_keys=True) for r in table["run"]]
+        table["constants"] = [json.dumps(by_run[r].constants, sort_keys=True) for r in table["run"]]
+        _atomic_write_table(
+            pa.Table.from_pandas(table, preserve_index=False), self.folder / "plan.parquet"
+        )
+        _atomic_write_table(
+            pa.Table.from_pandas(plan.design, preserve_index=False), self.folder / "design.parquet"
+        )
+        self.write_manifest(manifest)
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        _atomic_write_text(json.dumps(manifest, indent=2, default=str) + "\n", self.manifest_path)
+
+    def manifest(self) -> dict[str, Any]:
+        if not self.exists():
+            raise ScenarioError(
+                f"{self.folder}: not a sweep folder (no manifest.json); run `qisim sweep "
+                "EXPERIMENT` first, or give the folder it wrote."
+            )
+        return json.loads(self.manifest_path.read_text())
+
+    # --- streaming results --------------------------------------------------------------------
+    def write_run(
+        self, row: dict[str, Any], daily: pa.Table | None = None, trust: pa.Table | None = None
+    ) -> None:
+        """Write one finished run. Its daily tables go first: a run row on disk means all of
+        that run is on disk."""
+        name = f"run-{int(row['run']):07d}.parquet"
+        if daily is not None:
+            _atomic_write_table(daily, self.kind_dir("daily") / name)
+        if trust is not None:
+            _atomic_write_table(trust, self.kind_dir("trust") / name)
+        _atomic_write_table(pa.Table.from_pylist([row]), self.kind_dir("runs") / name)
+
+    def _files(self, kind: str) -> tuple[list[Path], list[Path]]:
+        d = self.kind_dir(kind)
+        if not d.exists():
+            return [], []
+        parts = sorted(d.glob("part-*.parquet"))
+        singles = sorted(d.glob("run-*.parquet"))
+        return parts, singles
+
+    @staticmethod
+    def _single_run(path: Path) -> int:
+        return int(path.stem.split("-")[1])
+
+    def done_runs(self) -> set[int]:
+        """Ids of every run on disk (finished, or failed with its error)."""
+        parts, singles = self._files("runs")
+        done: set[int] = set()
+        for p in parts:
+            done.update(pq.read_table(p, columns=["run"]).column("run").to_pylist())
+        done.update(self._single_run(s) for s in singles)
+        return done
+
+    def compact(self) -> int:
+        """Merge single-run files into one part per kind; returns the runs merged. Daily tables
+        of runs whose row is not on disk (killed between the two writes) are left alone: that
+        run will be done again and its files replaced."""
+        merged = 0
+        in_parts = {kind: set() for kind in KINDS}
+        for kind in KINDS:
+            for p in self._files(kind)[0]:
+                in_parts[kind].update(pq.read_table(p, columns=["run"]).column("run").to_pylist())
+        done = self.done_runs()
+        for kind in KINDS:
+            parts, singles = self._files(kind)
+            take = [s for s in singles if self._single_run(s) in done]
+            fresh = [s for s in take if self._single_run(s) not in in_parts[kind]]
+            if fresh:
+                index = 1 + max((int(p.stem.split("-")[1]) for p in parts), default=-1)
+                table = _concat([pq.read_table(s) for s in fresh])
+                _atomic_write_table(table, self.kind_dir(kind) / f"part-{index:05d}.parquet")
+                if kind == "runs":
+                    merged = len(fresh)
+            for s in take:
+                s.unlink(missing_ok=True)
+        return merged
+
+    # --- reading ------------------------------------------------------------------------------
+    def read_arrow(self, kind: str = "runs") -> pa.Table | None:
+        parts, singles = self._files(kind)
+        seen: set[int] = set()
+        tables = []
+        for path in parts + singles:
+            t = pq.read_table(path)
+            runs = t.column("run").to_pylist()
+            keep = [r not in seen for r in runs]
+            if not all(keep):
+                t = t.filter(pa.array(keep))
+            seen.update(runs)
+            if t.num_rows:
+                tables.append(t)
+        return _concat(tables) if tables else None
+
+    def read(self, kind: str = "runs") -> pd.DataFrame:
+        """One kind of table as a DataFrame, rows sorted by run (and day, ward)."""
+        table = self.read_arrow(kind)
+        if table is None:
+            return pd.DataFrame()
+        df = table.to_pandas()
+        keys = [k for k in ("run", "day", "ward") if k in df.columns]
+        if kind == "runs":
+            plan_cols = [c for c in self.plan().columns if c not in ("overrides", "constants")]
+            rest = [c for c in df.columns if c not in plan_cols]
+            df = df[[c for c in plan_cols if c in df.columns] + rest]
+        return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    def plan(self) -> pd.DataFrame:
+        return pq.read_table(self.folder / "plan.parquet").to_pandas()
+
+    def design(self) -> pd.DataFrame:
+        return pq.read_table(self.folder / "design.parquet").to_pandas()
+
+    def scenario(self) -> Scenario:
+        data = json.loads((self.folder / "scenario.json").read_text())
+        return validate(data, str(self.folder / "scenario.json"))
+
+
+def read_runs(folder: str | Path) -> pd.DataFrame:
+    """The results table of a sweep: one row per run on disk."""
+    return Store(folder).read("runs")
+
+
+def read_daily(folder: str | Path, kind: str = "daily") -> pd.DataFrame:
+    """A sweep's per-ward-day (``daily``) or per-day (``trust``) table, with a ``run`` column."""
+    return Store(folder).read(kind)
+
+
+def rerun_spec(
+    folder: str | Path, run_id: str | int
+) -> tuple[Scenario, int, dict | None, dict | None]:
+    """What ``qisim.run`` needs to repeat run ``run_id`` of the sweep in ``folder`` alone:
+    ``(scenario, seed, overrides, constants)``. The scenario is the sweep's stored base, so the
+    re-run does not depend on files that may have changed since."""
+    store = Store(folder)
+    store.manifest()
+    try:
+        run = int(run_id)
+    except (TypeError, ValueError):
+        raise ScenarioError(
+            f"--run {run_id!r}: a run id is a whole number (the `run` column)."
+        ) from None
+    plan = store.plan()
+    hit = plan[plan["run"] == run]
+    if hit.empty:
+        raise ScenarioError(
+            f"{folder}: no run {run}; this sweep has runs 0 to {int(plan['run'].max())}."
+        )
+    row = hit.iloc[0]
+    overrides = json.loads(row["overrides"]) or None
+    constants = json.loads(row["constants"]) or None
+    return store.scenario(), int(row["seed"]), overrides, constants
+
+
+def base_manifest(exp, plan, backend: str, workers: int) -> dict[str, Any]:
+    return {
+        "experiment": {
+            "name": exp.name,
+            "description": exp.description,
+            "file": str(exp.path),
+            "sha256": exp.sha256,
+        },
+        "scenario": {"file": str(exp.scenario_path), "name": exp.base.name, "days": exp.base.days},
+        "root_seed": exp.spec.seed,
+        "seeds": "run seed = SeedSequence(root_seed, spawn_key=(point, replication)), first 63 bits",
+        "design": exp.design.model_dump(),
+        "uncertainties": [p.name for p in exp.uncertainties],
+        "uncertainty_rows": [r.name for r in exp.uncertainty_rows],
+        "lever_rows": [r.name for r in exp.lever_rows],
+        "levers": [p.name for p in exp.levers],
+        "groups": {p.name: p.group for p in exp.uncertainties if p.group},
+        "replications": exp.spec.replications,
+        "record": exp.spec.record,
+        "record_every": exp.spec.record_every,
+        "n_points": len(plan.points),
+        "n_levers": len(plan.levers),
+        "n_runs": len(plan.runs),
+        "started": now(),
+        "qisim_version": _qisim_version(),
+        "git": git_commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "sessions": [],
+    }
+
+
+def _qisim_version() -> str:
+    from qisim import __version__
+
+    return __version__
