@@ -225,3 +225,24 @@ def test_seeds_do_not_depend_on_lever_values_or_order(tmp_path):
     sa = dict(zip(zip(ta["point"], ta["replication"]), ta["seed"]))
     sb = dict(zip(zip(tb["point"], tb["replication"]), tb["seed"]))
     assert sa == sb
+
+
+def test_sobol_and_morris_blocks_share_seeds(tmp_path):
+    """A Saltelli block (A, AB_1..AB_D, B) or a Morris trajectory is compared within itself, so
+    it shares its seeds: a parameter without effect then shows none."""
+    params = "[uncertainties]\n'qi_team.technical' = {range = [0, 1]}\n'qi_team.judgement' = {range = [0, 1]}\n"
+    sobol = make_plan(
+        load_experiment(
+            write(tmp_path, "[design]\nkind = 'sobol'\nsamples = 4\n" + params, "s.toml")
+        )
+    )
+    seeds = sobol.table["seed"].to_numpy()
+    assert len(seeds) == 16 and all(len(set(seeds[k : k + 4])) == 1 for k in range(0, 16, 4))
+    assert len(set(seeds)) == 4
+    morris = make_plan(
+        load_experiment(
+            write(tmp_path, "[design]\nkind = 'morris'\nsamples = 3\n" + params, "m.toml")
+        )
+    )
+    seeds = morris.table["seed"].to_numpy()
+    assert all(len(set(seeds[k : k + 3])) == 1 for k in range(0, 9, 3)) and len(set(seeds)) == 3

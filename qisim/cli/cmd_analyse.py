@@ -63,7 +63,7 @@ def main(args) -> int:
     out = Path(args.out) if args.out else store.folder / "analysis"
     out.mkdir(parents=True, exist_ok=True)
     points = analysis.by_point(runs, params, outcomes)
-    levers = analysis.by_lever(runs, outcomes)
+    levers = analysis.by_lever(runs, manifest["levers"], outcomes)
     reps, detail = analysis.replication_check(runs, outcomes, args.tolerance)
     points.to_csv(out / "points.csv", index=False, float_format="%.6g")
     levers.to_csv(out / "levers.csv", index=False, float_format="%.6g")

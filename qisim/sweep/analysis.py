@@ -80,21 +80,33 @@ def by_point(runs: pd.DataFrame, parameters: list[str], outcomes=OUTCOMES) -> pd
     return pd.DataFrame(rows)
 
 
-def by_lever(runs: pd.DataFrame, outcomes=OUTCOMES) -> pd.DataFrame:
+def lever_labels(runs: pd.DataFrame, levers: list[str]) -> dict[int, str]:
+    """A readable name per lever row: its name, or its lever values."""
+    first = runs.drop_duplicates("lever").sort_values("lever")
+    if "lever_name" in runs:
+        return dict(zip(first["lever"], first["lever_name"].astype(str)))
+    if not levers:
+        return dict.fromkeys(first["lever"], "all runs")
+    return {row["lever"]: ", ".join(f"{k}={row[k]}" for k in levers) for _, row in first.iterrows()}
+
+
+def by_lever(runs: pd.DataFrame, levers: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
     """Each lever row over all points and replications, and its paired difference from lever 0
     (same points, same seeds)."""
     ok = ok_runs(runs)
-    name = "lever_name" if "lever_name" in ok else None
+    labels = lever_labels(runs, levers)
     rows = []
     ref = ok[ok["lever"] == 0].set_index(["point", "replication"])
     for lever, group in ok.groupby("lever", sort=True):
-        label = group[name].iloc[0] if name else str(lever)
+        label = labels[lever]
         g = group.set_index(["point", "replication"])
         for outcome in outcomes:
             if outcome not in ok:
                 continue
             base = _ci(numeric(group, outcome))
-            both = g[[outcome]].join(ref[[outcome]], rsuffix="_ref", how="inner")
+            both = g[[outcome]].join(
+                ref[[outcome]].rename(columns={outcome: f"{outcome}_ref"}), how="inner"
+            )
             diff = _ci(
                 pd.to_numeric(both[outcome], errors="coerce").to_numpy(float)
                 - pd.to_numeric(both[f"{outcome}_ref"], errors="coerce").to_numpy(float)

@@ -4,20 +4,23 @@ Both take an iterable of runs and yield each result as soon as it exists, one at
 caller writes it to disk before the next arrives. Neither ever returns a batch.
 
 Worker deaths. With Dask's defaults, a worker process that died mid-run cost other runs their
-results, for three reasons found by killing a worker during a sweep (``docs/sweeps.md`` has the
-log): (1) a finished run's result stays in its worker's memory until the client fetches it, so the
-death of that worker loses it and the scheduler recomputes it; collected with ``client.gather`` of
-a list, every result of the batch is lost with it, because one ``KilledWorker`` fails the gather;
-(2) the scheduler re-runs a task that was on a dying worker up to ``allowed-failures`` (3) more
-times, so a run that kills its worker kills three more, each taking its queued and unfetched
-results with it; (3) with ``worker-saturation`` 1.1 a one-thread worker holds two tasks, so an
-innocent queued run is counted as a suspect in every death and can itself end as ``KilledWorker``.
-The fix: every result is fetched as it finishes, written to disk and then released; failures are
-handled per future, never per batch; only as many runs are submitted as there are worker threads
-plus a small window; ``allowed-failures`` is 1 (one retry, in case the death was not the run's
-fault) and ``worker-saturation`` 1.0. The local pool does the same with its own workers: it knows
-which run each worker holds, so a death costs only that run, which is retried once on a fresh
-worker and then recorded as failed.
+results. Killing one worker during a sweep (a run calling ``os._exit``; see docs/sweeps.md) shows
+why: (1) a finished run's result stays in its worker's memory until the client fetches it, so the
+death of that worker loses it ("Removing worker ... caused the cluster to lose already computed
+task(s)") and, collected with ``client.gather`` of a list, one ``KilledWorker`` fails the whole
+gather and every result in it; (2) the scheduler re-runs a task that was on a dying worker up to
+``allowed-failures`` (3) more times, so a run that kills its worker kills three more workers, each
+taking its queued and unfetched results with it; (3) with ``worker-saturation`` 1.1 a one-thread
+worker holds a second, queued task, which is counted as a suspect in every death on it; (4) data
+sent once with ``client.scatter`` lives only on workers: when the workers holding it have died,
+every run still needing it is cancelled ("lost dependencies").
+The fix: every result is fetched as soon as it finishes, written to disk and released; failures
+are handled per future, never per batch; only worker threads + 2 runs are submitted at a time;
+the shared context (a few kilobytes) travels with each task instead of being scattered;
+``allowed-failures`` is 1 (one retry, in case the death was not the run's fault) and
+``worker-saturation`` 1.0. The local pool does the same with its own workers: it knows which run
+each worker holds, so a death costs only that run, which is retried once on a fresh worker and
+then recorded as failed.
 """
 
 from __future__ import annotations
@@ -191,10 +194,7 @@ class DaskPool:
         queue = deque(tasks)
         self._connect()
         try:
-            # The context travels with each task rather than being scattered once: scattered
-            # data lives only on workers, and when the workers holding it die every run still
-            # waiting for it is cancelled ("lost dependencies"). It is a few kilobytes.
-            ctx = self.context
+            ctx = self.context  # sent with each task, not scattered (see the module docstring)
             window = self.threads() + 2
             token = uuid.uuid4().hex[:8]
             pending: dict[str, RunSpec] = {}

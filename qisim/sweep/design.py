@@ -8,6 +8,12 @@ Seeds follow numpy's ``SeedSequence``: run (point, replication) gets
 ``SeedSequence(root, spawn_key=(point, replication))``. The lever is not in the key, so every lever
 row sees the same random numbers at a given point and replication (common random numbers), and no
 seed depends on the order runs are done in, the number of workers or the backend.
+
+Sobol and Morris designs come in blocks: a Saltelli block (rows A, B and the D mixed rows AB_i
+built from them) or a Morris trajectory (D + 1 points one step apart). Their indices compare runs
+within a block, so the block shares its seeds, i.e. "point" in the seed key is the block. A
+parameter with no effect then gets a total-order index of exactly 0 instead of the seed noise
+between two runs, and an elementary effect is the parameter's effect, not a reshuffle of staff.
 """
 
 from __future__ import annotations
@@ -147,8 +153,20 @@ class Plan:
     levers: list[Point]
 
 
+def seed_block(exp: Experiment) -> int:
+    """How many consecutive design points share seeds (1 unless Sobol or Morris)."""
+    d = exp.design
+    if d.kind not in ("sobol", "morris"):
+        return 1
+    k = len({p.group for p in exp.uncertainties}) if d.grouped else len(exp.uncertainties)
+    if d.kind == "morris":
+        return k + 1
+    return 2 * k + 2 if d.second_order else k + 2
+
+
 def make_plan(exp: Experiment) -> Plan:
     points, unit = uncertainty_points(exp)
+    block = seed_block(exp)
     levers = lever_points(exp)
     reps = exp.spec.replications
     root = exp.spec.seed
@@ -159,7 +177,7 @@ def make_plan(exp: Experiment) -> Plan:
     for i, pt in enumerate(points):
         for j, lv in enumerate(levers):
             for r in range(reps):
-                seed = run_seed(root, i, r)
+                seed = run_seed(root, i // block, r)
                 row: dict[str, Any] = {"run": run, "point": i, "lever": j, "replication": r}
                 if exp.uncertainty_rows:
                     row["point_name"] = pt.name

@@ -284,7 +284,8 @@ def _normalise(data: dict, source: Path) -> dict:
             if not isinstance(spec, dict):
                 raise _fail(
                     source,
-                    f'{side}."{name}" = ' f"{spec!r} is not a parameter: give a list of values, or a "
+                    f'{side}."{name}" = '
+                    f"{spec!r} is not a parameter: give a list of values, or a "
                     "table with values, range (and levels for a grid), relative, integer, paths, "
                     "each, group. To fix a value for every run, put it under [set].",
                 )
@@ -668,7 +669,8 @@ def _check_design(exp: Experiment) -> None:
             if p.values is None and p.levels is None:
                 raise _fail(
                     src,
-                    f'uncertainties."{p.name}": ' f"a grid needs values = [...] or a range with "
+                    f'uncertainties."{p.name}": '
+                    f"a grid needs values = [...] or a range with "
                     "levels = n (n evenly spaced values).",
                 )
     if d.kind in SAMPLED:
@@ -697,7 +699,8 @@ def _check_design(exp: Experiment) -> None:
         if p.values is None and p.levels is None:
             raise _fail(
                 src,
-                f'levers."{p.name}": ' f"levers form a grid; give values = [...] or a range with "
+                f'levers."{p.name}": '
+                f"levers form a grid; give values = [...] or a range with "
                 "levels = n.",
             )
     if exp.levers and exp.lever_rows:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qisim.scenario import ScenarioError
-from qisim.sweep.analysis import ok_runs, outcome_values
+from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
 from qisim.sweep.storage import Store
 
 RESAMPLES = 1000
@@ -52,17 +52,6 @@ def point_means(store: Store, outcome: str) -> tuple[pd.DataFrame, dict]:
     return means, manifest
 
 
-def lever_labels(store: Store) -> list[str]:
-    plan = store.plan()
-    first = plan.drop_duplicates("lever").sort_values("lever")
-    if "lever_name" in plan:
-        return [str(x) for x in first["lever_name"]]
-    levers = store.manifest()["levers"]
-    if not levers:
-        return ["all runs"]
-    return [", ".join(f"{k}={row[k]}" for k in levers) for _, row in first.iterrows()]
-
-
 def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
     """Sensitivity indices per lever row and parameter (or group)."""
     means, manifest = point_means(store, outcome)
@@ -73,7 +62,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
             f"'{kind}'. Use `qisim analyse` for its statistics or `qisim discover` for PRIM."
         )
     problem = _problem(manifest)
-    labels = lever_labels(store)
+    labels = lever_labels(store.plan(), manifest["levers"])
     rows = []
     for lever in means.columns:
         y = means[lever].to_numpy(dtype=float)
