@@ -231,7 +231,7 @@ def check_scores(
             scores[key] = int(score)  # type: ignore[arg-type]
     if blank:
         problems.append(f"{len(blank)} item(s) have an empty score: {_list(blank)}")
-    absent = [i for i in FFIT_ITEM_IDS if i not in scores and i not in blank]
+    absent = [i for i in FFIT_ITEM_IDS if i not in mapping]
     if absent:
         problems.append(f"{len(absent)} item(s) are missing: {_list(absent)}")
     if problems:

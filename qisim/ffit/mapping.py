@@ -31,7 +31,8 @@ TOP = 5  # the top of the FFIT scale (report Appendix 1: 0 = not at all ... 5 = 
 NEUTRAL = 2.5  # the profile of an item the model cannot score, when no audit gave it
 QI_TEAM_POSTS = 5  # the QI team an audit describes: `score` of five posts filled
 OTHER_LOAD_AT_ZERO = 3.0  # other initiatives per ward at which "not too many" scores 0
-LOG_REVIEW_WEEKS = (52, 4)  # review interval (weeks) that scores 1 and 5; no review scores 0
+# weeks between initiative log reviews for scores 1-5 (yearly ... monthly); no review scores 0
+LOG_REVIEW_WEEKS = {1: 52, 2: 26, 3: 13, 4: 8, 5: 4}
 WAVE_INTERVAL = (30, 120)  # days between roll-out waves that score 0 and 5
 
 
@@ -189,28 +190,31 @@ def other_initiatives(item: str) -> ItemMap:
 
 def log_review(item: str) -> ItemMap:
     """'Appropriately coordinated with other improvements': the initiative log review of report
-    §5. Score 0: no review; 1 to 5: a review every 52 ... 4 weeks (geometric steps)."""
-    slow, fast = LOG_REVIEW_WEEKS
-    steps = math.log(slow / fast)
+    §5. Score 0: no review; 1 to 5: a review yearly, half-yearly, quarterly, every two months,
+    monthly. Intervals in between read by interpolation on a log scale."""
+    weeks = np.array([LOG_REVIEW_WEEKS[s] for s in sorted(LOG_REVIEW_WEEKS)], dtype=float)
+    scores = np.array(sorted(LOG_REVIEW_WEEKS), dtype=float)
 
     def to_values(score: int) -> dict[str, Any]:
         if score == 0:
-            return {"trust.initiative_log_review": False, "trust.log_review_weeks": slow}
-        weeks = round(slow / math.exp(steps * (score - 1) / (TOP - 1)))
-        return {"trust.initiative_log_review": True, "trust.log_review_weeks": int(weeks)}
+            return {"trust.initiative_log_review": False, "trust.log_review_weeks": int(weeks[0])}
+        return {
+            "trust.initiative_log_review": True,
+            "trust.log_review_weeks": LOG_REVIEW_WEEKS[score],
+        }
 
     def read(model: QIModel) -> float:
         t = model.qi_scenario.trust
         if not t.initiative_log_review:
             return 0.0
-        weeks = min(max(t.log_review_weeks, fast), slow)
-        return 1.0 + (TOP - 1) * math.log(slow / weeks) / steps
+        # np.interp wants rising x: -log(weeks) rises as reviews get more frequent
+        return float(np.interp(-math.log(t.log_review_weeks), -np.log(weeks), scores))
 
+    table = ", ".join(f"{w} at {s}" for s, w in LOG_REVIEW_WEEKS.items())
     return ItemMap(
         item,
-        "`trust.initiative_log_review` = score > 0; `trust.log_review_weeks` = "
-        f"{slow} / {slow // fast}^((score - 1) / 4), rounded ({slow} weeks at 1, {fast} at 5)",
-        "0 without a log review, else 1 + 4 x log(52 / weeks) / log(13)",
+        f"`trust.initiative_log_review` = score > 0; `trust.log_review_weeks` = {table}",
+        "0 without a log review, else the score of its interval (log-interpolated)",
         "initiativitis.log_review (halts burdensome initiatives, and this one if it has stalled)",
         "direct",
         to_values,

@@ -159,7 +159,8 @@ def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Pat
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
     ax.set_title("FFIT total as a test for success (ROC)", loc="left")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
 
     ax = axes[0, 2]
     sub = table[table["kind"] != "item"].iloc[::-1]
@@ -199,15 +200,15 @@ def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Pat
 
     ax = axes[1, 1]
     deciles = np.minimum((np.argsort(np.argsort(x, kind="stable")) * 10) // len(x), 9)
-    emb = [runs["embedded"].to_numpy()[deciles == d].mean() for d in range(10)]
-    suc = [
-        runs["status"].isin(["embedded", "patchy"]).to_numpy()[deciles == d].mean()
-        for d in range(10)
-    ]
-    mean_y = [y[deciles == d].mean() for d in range(10)]
-    ax.plot(range(1, 11), emb, "o-", color="#1a9850", label="embedded")
-    ax.plot(range(1, 11), suc, "s-", color="#4575b4", label="embedded or patchy")
-    ax.plot(range(1, 11), mean_y, "^--", color="#444444", label="mean share of wards embedded")
+    present = [d for d in range(10) if (deciles == d).any()]
+    success = runs["status"].isin(["embedded", "patchy"]).to_numpy()
+    emb = [runs["embedded"].to_numpy()[deciles == d].mean() for d in present]
+    suc = [success[deciles == d].mean() for d in present]
+    mean_y = [y[deciles == d].mean() for d in present]
+    ranks = [d + 1 for d in present]
+    ax.plot(ranks, emb, "o-", color="#1a9850", label="embedded")
+    ax.plot(ranks, suc, "s-", color="#4575b4", label="embedded or patchy")
+    ax.plot(ranks, mean_y, "^--", color="#444444", label="mean share of wards embedded")
     ax.set_ylim(0, 1)
     ax.set_xticks(range(1, 11))
     ax.set_xlabel("FFIT total decile (1 = lowest)")
@@ -230,7 +231,7 @@ def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Pat
     )
     ax.set_yticks(pos)
     ax.set_yticklabels(f["mechanism"], fontsize=8)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of failed runs put down to it")
     ax.set_title(f"High FFIT, yet failed ({summary['high_ffit_failed']} runs): why", loc="left")
     ax.legend(fontsize=8, frameon=False, loc="lower right")

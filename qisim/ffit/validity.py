@@ -287,7 +287,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     se = np.sqrt((1 + rho**2 / 2) / (n - 3))
     z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
     half = stats.norm.ppf(0.95) * se
-    return rho, float(np.tanh(z - half)), float(np.tanh(z + half))
+    return rho, min(float(np.tanh(z - half)), rho), max(float(np.tanh(z + half)), rho)
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
