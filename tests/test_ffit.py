@@ -324,3 +324,17 @@ def test_simulate_uses_common_random_numbers(example):
     assert eff.loc[("staff_09", 4), "embedded_change"] == 0
     assert eff.loc[("staff_09", 5), "habit_change"] == 0
     assert eff.loc[("resourcing_07", 5), "habit_change"] != 0
+
+
+def test_set_overrides_apply_after_the_audit(example):
+    sc = apply_audit(example, uniform(5), {"wards.*.vacancy": 0.3, "qi_team.size": 2})
+    assert all(w.vacancy == 0.3 for w in sc.wards) and sc.qi_team.size == 2
+    assert sc.wards[0].sickness == pytest.approx(0.02)  # the audit's value elsewhere
+
+
+def test_mapping_doc_is_the_code_table():
+    """docs/ffit-mapping.md holds the table generated from the mapping, word for word."""
+    from qisim.ffit.mapping import markdown_table
+
+    doc = (ROOT / "docs" / "ffit-mapping.md").read_text()
+    assert markdown_table() in doc

@@ -124,7 +124,8 @@ def main_simulate(args) -> int:
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     scores = read_audit(args.audit)
-    scenario = qisim.load_scenario(args.initiative, parse_sets(args.set))
+    scenario = qisim.load_scenario(args.initiative)
+    after = parse_sets(args.set)  # applied after the audit, so they win over it
     items = None
     if args.items:
         items = [i.strip() for i in args.items.split(",") if i.strip()]
@@ -134,7 +135,7 @@ def main_simulate(args) -> int:
                 f"--items: {', '.join(bad)} not FFIT item id(s); ids run staff_01 ... context_05 "
                 "(see `qisim ffit template`)."
             )
-    pred = simulate(scenario, scores, args.reps, args.seed, args.days, items, args.workers)
+    pred = simulate(scenario, scores, args.reps, args.seed, args.days, items, args.workers, after)
     out = pred.outcome
     med, lo, hi = out.interval()
     mean = float(out.embedded.mean())

@@ -115,9 +115,16 @@ def linear(
         how = "score / 5"
     elif lo == 1 and hi == 0:
         how = "1 - score / 5"
-    else:
+    elif hi > lo:
         how = f"{lo:g} + {hi - lo:g} x score / 5 ({lo:g} at 0, {hi:g} at 5)"
-    where = f"mean over target wards of `wards.{array}`" if array else f"`{path}`"
+    else:
+        how = f"{lo:g} - {lo - hi:g} x score / 5 ({lo:g} at 0, {hi:g} at 5)"
+    if array:
+        where = f"mean over the target wards of the model's `wards.{array}`"
+    elif path.startswith("qi_team.") and path != "qi_team.judgement":
+        where = "the QI team's skill today (`model.team_skills`, grows by mentoring)"
+    else:
+        where = "the same attribute, as the model holds it today"
     return ItemMap(item, f"`{path}` = {how}", where, mechanism, strength, to_values, read)
 
 
@@ -300,7 +307,58 @@ def _build() -> dict[str, ItemMap]:
     ]  # fmt: skip
     table = {row.item: row for row in rows}
     assert tuple(table) == FFIT_ITEM_IDS, "the mapping must list every FFIT item once, in order"
+    assert tuple(REASONS) == FFIT_ITEM_IDS, "every item needs its reason"
     return table
+
+
+# Why each item sets the attribute it does, in the report's words (docs/ffit-mapping.md).
+REASONS: dict[str, str] = {
+    "staff_01": "§3 Confronting failure constructively: 'Blame was considered inappropriate if someone failed'",
+    "staff_02": "Table 4: 'grown-up conversations that could challenge practice without triggering punitive action' (respectful critical dialogue)",
+    "staff_03": "§3 Allowing collective autonomy: factional 'individualism, careerism, one-upmanship ... were frowned upon'",
+    "staff_04": "the item's SOFFT is 'Ensuring the QI team use technical QI skills' (data collection, audit); staff's own QI skill is not a scenario attribute",
+    "staff_05": "§3 Adducing local data: ideas 'had to be backed up with local data'; audit feedback moves staff",
+    "staff_06": "§3 Leading: the local culture 'could vary greatly between different parts of the organisation' (the ward's own culture)",
+    "staff_07": "§3 Resourcing and rewarding good suggestions",
+    "staff_08": "§3 Rewarding the extra mile: 'We roll our sleeves up and do whatever is needed'",
+    "staff_09": "Box 4: the CEO's 'clear, unwavering, consistent expectations and values'",
+    "staff_10": "§3 Dedication: ward managers 'continually act as role models'",
+    "staff_11": "Table 4 Securing resources: 'adequate staffing'; vacant shifts filled by agency nurses",
+    "resourcing_01": "§3 Securing resources: 'Inadequate staffing undermined some of the case-studies'",
+    "resourcing_02": "the model has no equipment: with the means in place, less of the practice hangs on spare staff time (Enhanced care 'unravelled on days when the ward was understaffed')",
+    "resourcing_03": "§3 Getting through: 'information packs, laminated cards, notices, intranet posts'; Nurse-led discharge 'documents and checklists'",
+    "resourcing_04": "§3 Efficient structures: 'the efficient administrative systems'",
+    "resourcing_05": "§3 Getting through: 'ward meetings, trolley dashes, ... one-to-one coaching and on-site as well as sessional training'",
+    "resourcing_06": "brief: executives 'back or ignore initiatives'",
+    "resourcing_07": "Table 3 Tissue viability: improved with 'a fully staffed Tissue viability QI team'",
+    "managers_01": "Table 4 Leading staff: leaders 'communicated well, ... set clear direction'",
+    "managers_02": "§3 Dedication: 'exceptionally zealous' ward managers; 'Their wards were the successful ones'",
+    "managers_03": "§3 Difficult conversations: 'correcting poor behaviour without being censorious'; the manager's style and tone",
+    "managers_04": "Table 4: staff 'protected from multiple, rushed QI imperatives'",
+    "managers_05": "§3 Timing: 'time to embed the change little by little'; 'reading wards to know when to push and when hold back'",
+    "managers_06": "§3 Timing: 'Coordinated leadership involved delivering change in the context of other changes, prioritising and maintaining a clear direction'",
+    "managers_07": "§3 Using experience: Enhanced care 'stopped using PDSA when Enhanced care was rolled out'",
+    "confidence_01": "§3 Understanding what is wrong: Handover at night failed to 'establish exactly what problem they were wanting to solve'",
+    "confidence_02": "§3 Using experience: 'PDSA ... during the pilot phase ... arrived at a well-received scheme'",
+    "confidence_03": "§3 Understanding: 'no agreement about its priority and no enthusiasm among senior clinicians who ... stifled it'",
+    "confidence_04": "§3 Co-designing: 'wide discussion that genuinely took on board staff needs and concerns'",
+    "confidence_05": "whether staff come on board is what the model simulates (ownership); it is not an input",
+    "confidence_06": "§3 Initiativitis: 'Lots of different blue nurses ... I'm just one person'",
+    "confidence_07": "§5 Implications: a senior manager reviews an initiative log and halts burdensome projects",
+    "messages_01": "Table 4 Getting through: 'everyone concerned (including night shift and agency staff)' hears it first hand",
+    "messages_02": "§3 Framing: 'tailoring communication styles accordingly'; the team's communication skill",
+    "messages_03": "§3 Framing: Handover at night's 'incorrect assumption that others would cascade the information'",
+    "messages_04": "§3 Communicating: 'anticipating and eliciting needs and concerns'; co-design takes reactions on board",
+    "learning_01": "§3 Culture of learning: 'A great deal of mutual mentoring went on in this office'",
+    "learning_02": "§3 Culture of learning: 'a matron had to stand in for a nurse on the ward so the nurse could attend'; short shifts cannot release staff",
+    "learning_03": "§3 Growing QI skills: Premton's leadership, change management and other QI-related training programmes",
+    "learning_04": "the model has no clinical skills",
+    "context_01": "§3 Adapting prior learning: 'what works in one environment may not translate to others' (contextual empathy)",
+    "context_02": "§3 Transforming: Postural blood pressure 'tried to make one size fit all'",
+    "context_03": "§3 Transforming: Nurse-led discharge 'enabled it to work differently in separate units'",
+    "context_04": "§3 Using experience: 'Knowing when to stop and when to persist was a particularly important skill'",
+    "context_05": "§3 Transforming: 'The continuing conflict over the question of fidelity versus adaptation almost derailed the project'",
+}
 
 
 MAPPING: dict[str, ItemMap] = _build()
@@ -338,3 +396,38 @@ def launch_profile(model: QIModel) -> dict[str, float]:
 
     scenario = getattr(model, "launch_scenario", None) or model.qi_scenario
     return model_profile(QIModel(scenario, rng=0, constants=model.constants))
+
+
+def markdown_table() -> str:
+    """The mapping as a Markdown table (docs/ffit-mapping.md holds this text; a test keeps the
+    two the same)."""
+    from qisim.domain import FFIT_ITEMS, FFIT_SECTIONS, SOFFT_TASKS
+
+    lines = []
+    for section in FFIT_SECTIONS:
+        lines += [
+            "",
+            f"### {section.title}",
+            "",
+            f"*{section.stem}*",
+            "",
+            "| item | text | sets | profile reads | used by | strength | why (report) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for item in FFIT_ITEMS:
+            if item.section != section.key:
+                continue
+            row = MAPPING[item.id]
+            task = SOFFT_TASKS[item.sofft][1].title
+            text = f"{item.text} *(SOFFT: {task})*"
+            cells = [
+                item.id,
+                text,
+                row.sets,
+                row.reads,
+                row.mechanism,
+                row.strength,
+                REASONS[item.id],
+            ]
+            lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines).strip() + "\n"

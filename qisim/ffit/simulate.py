@@ -103,9 +103,16 @@ def replicate(
 
 
 # --- FFIT simulate ----------------------------------------------------------------------------
-def apply_audit(scenario: Scenario, scores: dict[str, int]) -> Scenario:
-    """The scenario with an audit's attributes set on top of its own (and the audit kept)."""
-    return with_overrides(scenario, {**audit_to_overrides(scores), "ffit": dict(scores)})
+def apply_audit(
+    scenario: Scenario, scores: dict[str, int], after: dict[str, Any] | None = None
+) -> Scenario:
+    """The scenario with an audit's attributes set on top of its own (and the audit kept), then
+    the ``after`` overrides (``--set``), which win over the audit."""
+    overrides = {**audit_to_overrides(scores), "ffit": dict(scores)}
+    for key, value in (after or {}).items():
+        overrides.pop(key, None)  # re-insert so it is applied after the audit's paths
+        overrides[key] = value
+    return with_overrides(scenario, overrides)
 
 
 def improvements(
@@ -153,13 +160,17 @@ def simulate(
     days: int | None = None,
     items: Iterable[str] | None = None,
     workers: int = 2,
+    after: dict[str, Any] | None = None,
 ) -> Prediction:
     """Predict the outcome of ``scenario`` with the audit applied, and rank the items whose
     improvement (one point, or to 5, one at a time, same seeds) most raises the share of target
-    wards embedded (ties broken by the final habit of target staff)."""
-    base = apply_audit(scenario, scores)
+    wards embedded (ties broken by the final habit of target staff). ``after`` overrides
+    (``--set``) apply after the audit."""
+    base = apply_audit(scenario, scores, after)
     variants = improvements(scores, items)
-    candidates = [base] + [apply_audit(base, {**scores, item: new}) for item, new in variants]
+    candidates = [base] + [
+        apply_audit(scenario, {**scores, item: new}, after) for item, new in variants
+    ]
     outcomes = replicate(candidates, reps, seed, days, workers)
     baseline = outcomes[0]
     rows = []
