@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 HELP = "run an experiment (many seeded runs of a scenario) on this machine or a Dask cluster"
 
@@ -51,16 +52,25 @@ def main(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give 1 or more worker processes.")
-    report = run_sweep(
-        args.experiment,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        output=args.out,
-        progress=not args.no_progress,
-    )
+    try:
+        report = run_sweep(
+            args.experiment,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            output=args.out,
+            progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        print(
+            "interrupted: every finished run is on disk; finish with\n"
+            f"  qisim sweep {args.experiment} --resume"
+            + (f" --out {args.out}" if args.out else ""),
+            file=sys.stderr,
+        )
+        return 130
     total_done = report.skipped + report.done
     print(
         f"{report.folder}: {total_done} of {report.total} runs on disk "

@@ -171,6 +171,7 @@ class DaskPool:
         with dask.config.set(DASK_CONFIG):
             if self.scheduler:
                 self.client = Client(self.scheduler)
+                self._check_workers()
             else:
                 self.cluster = LocalCluster(
                     n_workers=self.n,
@@ -181,6 +182,20 @@ class DaskPool:
                     silence_logs=50,
                 )
                 self.client = Client(self.cluster)
+
+    def _check_workers(self) -> None:
+        """Workers of an existing cluster must run this qisim, or rows would differ."""
+        from qisim import __version__
+        from qisim.scenario import ScenarioError
+
+        versions = self.client.run(_qisim_version)
+        other = {addr: v for addr, v in versions.items() if v != __version__}
+        if other:
+            raise ScenarioError(
+                f"--scheduler {self.scheduler}: workers run a different qisim ("
+                + ", ".join(f"{a}: {v}" for a, v in sorted(other.items()))
+                + f") from this one ({__version__}); install the same version on every worker."
+            )
 
     def threads(self) -> int:
         info = self.client.scheduler_info(n_workers=-1)
@@ -229,6 +244,14 @@ class DaskPool:
         if self.cluster is not None:
             self.cluster.close()
         self.client = self.cluster = None
+
+
+def _qisim_version() -> str:
+    try:
+        from qisim import __version__
+    except ImportError:
+        return "not installed"
+    return __version__
 
 
 def make_pool(backend: str, workers: int, context: Context, scheduler: str | None = None):

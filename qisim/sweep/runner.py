@@ -30,13 +30,22 @@ class SweepReport:
     done: int = 0
     failed: int = 0
     elapsed: float = 0.0
+    first_result_s: float | None = None  # start-up: workers started, first run done
     peak_rss_mb: float = 0.0
+    rss_trace: list[tuple[int, float]] = field(default_factory=list)  # (runs done, peak so far)
     interrupted: bool = False
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def runs_per_min(self) -> float:
         return 60.0 * self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def steady_s_per_run(self) -> float | None:
+        """Wall time per run after the first result (start-up excluded)."""
+        if self.first_result_s is None or self.done < 2:
+            return None
+        return (self.elapsed - self.first_result_s) / (self.done - 1)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,7 +54,14 @@ class SweepReport:
             "runs_skipped": self.skipped,
             "elapsed_s": round(self.elapsed, 3),
             "runs_per_min": round(self.runs_per_min, 2),
+            "first_result_s": None
+            if self.first_result_s is None
+            else round(self.first_result_s, 3),
+            "steady_s_per_run": None
+            if self.steady_s_per_run is None
+            else round(self.steady_s_per_run, 5),
             "peak_worker_rss_mb": round(self.peak_rss_mb, 1),
+            "peak_worker_rss_mb_by_runs": [[n, round(r, 1)] for n, r in self.rss_trace],
             "interrupted": self.interrupted,
         }
 
@@ -191,10 +207,14 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
         dynamic_ncols=True,
     )
     since_compact = 0
+    # worker memory is sampled at each tenth of the session: it should stay flat
+    trace_at = {max(1, round(len(todo) * k / 10)) for k in range(1, 11)}
     start = time.perf_counter()
     results = pool.run(todo) if todo else iter(())
     try:
         for res in results:
+            if report.first_result_s is None:
+                report.first_result_s = time.perf_counter() - start
             row = dict(rows[res["run"]])
             row.update(res["outcome"])
             row["error"] = res["error"]
@@ -202,6 +222,8 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
             store.write_run(row, res["daily"], res["trust"])
             report.done += 1
             report.peak_rss_mb = max(report.peak_rss_mb, res["rss_mb"])
+            if report.done in trace_at:
+                report.rss_trace.append((report.done, report.peak_rss_mb))
             if res["error"]:
                 report.failed += 1
                 report.errors.append((res["run"], res["error"]))
