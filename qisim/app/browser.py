@@ -1,0 +1,168 @@
+"""Driving the app in a real browser (Playwright and Debian's Chromium): for the browser tests
+and for the screenshots of each lesson in ``results/app/``.
+
+``python -m qisim.app.browser results/app`` starts ``qisim app`` on a free port, opens each
+lesson, runs it to the end and saves ``<lesson>.png`` there. Needs the ``dev`` extra
+(playwright) and ``/usr/bin/chromium`` (``.ci/install-browser`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Where solara's proxy would fetch missing front-end files from: a closed local port, so a page
+# that needs anything not installed locally fails here as it would in a classroom offline.
+OFFLINE_CDN = "http://127.0.0.1:9/"
+VIEWPORT = {"width": 1500, "height": 1250}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def app_server(scenario: str | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """Run ``qisim app`` in a subprocess on a free port, offline; yield its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "qisim", "app", "--port", str(port)]
+    if scenario:
+        cmd.insert(4, scenario)
+    env = {**os.environ, "SOLARA_ASSETS_CDN": OFFLINE_CDN}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"qisim app exited with {proc.returncode}:\n{out}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"qisim app did not listen on port {port}") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Console:
+    """What the browser reported: console errors, uncaught page errors, failed requests."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on(
+            "response",
+            lambda r: self.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
+        )
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+
+
+@contextmanager
+def browser_page(url: str) -> Iterator[tuple[object, Console]]:
+    """A Chromium page on ``url`` with the ward grid drawn; requests that leave this machine
+    are refused, as they would be offline."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            console = Console()
+            console.attach(page)
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith("http://127.0.0.1")
+                    else route.abort()
+                ),
+            )
+            page.goto(url)
+            page.wait_for_selector(".qisim-ward-tile", timeout=60_000)
+            yield page, console
+        finally:
+            browser.close()
+
+
+def day_text(page) -> str:
+    return page.locator(".qisim-day").inner_text()
+
+
+def wait_for_day(page, day: int, timeout: float = 30_000) -> None:
+    page.wait_for_function(
+        f"(document.querySelector('.qisim-day') || {{innerText: ''}}).innerText"
+        f".startsWith('Day {day} ')",
+        timeout=timeout,
+    )
+
+
+def select_lesson(page, title: str) -> None:
+    page.locator(".qisim-lesson-select").click()
+    page.get_by_role("option", name=title).click()
+    page.wait_for_function(
+        "(() => { const s = document.querySelector('.qisim-lesson-select');"
+        f" return s && s.innerText.includes({title!r}); }})()",
+        timeout=30_000,
+    )
+    wait_for_day(page, 0)
+
+
+def run_to_end(page, days: int) -> None:
+    page.locator(".qisim-run").click()
+    wait_for_day(page, days, timeout=60_000)
+
+
+def screenshots(out: Path) -> list[Path]:
+    """One screenshot per lesson, each run to the end, in ``out``."""
+    from qisim.app.model import lesson_scenario
+    from qisim.app.presets import LESSONS
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with app_server() as url, browser_page(url) as (page, console):
+        for lesson in LESSONS:
+            select_lesson(page, lesson.title)
+            run_to_end(page, lesson_scenario(lesson.key)[0].days)
+            page.wait_for_timeout(1500)  # let the charts' images arrive
+            path = out / f"{lesson.key}.png"
+            page.screenshot(path=str(path), full_page=True)
+            paths.append(path)
+        if console.errors:
+            raise RuntimeError("browser errors:\n" + "\n".join(console.errors))
+    return paths
+
+
+if __name__ == "__main__":
+    for p in screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "results/app")):
+        print(p)

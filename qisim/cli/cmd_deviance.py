@@ -1,0 +1,100 @@
+"""``qisim deviance``: which wards succeed against the odds, and what sets them apart."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from qisim.cli.common import add_set_option, parse_sets
+
+HELP = "find positive-deviant wards across replications and what sets them apart"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "deviance",
+        help=HELP,
+        description=HELP
+        + ". Each ward's outcome is predicted from its environment alone (staffing, trust "
+        "culture, initiative load, time live, fit...) by a regression fitted on the other wards; "
+        "wards far above that expectation in most runs are positive deviants. The report compares "
+        "them with the other wards on ward, manager and staff attributes (effect sizes with "
+        "bootstrap intervals) and draws a figure. Writes deviance_wards.csv, "
+        "deviance_attributes.csv, deviance_runs.csv and deviance.png.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: qisim deviance scenarios/lessons/upsworth_positive_deviant.toml --reps 20",
+    )
+    p.add_argument("source", metavar="SCENARIO|EXPERIMENT", help="scenario or experiment TOML file")
+    p.add_argument(
+        "--reps",
+        type=int,
+        help="replications (default 20 for a scenario; an experiment's own replications)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="root seed of a scenario's replications")
+    p.add_argument(
+        "--outcome",
+        choices=("habit", "practice"),
+        default="habit",
+        help="ward outcome: habit at the end (default) or practice over the last 28 days",
+    )
+    p.add_argument(
+        "--z",
+        type=float,
+        default=2.0,
+        dest="z_threshold",
+        help="how far above expectation counts, in robust SDs of the residuals (default 2)",
+    )
+    p.add_argument(
+        "--consistency",
+        type=float,
+        default=0.8,
+        help="share of runs a ward must be that far above in (default 0.8)",
+    )
+    p.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
+    add_set_option(p)
+    p.add_argument("--out", default="out/deviance", help="output folder (default out/deviance)")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    import qisim
+    from qisim import deviance
+    from qisim.scenario import ScenarioError
+
+    source = Path(args.source)
+    if not source.exists():
+        raise ScenarioError(f"{source}: no such file.")
+    if args.reps is not None and args.reps < 2:
+        raise ScenarioError(f"--reps {args.reps}: give at least 2 replications.")
+    if not 0 < args.consistency <= 1:
+        raise ScenarioError(f"--consistency {args.consistency}: must be in (0, 1].")
+    if deviance.is_experiment(source):
+        if args.set:
+            raise ScenarioError("--set applies to a scenario file; edit the experiment instead.")
+        name, runs = deviance.experiment_runs(source, args.reps)
+        title = f"{name} (experiment)"
+    else:
+        scenario = qisim.load_scenario(source, parse_sets(args.set))
+        runs = deviance.replications(scenario, args.reps or 20, seed=args.seed)
+        name, title = scenario.name, scenario.description or scenario.name
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(runs)))
+
+    def progress(done: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r  {done}/{len(runs)} runs", end="", file=sys.stderr, flush=True)
+
+    table = deviance.collect(runs, jobs=jobs, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    try:
+        result = deviance.analyse(
+            table, outcome=args.outcome, z_threshold=args.z_threshold, consistency=args.consistency
+        )
+    except ValueError as exc:
+        raise ScenarioError(f"{source}: {exc}.") from None
+    paths = deviance.write(result, args.out, title=title)
+    print(deviance.report(result, name))
+    print(f"  wrote             {', '.join(str(p) for p in paths)}")
+    return 0
