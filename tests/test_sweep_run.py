@@ -145,7 +145,19 @@ def test_dask_identical_rows_and_worker_death(baseline, tmp_path, monkeypatch):
 
 
 def test_kill_and_resume_equals_uninterrupted(tmp_path):
-    body = GRID.replace("[0.05, 0.25]", "[0.05, 0.15, 0.25]")  # 6 points x 2 levers x 4 reps
+    # 6 points x 2 lever rows x 4 replications; one lever row sets a list, the other nothing,
+    # so that column is text in some runs and empty in others
+    body = """
+[uncertainties]
+"wards.*.vacancy" = [0.05, 0.15, 0.25]
+"constants.cascade_rate" = [0.04, 0.12]
+[[levers.rows]]
+name = "all at once"
+[[levers.rows]]
+name = "pilot first"
+"initiative.rollout.pilot_wards" = ["Elderly care 1"]
+"initiative.rollout.pilot_days" = 20
+"""
     exp = write_experiment(tmp_path / "a", body, replications=4)
     whole = read_runs(run_sweep(exp, workers=2, progress=False).folder)
     assert len(whole) == 48
@@ -209,3 +221,29 @@ def test_cli_sweep_reports(tmp_path, capsys):
     assert cli_main(["sweep", str(exp), "--workers", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "2 of 2 runs on disk" in out and "qisim analyse" in out
+
+
+def test_resume_refuses_a_changed_model(tmp_path, monkeypatch):
+    exp = write_experiment(tmp_path, '[uncertainties]\n"wards.*.vacancy" = [0.1]\n', 1)
+    run_sweep(exp, workers=1, progress=False)
+    import qisim.sweep.runner as runner
+
+    monkeypatch.setattr(runner, "model_fingerprint", lambda: "another model")
+    with pytest.raises(ScenarioError, match="model code changed"):
+        run_sweep(exp, workers=1, resume=True, progress=False)
+    assert run_sweep(exp, workers=1, resume=True, allow_model_change=True, progress=False).done == 0
+
+
+def test_columns_that_change_type_between_runs_still_stack():
+    """A lever column is empty for one lever row and a list (stored as JSON text) for another;
+    runs written before and after must still read as one table."""
+    import pyarrow as pa
+
+    from qisim.sweep.storage import _concat
+
+    a = pa.table({"run": [0], "pilot": pa.array([float("nan")]), "x": [1]})
+    b = pa.table({"run": [1], "pilot": ["[]"], "x": [2.5]})
+    c = pa.table({"run": [2], "pilot": pa.array([None], pa.null()), "x": [3]})
+    t = _concat([a, b, c])
+    assert t.column("pilot").to_pylist() == [None, "[]", None]
+    assert t.column("x").to_pylist() == [1.0, 2.5, 3.0]

@@ -41,6 +41,10 @@ def register(sub) -> None:
     )  # fmt: skip
     p.add_argument("--resume", action="store_true", help="finish a sweep: run only missing runs")
     p.add_argument("--overwrite", action="store_true", help="delete the output folder first")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="with --resume: go on although qisim's model code changed since the sweep began",
+    )  # fmt: skip
     p.add_argument("--out", help="output folder (default: the experiment's `output`)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
@@ -60,6 +64,7 @@ def main(args) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             overwrite=args.overwrite,
+            allow_model_change=args.allow_model_change,
             output=args.out,
             progress=not args.no_progress,
         )

@@ -14,7 +14,7 @@ from qisim.scenario import ScenarioError
 from qisim.sweep.backends import make_pool
 from qisim.sweep.design import RunSpec, make_plan
 from qisim.sweep.experiment import Experiment, load_experiment
-from qisim.sweep.storage import Store, base_manifest, now
+from qisim.sweep.storage import Store, base_manifest, git_commit, model_fingerprint, now
 from qisim.sweep.worker import Context, faults_from_env
 
 COMPACT_EVERY = 500  # merge single-run files into a part after this many results
@@ -89,8 +89,17 @@ def tasks_from_plan(store: Store, skip: set[int]) -> list[RunSpec]:
 
 
 def _plan_rows(store: Store) -> dict[int, dict[str, Any]]:
+    """The plan's columns of each run, missing values as None (not NaN) so a column keeps one
+    type from run to run."""
     plan = store.plan().drop(columns=["overrides", "constants"])
-    return {int(r["run"]): r for r in plan.to_dict("records")}
+    return {
+        int(r["run"]): {k: (None if _missing(v) else v) for k, v in r.items()}
+        for r in plan.to_dict("records")
+    }
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and value != value
 
 
 def _lock(folder: Path) -> Path:
@@ -119,7 +128,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _prepare(exp: Experiment, backend: str, workers: int, resume: bool, overwrite: bool) -> Store:
+def _prepare(
+    exp: Experiment, backend: str, workers: int, resume: bool, overwrite: bool, model_changed: bool
+) -> Store:
     store = Store(exp.output)
     if store.exists():
         if resume:
@@ -129,6 +140,13 @@ def _prepare(exp: Experiment, backend: str, workers: int, resume: bool, overwrit
                     f"{exp.path}: the experiment file changed since the sweep in {exp.output} "
                     "began (its hash differs), so --resume would mix two experiments. Restore the "
                     "file, or start afresh with --overwrite or another --out folder."
+                )
+            if old.get("model_fingerprint") != model_fingerprint() and not model_changed:
+                raise ScenarioError(
+                    f"{exp.output}: qisim's model code changed since this sweep began (git "
+                    f"commit then: {old['git'].get('commit')}), so --resume would mix rows of two "
+                    "models. Start afresh with --overwrite, or pass --allow-model-change if the "
+                    "change cannot alter results."
                 )
             return store
         if not overwrite:
@@ -154,6 +172,7 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    allow_model_change: bool = False,
     output: str | Path | None = None,
     progress: bool | None = True,
     compact_every: int = COMPACT_EVERY,
@@ -167,6 +186,7 @@ def run_sweep(
         scheduler: address of a running Dask scheduler (implies ``backend="dask"``).
         resume: finish a sweep whose folder exists, running only runs not on disk.
         overwrite: delete an existing sweep folder first.
+        allow_model_change: resume even though qisim's model code changed since the sweep began.
         output: results folder, instead of the experiment's ``output``.
         progress: show a progress bar (``None``: only on a terminal).
     """
@@ -174,7 +194,7 @@ def run_sweep(
     if scheduler:
         backend = "dask"
     workers = workers or os.cpu_count() or 1
-    store = _prepare(exp, backend, workers, resume, overwrite)
+    store = _prepare(exp, backend, workers, resume, overwrite, allow_model_change)
     lock = _lock(store.folder)
     try:
         return _run(store, exp, backend, workers, scheduler, progress, compact_every)
@@ -191,7 +211,14 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
     rows = _plan_rows(store)
     report = SweepReport(store.folder, total=len(rows), skipped=len(done_before))
     manifest = store.manifest()
-    session = {"started": now(), "backend": backend, "workers": workers, "scheduler": scheduler}
+    session = {
+        "started": now(),
+        "backend": backend,
+        "workers": workers,
+        "scheduler": scheduler,
+        "model_fingerprint": model_fingerprint(),
+        "git": git_commit(),
+    }
     manifest["sessions"].append(session)
     store.write_manifest(manifest)
 

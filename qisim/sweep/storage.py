@@ -20,6 +20,7 @@ readers take parts and single files together and drop duplicates.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from qisim.scenario import Scenario, ScenarioError, validate
@@ -55,7 +57,28 @@ def _atomic_write_text(text: str, path: Path) -> None:
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(tables, promote_options="permissive")
+    """Stack tables whose column types may differ (a lever's column is null in one run and a
+    number or text in another): numbers and nulls are promoted; a column that is text in some
+    tables and numbers in others becomes text, its NaNs becoming nulls."""
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    kinds: dict[str, set] = {}
+    for t in tables:
+        for f in t.schema:
+            if not pa.types.is_null(f.type):
+                kinds.setdefault(f.name, set()).add(pa.types.is_string(f.type))
+    mixed = {name for name, k in kinds.items() if len(k) > 1}
+    fixed = []
+    for t in tables:
+        for name in mixed & set(t.column_names):
+            col = t.column(name)
+            if pa.types.is_floating(col.type):
+                col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+            t = t.set_column(t.schema.get_field_index(name), name, col.cast(pa.string()))
+        fixed.append(t)
+    return pa.concat_tables(fixed, promote_options="permissive")
 
 
 def git_commit() -> dict[str, Any]:
@@ -79,6 +102,23 @@ def git_commit() -> dict[str, Any]:
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None}
+
+
+def model_fingerprint() -> str:
+    """A hash of the code and data a run depends on: every file of the qisim package except the
+    sweep and command-line tools. If it changes between sessions of a sweep, the rows would come
+    from two different models."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or rel.startswith(("sweep/", "cli/")) or "__pycache__" in rel:
+            continue
+        if path.suffix not in (".py", ".toml", ".json", ".csv", ".txt", ".yaml"):
+            continue
+        h.update(rel.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str | None]:
@@ -304,6 +344,7 @@ def base_manifest(exp, plan, backend: str, workers: int) -> dict[str, Any]:
         "n_runs": len(plan.runs),
         "started": now(),
         "qisim_version": _qisim_version(),
+        "model_fingerprint": model_fingerprint(),
         "git": git_commit(),
         "python": platform.python_version(),
         "platform": platform.platform(),
