@@ -27,6 +27,7 @@ The analysis asks the same question of simulated wards, in three steps:
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -187,7 +188,9 @@ def collect(runs: Sequence[tuple], jobs: int = 1, progress=None) -> pd.DataFrame
             if progress:
                 progress(i + 1)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawn, not fork: forking a process that already runs threads can deadlock
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for i, table in enumerate(pool.map(_one_run, runs)):
                 tables.append(table)
                 if progress:

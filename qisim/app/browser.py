@@ -138,6 +138,24 @@ def select_lesson(page, title: str) -> None:
     wait_for_day(page, 0)
 
 
+def select_ward(page, name: str, attempts: int = 5) -> None:
+    """Click a ward's tile until the staff panel shows that ward. Solara redraws Mesa's grid
+    once just after a (re)load, and a click on the tile being replaced is lost, so retry."""
+    for _ in range(attempts):
+        page.locator(f".qisim-ward-tile[data-ward='{name}']").click()
+        try:
+            page.wait_for_function(
+                "name => { const p = document.querySelector('.qisim-staff-panel b');"
+                " return p && p.innerText === name; }",
+                arg=name,
+                timeout=3_000,
+            )
+            return
+        except Exception:  # playwright's TimeoutError: click again
+            continue
+    raise TimeoutError(f"the staff panel never showed {name!r}")
+
+
 def run_to_end(page, days: int) -> None:
     page.locator(".qisim-run").click()
     wait_for_day(page, days, timeout=60_000)
