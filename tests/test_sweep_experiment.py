@@ -246,3 +246,17 @@ def test_sobol_and_morris_blocks_share_seeds(tmp_path):
     )
     seeds = morris.table["seed"].to_numpy()
     assert all(len(set(seeds[k : k + 3])) == 1 for k in range(0, 9, 3)) and len(set(seeds)) == 3
+
+
+def test_set_fixes_scenario_fields_and_constants(tmp_path):
+    body = (
+        "days = 50\n[set]\n'initiative.co_design' = 0.9\n'constants.cascade_rate' = 0.1\n"
+        "[uncertainties]\n'constants.cascade_fidelity' = [0.3, 0.6]\n"
+    )
+    exp = load_experiment(write(tmp_path, body))
+    assert exp.base.initiative.co_design == 0.9 and exp.base.days == 50
+    runs = make_plan(exp).runs
+    assert [r.constants for r in runs] == [
+        {"cascade_rate": 0.1, "cascade_fidelity": 0.3},
+        {"cascade_rate": 0.1, "cascade_fidelity": 0.6},
+    ]

@@ -170,7 +170,7 @@ def make_plan(exp: Experiment) -> Plan:
     levers = lever_points(exp)
     reps = exp.spec.replications
     root = exp.spec.seed
-    fixed_constants = dict(exp.extra.get("set_constants", {}))
+    fixed_constants = dict(exp.fixed_constants)
     columns = exp.columns
     rows, runs = [], []
     run = 0

@@ -153,7 +153,7 @@ class Experiment:
     text: str
     sha256: str
     output: Path
-    extra: dict = field(default_factory=dict)
+    fixed_constants: dict[str, float] = field(default_factory=dict)  # constants.* under [set]
 
     @property
     def design(self) -> Design:
@@ -318,7 +318,7 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
             f"'scenario' = {spec.scenario!r}: no such file ({scenario_path}); the path is "
             "relative to the experiment file.",
         )
-    set_overrides, set_constants = _split_targets(spec.set, path, "set")
+    set_overrides, set_constants = _split_set(spec.set)
     base = load_scenario(scenario_path, set_overrides)
     if spec.days is not None:
         base = base.model_copy(update={"days": spec.days})
@@ -344,7 +344,7 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
         text=raw_bytes.decode("utf-8"),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         output=_output_folder(path, spec, output),
-        extra={"set_constants": set_constants},
+        fixed_constants=set_constants,
     )
     _check_design(exp)
     return exp
@@ -360,7 +360,8 @@ def _output_folder(path: Path, spec: ExperimentFile, output: str | Path | None) 
     return Path("results/sweeps") / path.stem
 
 
-def _split_targets(items: dict[str, Any], source: Path, where: str) -> tuple[dict, dict]:
+def _split_set(items: dict[str, Any]) -> tuple[dict, dict]:
+    """``[set]`` as (scenario overrides, constants overrides)."""
     scen, const = {}, {}
     for key, value in items.items():
         if key.startswith(CONSTANTS_PREFIX):
