@@ -260,3 +260,13 @@ def test_set_fixes_scenario_fields_and_constants(tmp_path):
         {"cascade_rate": 0.1, "cascade_fidelity": 0.3},
         {"cascade_rate": 0.1, "cascade_fidelity": 0.6},
     ]
+
+
+@pytest.mark.parametrize("command", ["sweep", "analyse", "sensitivity", "discover"])
+def test_help_pages(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli_main([command, "--help"])
+    assert info.value.code == 0 and command in capsys.readouterr().out
+    from qisim.cli import build_parser
+
+    assert command in build_parser().format_help()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "summary statistics per design point and lever, with 95% CIs and a replication check"
+HELP = "summary statistics per design point and lever, with confidence intervals and a replication check"
 
 
 def register(sub) -> None:
@@ -13,7 +13,7 @@ def register(sub) -> None:
         "analyse",
         help=HELP,
         description=HELP
-        + ". Writes points.csv (per design point and outcome: n, mean, sd, 95%% CI, status "
+        + ". Writes points.csv (per design point and outcome: n, mean, sd, 95% CI, status "
         "shares), levers.csv (per lever, and the paired difference from the first lever over "
         "the same seeds), replications.csv and cv.png (coefficient-of-variation stability, "
         "Lee et al. 2015) into DIR/analysis.",
