@@ -477,7 +477,7 @@ def attribute_effects(
     return out.iloc[order].reset_index(drop=True)
 
 
-def sets_apart(result: DevianceResult, top: int = 6) -> pd.DataFrame:
+def sets_apart(result: DevianceResult, top: int = 8) -> pd.DataFrame:
     """The attributes whose standardised difference is clearly away from zero (its interval
     excludes zero), largest first."""
     e = result.effects
@@ -520,7 +520,7 @@ def plot_deviance(result: DevianceResult, path: str | Path, title: str = "") -> 
     ax.set_ylabel(f"observed {result.outcome}")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, max(hi, float(t[result.outcome].max()) * 1.05))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Which wards succeed against the odds?", fontsize=11)
 
     e = result.effects

@@ -47,9 +47,9 @@ LESSONS: tuple[Lesson, ...] = (
             "manager, and the micro-culture she has built, differ."
         ),
         watch=(
-            "Press Step (or ▶) and watch the Outstanding unit's tile turn green while the other "
-            "tiles stay pale. Its staff move on to ownership and practice; elsewhere they stop at "
-            "understanding."
+            "Press Step (or ▶) and watch the Outstanding unit's tile turn a deeper green than "
+            "the others. Its staff move on to ownership and practice; elsewhere far fewer get "
+            "past understanding."
         ),
         try_=(
             "Lower the Outstanding unit's manager's enthusiasm and role modelling: does it still "
@@ -72,8 +72,8 @@ LESSONS: tuple[Lesson, ...] = (
             "staff whom sessions rarely reach."
         ),
         watch=(
-            "Watch the lifecycle stage and the night staff in the selected ward's table: few are "
-            "ever on duty when a session runs, and ownership never takes hold."
+            "Watch the lifecycle stage, and the night staff in the selected ward's table: few "
+            "are on duty when a session runs, and ownership comes late and little."
         ),
         try_=(
             "Raise problem clarity, make the messenger a consultant, or raise co-design. Which "
