@@ -131,8 +131,26 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
     return out
 
 
+LABELS = (
+    ("constants.", ""),
+    ("wards.*.manager.", "manager: "),
+    ("wards.*.", "ward: "),
+    ("qi_team.", "QI team: "),
+    ("trust.executives.", "executives: "),
+    ("trust.culture.", "culture: "),
+    ("trust.", "trust: "),
+    ("initiative.", "initiative: "),
+)
+
+
 def _short(name: str) -> str:
-    return name.replace("constants.", "").replace("wards.*.", "ward ").replace("trust.", "")
+    """A parameter path as a figure label: ``wards.*.manager.role_modelling`` -> ``manager: role
+    modelling``."""
+    for prefix, label in LABELS:
+        if name.startswith(prefix):
+            name = label + name[len(prefix) :]
+            break
+    return name.replace("_", " ")
 
 
 def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Path:
@@ -176,7 +194,9 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
             ax.errorbar(d["S1"], ypos - 0.2, xerr=d["S1_conf"], fmt="none", ecolor="k", lw=0.8)
             ax.set_yticks(ypos, [_short(p) for p in d.index], fontsize=8)
             ax.axvline(0, color="k", lw=0.5)
-            ax.set_xlabel("Sobol index (share of variance)")
+            # indices are shares of variance; estimates and intervals beyond are sampling error
+            ax.set_xlim(-0.15, 1.05)
+            ax.set_xlabel("Sobol index (share of variance; bars: 95% interval)")
         else:
             ax.scatter(d["mu_star"], d["sigma"], color="tab:blue")
             ax.errorbar(
@@ -199,6 +219,10 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
         fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
                    frameon=False)  # fmt: skip
     fig.suptitle(title or f"Sensitivity of {outcome}", fontsize=11)
+    if sobol:
+        fig.text(
+            0.99, 0.005, "intervals beyond the axis are cut", ha="right", fontsize=7, color="grey"
+        )
     fig.tight_layout(rect=(0, 0.06 if sobol else 0, 1, 0.97))
     fig.savefig(path, dpi=130)
     plt.close(fig)
