@@ -144,20 +144,22 @@ def plot(d: Discovery, path: Path) -> Path:
     shown = [p for p in d.limits["parameter"]]
     for k, p in enumerate(shown):
         lo, hi = lims[p].iloc[0], lims[p].iloc[1]
-        if isinstance(lo, set):
+        b.plot([0, 1], [k, k], color="lightgrey", lw=6, solid_capstyle="butt")
+        if isinstance(lo, set):  # categories: the ones kept, in red, named on the right
             cats = sorted(full[p].iloc[0])
-            for j, cat in enumerate(cats):
-                inside = cat in lo
-                b.plot([j / max(len(cats) - 1, 1)] * 2, [k - 0.3, k + 0.3], lw=6,
-                       color="tab:red" if inside else "lightgrey")  # fmt: skip
+            xs = [j / max(len(cats) - 1, 1) for j in range(len(cats))]
+            kept = [x for x, cat in zip(xs, cats) if cat in lo]
+            b.scatter(kept, [k] * len(kept), color="tab:red", s=60, zorder=3)
+            b.text(1.03, k, "in: " + "; ".join(sorted(map(str, lo))), va="center", fontsize=7)
             continue
         f_lo, f_hi = full[p].iloc[0], full[p].iloc[1]
         span = (f_hi - f_lo) or 1.0
-        b.plot([0, 1], [k, k], color="lightgrey", lw=6)
-        b.plot([(lo - f_lo) / span, (hi - f_lo) / span], [k, k], color="tab:red", lw=6)
-        b.text(1.02, k, f"{lo:.3g} – {hi:.3g}", va="center", fontsize=8)
+        b.plot([(lo - f_lo) / span, (hi - f_lo) / span], [k, k], color="tab:red", lw=6,
+               solid_capstyle="butt")  # fmt: skip
+        b.text(1.03, k, f"{lo:.3g} to {hi:.3g}", va="center", fontsize=8)
+    b.set_ylim(-0.7, len(shown) - 0.3)
     b.set_yticks(range(len(shown)), shown, fontsize=8)
-    b.set_xlim(-0.02, 1.35)
+    b.set_xlim(-0.02, 1.6)
     b.set_xticks([0, 0.5, 1], ["min", "", "max"])
     row = t.iloc[d.chosen]
     b.set_title(
