@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,34 +43,44 @@ def free_port() -> int:
 
 @contextmanager
 def app_server(scenario: str | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``qisim app`` in a subprocess on a free port, offline; yield its URL."""
+    """Run ``qisim app`` in a subprocess on a free port, offline; yield its URL. Its output goes
+    to a temporary file (a pipe nobody reads would fill up and stall the server)."""
     port = free_port()
     cmd = [sys.executable, "-m", "qisim", "app", "--port", str(port)]
     if scenario:
         cmd.insert(4, scenario)
     env = {**os.environ, "SOLARA_ASSETS_CDN": OFFLINE_CDN}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"qisim app exited with {proc.returncode}:\n{out}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"qisim app did not listen on port {port}") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+        def output() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace")[-4000:]
+
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"qisim app exited with {proc.returncode}:\n{output()}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"qisim app did not listen on port {port}") from None
+                    time.sleep(0.1)
+            try:
+                yield f"http://127.0.0.1:{port}/"
+            except Exception as exc:
+                exc.add_note(f"qisim app output:\n{output()}")
+                raise
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @dataclass
@@ -109,7 +120,12 @@ def browser_page(url: str) -> Iterator[tuple[object, Console]]:
                 ),
             )
             page.goto(url)
-            page.wait_for_selector(".qisim-ward-tile", timeout=60_000)
+            try:
+                page.wait_for_selector(".qisim-ward-tile", timeout=60_000)
+            except Exception as exc:
+                exc.add_note("page text: " + page.inner_text("body")[:1000])
+                exc.add_note("browser errors: " + "; ".join(console.errors))
+                raise
             yield page, console
         finally:
             browser.close()
