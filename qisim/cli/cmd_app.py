@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 from pathlib import Path
@@ -18,7 +17,6 @@ def register(sub) -> None:
         + ". Serves a web page on 127.0.0.1 (this machine only) with four preset lessons from the "
         "report (a positive deviant at Upsworth, Handover at night, Nurse-led discharge, "
         "Enhanced care), or your own scenario. Needs the app extra: pip install 'qisim[app]'.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: qisim app   (then open http://127.0.0.1:8765/ in a browser)",
     )
     p.add_argument(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -23,7 +22,6 @@ def register(sub) -> None:
         "them with the other wards on ward, manager and staff attributes (effect sizes with "
         "bootstrap intervals) and draws a figure. Writes deviance_wards.csv, "
         "deviance_attributes.csv, deviance_runs.csv and deviance.png.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: qisim deviance scenarios/lessons/upsworth_positive_deviant.toml --reps 20",
     )
     p.add_argument("source", metavar="SCENARIO|EXPERIMENT", help="scenario or experiment TOML file")
