@@ -70,7 +70,8 @@ def test_switching_the_preset_reloads_the_scenario(app):
     )
     assert page.locator(".qisim-ward-tile").nth(0).get_attribute("data-ward") == names[0]
     assert SECOND_TITLE in page.locator(".qisim-lesson").inner_text()
-    assert browser.day_text(page).startswith("Day 0 of 730")
+    days = lesson_scenario(SECOND)[0].days
+    assert browser.day_text(page).startswith(f"Day 0 of {days}")
 
 
 def test_clicking_a_tile_shows_that_wards_staff(app):
@@ -87,7 +88,7 @@ def test_clicking_a_tile_shows_that_wards_staff(app):
 
 def test_run_to_the_end_and_save_a_screenshot(app, tmp_path):
     page, _ = app
-    browser.run_to_end(page, 730)
+    browser.run_to_end(page, lesson_scenario(SECOND)[0].days)
     assert page.locator(".qisim-stage").inner_text() in LIFECYCLE
     assert page.locator(".qisim-run").is_disabled()  # nothing left to run
     path = tmp_path / "app.png"
