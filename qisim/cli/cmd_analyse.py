@@ -95,7 +95,7 @@ def main(args) -> int:
         verdict = "enough" if r["share_settled"] >= 0.9 else "more replications advised"
         print(
             f"  {r['outcome']:24s} CV settled at {r['share_settled']:.0%} of points, "
-            f"median from n={_fmt(r['median_stable_from']).strip()} of {r['replications']} "
+            f"median from n={r['median_stable_from']:g} of {r['replications']} "
             f"(median CV {_fmt(r['median_cv']).strip()}): {verdict}"
         )
     print(f"\nwrote {out}/points.csv, levers.csv, replications.csv, cv.png")

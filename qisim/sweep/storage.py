@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 import uuid
 from importlib import metadata
 from pathlib import Path
@@ -245,6 +246,16 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------------
     def read_arrow(self, kind: str = "runs") -> pa.Table | None:
+        """Parts and single-run files as one table. A running sweep may merge single files
+        into a part while this reads; then it reads again."""
+        for _ in range(5):
+            try:
+                return self._read_arrow(kind)
+            except FileNotFoundError:
+                time.sleep(0.2)
+        return self._read_arrow(kind)
+
+    def _read_arrow(self, kind: str) -> pa.Table | None:
         parts, singles = self._files(kind)
         seen: set[int] = set()
         tables = []
