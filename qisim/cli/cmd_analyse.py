@@ -90,7 +90,7 @@ def main(args) -> int:
     print("\nreplication adequacy (CV stability, Lee et al. 2015):")
     for _, r in reps.iterrows():
         if r["points_with_cv"] == 0:
-            print(f"  {r['outcome']:24s} CV undefined (mean 0 everywhere)")
+            print(f"  {r['outcome']:24s} CV undefined (no values, or a mean of 0)")
             continue
         verdict = "enough" if r["share_settled"] >= 0.9 else "more replications advised"
         print(
