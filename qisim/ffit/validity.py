@@ -33,20 +33,25 @@ from qisim.scenario import ScenarioError, read_toml, scenario_from_dict
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
 FAILED = ("fizzled", "halted", "stalled", "in_progress")  # neither embedded nor patchy
 
-# The mechanisms a failure is put down to: the factor of a run that was lowest relative to all
-# the study's runs (percentile rank), with what a low value means in the report's words.
+# The mechanisms a failure is put down to: the condition of a run on which it fell furthest
+# below the runs that succeeded (percentile rank), with what a low value means in the report's
+# words. Ownership and momentum are recorded too, but they are where the other mechanisms meet
+# (ownership.py) or drain whenever practice stalls, so a failure is put down to what drove them.
 FACTORS: dict[str, str] = {
     "design": "design never finished (unclear leadership, fidelity fight, short-handed team)",
     "qi_team": "QI team understaffed (Tissue viability)",
-    "reach": "message did not get through to staff (shifts, cascade)",
-    "ownership": "staff heard it but did not own it (imposed, unclear problem, culture)",
-    "staffing": "short staffing made the practice infeasible (Enhanced care)",
+    "reach": "message did not get through to staff (shifts, cascade, no release)",
+    "origin": "imposed rather than home-grown or co-designed (Handover at night)",
+    "clarity": "no agreed problem, so no priority (Handover at night)",
+    "managers": "ward managers not zealous role models (Postural blood pressure)",
+    "culture": "hostile culture on the wards (Upsworth)",
     "fatigue": "change fatigue from competing initiatives (initiativitis)",
-    "fit": "change did not fit the wards (no adaptation)",
+    "staffing": "short staffing made the practice infeasible (Enhanced care)",
+    "fit": "change did not fit the wards, not adapted (Postural blood pressure)",
     "tribes": "message from the wrong profession (tribes)",
-    "culture": "hostile culture on the wards",
-    "momentum": "momentum drained; the team gave up or was halted",
+    "cynicism": "mixed messages bred cynicism (Enhanced care)",
 }
+SUCCESS = ("embedded", "patchy")
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -157,10 +162,13 @@ def decode(cfg: StudyConfig, u: np.ndarray) -> list[dict[str, Any]]:
 
 # --- one run ----------------------------------------------------------------------------------
 def diagnose(model) -> dict[str, float]:
-    """The run's factors, each 0 (bad) to 1 (good), over the target wards: how far the
-    initiative got at each step of the way from design to habit, and the conditions on the
-    wards. NaN where a factor does not apply (e.g. no doctors among the targets)."""
-    from qisim.mechanisms import culture, staffing
+    """The run's factors, higher is better, over the target wards: how far the initiative got
+    (design finished, message understood), the drivers of ownership the mechanisms multiply
+    (origin and co-design, problem clarity, managers' pull, culture, fatigue, cynicism) and the
+    conditions of practice (staffing, fit, tribes). Each is computed with the mechanism's own
+    function where there is one. NaN where a factor does not apply (no doctors among the targets,
+    nothing launched)."""
+    from qisim.mechanisms import culture, ownership, problem, role_modelling, staffing
 
     rec, w, s, lc = model.recorder, model.wards, model.staff, model.lifecycle
     days = rec.n_recorded
@@ -194,16 +202,22 @@ def diagnose(model) -> dict[str, float]:
         ratio = s.understanding[medical].mean() / max(s.understanding[nursing].mean(), 1e-9)
         tribes = float(min(ratio, 1.0))
     team = rec.trust["qi_team_size"][:days] / model.qi_scenario.qi_team.establishment
+    targets = s.target
     return {
         "design": 1.0 if lc.first_launch_day is not None else float(min(lc.design_progress, 1.0)),
         "qi_team": float(np.minimum(team, 1.0).mean()),
         "reach": reach,
-        "ownership": min(own, 1.0) if own == own else nan,
-        "staffing": float(feas[active_days].mean()) if active_days.any() else nan,
+        "origin": float(ownership.origin_factor(model)),
+        "clarity": float(problem.clarity_factor(model.initiative, model.constants)),
+        "managers": float(role_modelling.manager_pull(model)[tgt].mean()),
+        "culture": float(culture.environment(model)[tgt].mean()),
         "fatigue": 1.0 - over_active("fatigue") if active_days.any() else nan,
+        "staffing": float(feas[active_days].mean()) if active_days.any() else nan,
         "fit": float(w.fit[launched].mean()) if launched.any() else nan,
         "tribes": tribes,
-        "culture": float(culture.environment(model)[tgt].mean()),
+        "cynicism": 1.0 - float(s.cynicism[targets].mean()) if targets.any() else nan,
+        # recorded, not causes: where the mechanisms meet, and what drains when nothing moves
+        "ownership": min(own, 1.0) if own == own else nan,
         "momentum": float(lc.momentum),
     }
 
@@ -214,6 +228,7 @@ def study_run(job: tuple[dict, dict, Any, int]) -> dict[str, Any]:
     from qisim.results import RunResult
 
     base, overrides, seed, days = job
+    cpu = time.process_time()
     scenario = scenario_from_dict(base, {**overrides, "days": days})
     model = QIModel(scenario, rng=seed)
     profile = model_profile(model)  # at launch: day 0, before the first step
@@ -225,6 +240,7 @@ def study_run(job: tuple[dict, dict, Any, int]) -> dict[str, Any]:
     for key in ("status", "embedded_ward_fraction", "practice_rate", "habit_rate", "time_to_embed"):
         row[key] = summary[key]
     row.update({f"factor_{k}": v for k, v in diagnose(model).items()})
+    row["cpu_seconds"] = time.process_time() - cpu  # to tell the machine's load from the study's
     return row
 
 
@@ -264,13 +280,33 @@ class _Progress:
             print(f"  {done}/{self.n} runs, {elapsed:.0f} s", file=sys.stderr, flush=True)
 
 
-def why_failed(runs: pd.DataFrame) -> pd.Series:
-    """For each failed run, the factor lowest relative to all runs (its percentile rank among
-    the runs where the factor applies); empty for runs that did not fail."""
-    cols = [f"factor_{k}" for k in FACTORS]
-    ranks = runs[cols].rank(pct=True, method="average")
-    # a run that never launched failed at design, whatever else
-    lowest = ranks.idxmin(axis=1, skipna=True).str.removeprefix("factor_")
+def percentile_within(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Mid-rank percentile of each ``x`` among ``reference`` (NaN where either is missing)."""
+    ref = np.sort(reference[~np.isnan(reference)])
+    if ref.size == 0:
+        return np.full(len(x), np.nan)
+    below = np.searchsorted(ref, x, "left")
+    upto = np.searchsorted(ref, x, "right")
+    return np.where(np.isnan(x), np.nan, (below + upto) / 2 / ref.size)
+
+
+def why_failed(runs: pd.DataFrame, min_reference: int = 20) -> pd.Series:
+    """For each failed run, the factor on which it fell furthest below the runs that succeeded
+    (embedded or patchy): its lowest percentile among them (among all runs if fewer than
+    ``min_reference`` succeeded). A run that never launched failed at design. Empty for runs
+    that did not fail."""
+    ok = runs["status"].isin(SUCCESS).to_numpy() if "status" in runs else np.zeros(len(runs), bool)
+    ref = ok if ok.sum() >= min_reference else np.ones(len(runs), dtype=bool)
+    pct = pd.DataFrame(
+        {
+            k: percentile_within(
+                runs[f"factor_{k}"].to_numpy(float), runs[f"factor_{k}"].to_numpy(float)[ref]
+            )
+            for k in FACTORS
+        },
+        index=runs.index,
+    )
+    lowest = pct.fillna(np.inf).idxmin(axis=1)
     lowest[runs["factor_design"] < 1] = "design"
     return lowest.where(runs["failed"], "")
 
@@ -333,6 +369,64 @@ def predictor_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ffit_slots() -> set[str]:
+    """The scenario paths some FFIT item sets (ward paths as ``wards.*.field``)."""
+    return {path for row in MAPPING.values() for path in row.to_values(3)}
+
+
+def hidden_inputs(runs: pd.DataFrame) -> list[str]:
+    """Sampled inputs no FFIT item sets: what an audit cannot see."""
+    slots = ffit_slots()
+    out = []
+    for col in runs.columns:
+        if not col.startswith("input_"):
+            continue
+        parts = col.removeprefix("input_").split(".")
+        if parts[0] == "wards" and len(parts) > 2:
+            parts[1] = "*"
+        if ".".join(parts) not in slots:
+            out.append(col)
+    return out
+
+
+def hidden_table(runs: pd.DataFrame, quantile: float) -> pd.DataFrame:
+    """For each sampled input no FFIT item sets, and each of its values (numbers in thirds of
+    the sample): how often high-FFIT runs (total at or above the ``quantile``) with that value
+    failed or embedded, beside all runs."""
+    high = runs["ffit_total"] >= runs["ffit_total"].quantile(quantile)
+    rows = []
+    for col in hidden_inputs(runs):
+        x = runs[col]
+        if (
+            pd.api.types.is_numeric_dtype(x)
+            and not pd.api.types.is_bool_dtype(x)
+            and x.nunique() > 6
+        ):
+            levels = pd.qcut(x, 3, duplicates="drop").astype(str)
+        else:
+            levels = x.astype(str)
+        for value in sorted(levels.unique()):
+            m = (levels == value).to_numpy()
+            h = m & high.to_numpy()
+            rows.append(
+                {
+                    "attribute": col.removeprefix("input_"),
+                    "value": value,
+                    "high_ffit_runs": int(h.sum()),
+                    "high_ffit_failed": float(runs["failed"].to_numpy()[h].mean())
+                    if h.any()
+                    else float("nan"),
+                    "high_ffit_embedded": float(runs["embedded"].to_numpy()[h].mean())
+                    if h.any()
+                    else float("nan"),
+                    "all_runs": int(m.sum()),
+                    "all_failed": float(runs["failed"].to_numpy()[m].mean()),
+                    "all_embedded": float(runs["embedded"].to_numpy()[m].mean()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def failure_table(runs: pd.DataFrame, quantile: float) -> pd.DataFrame:
     """The mechanisms failed runs are put down to: among high-FFIT failures (total at or above
     the ``quantile``) and among all failures."""
@@ -364,6 +458,7 @@ __all__ = [
     "decode",
     "diagnose",
     "failure_table",
+    "hidden_table",
     "load_config",
     "predictor_table",
     "run_study",
@@ -375,6 +470,29 @@ __all__ = [
 
 
 # --- results ----------------------------------------------------------------------------------
+def code_version() -> str:
+    """qisim's version and, in a git checkout, the commit the study ran on (the mechanism
+    constants are still being calibrated, so results belong to a commit)."""
+    import subprocess
+
+    import qisim
+
+    here = Path(qisim.__file__).parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        if git("status", "--porcelain", "--", str(here), str(here.parent / "scenarios")):
+            commit += " with local changes"
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"qisim {qisim.__version__}" + (f", commit {commit}" if commit else "")
+
+
 def summarise(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Any]:
     """The headline numbers of the study."""
     table = predictor_table(runs)
@@ -383,9 +501,13 @@ def summarise(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Any]:
     high = runs["ffit_total"] >= runs["ffit_total"].quantile(cfg.high_ffit_quantile)
     return {
         "n": len(runs),
+        "version": code_version(),
         "days": cfg.days,
         "sampler": cfg.sampler,
         "seconds": float(runs.attrs.get("seconds", float("nan"))),
+        "cpu_minutes": float(runs["cpu_seconds"].sum() / 60)
+        if "cpu_seconds" in runs
+        else float("nan"),
         "status_shares": runs["status"].value_counts(normalize=True).round(4).to_dict(),
         "rho_total": float(total_row["rho_embedded"]),
         "rho_total_ci": (float(total_row["rho_lo"]), float(total_row["rho_hi"])),
@@ -412,14 +534,17 @@ def write_results(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Path]:
         "runs": out / "validity_runs.csv.gz",
         "table": out / "validity_table.csv",
         "failures": out / "validity_failures.csv",
+        "hidden": out / "validity_hidden.csv",
         "figure": out / "validity.png",
         "note": out / "validity.md",
     }
     runs.to_csv(paths["runs"], index=False, float_format="%.4g")
     table.to_csv(paths["table"], index=False, float_format="%.4g")
     failures.to_csv(paths["failures"], index=False, float_format="%.4g")
+    hidden = hidden_table(runs, cfg.high_ffit_quantile)
+    hidden.to_csv(paths["hidden"], index=False, float_format="%.4g")
     plot_validity(runs, table, failures, summary, paths["figure"])
-    paths["note"].write_text(note(summary, table, failures, runs, cfg))
+    paths["note"].write_text(note(summary, table, failures, hidden, runs, cfg))
     return paths
 
 
@@ -428,17 +553,25 @@ def _fmt_rho(row: pd.Series) -> str:
 
 
 def note(
-    summary: dict, table: pd.DataFrame, failures: pd.DataFrame, runs: pd.DataFrame, cfg: StudyConfig
+    summary: dict,
+    table: pd.DataFrame,
+    failures: pd.DataFrame,
+    hidden: pd.DataFrame,
+    runs: pd.DataFrame,
+    cfg: StudyConfig,
 ) -> str:
     """The study's results in words and small tables (Markdown)."""
     shares = ", ".join(f"{k} {v:.0%}" for k, v in summary["status_shares"].items())
     lines = [
         "# FFIT validity study: results",
         "",
-        f"Generated by `qisim study ffit-validity` from `{cfg.path.name}`: {summary['n']} scenarios "
+        f"Generated by `qisim study ffit-validity` ({summary['version']}) from `{cfg.path.name}`: "
+        f"{summary['n']} scenarios "
         f"({cfg.sampler.upper()} sample of {len(cfg.ranges)} attributes around "
-        f"`{cfg.base.name}`), one run of {summary['days']} days each, "
-        f"{summary['seconds'] / 60:.1f} minutes on {cfg.workers} worker(s). "
+        f"`{cfg.base.name}`), one run of {summary['days']} days each: "
+        f"{summary['seconds'] / 60:.1f} minutes on {cfg.workers} worker(s), "
+        f"{summary['cpu_minutes']:.1f} CPU-minutes in the runs themselves (so "
+        f"{summary['cpu_minutes'] / cfg.workers:.1f} minutes on {cfg.workers} otherwise idle cores). "
         'Outcome: the share of target wards embedded at the end; "embedded" means at least 80% '
         "of them. The FFIT profile is the model's own, at launch (day 0).",
         "",
@@ -491,8 +624,9 @@ def note(
         "",
         "## High FFIT, yet failed: why",
         "",
-        "Each failed run is put down to the factor of the run that was lowest relative to all the "
-        "sampled runs (percentile rank; a run that never launched failed at design).",
+        "Each failed run is put down to the factor on which it fell furthest below the runs that "
+        "succeeded (embedded or patchy): its lowest percentile rank among them. A run that never "
+        "launched failed at design.",
         "",
         "| mechanism | meaning | high-FFIT failures | share | all failures | share |",
         "|---|---|---|---|---|---|",
@@ -502,6 +636,23 @@ def note(
             f"| {row['mechanism']} | {row['meaning']} | {row['high_ffit_failures']} | "
             f"{row['share_of_high_ffit_failures']:.0%} | {row['all_failures']} | "
             f"{row['share_of_all_failures']:.0%} |"
+        )
+    lines += [
+        "",
+        "## What the audit cannot see",
+        "",
+        "Attributes no FFIT item sets, sampled alongside: among high-FFIT runs, the share that "
+        "failed and that embedded for each value (numbers in thirds of the sample), beside all "
+        "runs.",
+        "",
+        "| attribute | value | high-FFIT runs | failed | embedded | all runs | failed | embedded |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for _, row in hidden.iterrows():
+        lines.append(
+            f"| {row['attribute']} | {row['value']} | {row['high_ffit_runs']} | "
+            f"{row['high_ffit_failed']:.0%} | {row['high_ffit_embedded']:.0%} | {row['all_runs']} | "
+            f"{row['all_failed']:.0%} | {row['all_embedded']:.0%} |"
         )
     return "\n".join(lines) + "\n"
 
