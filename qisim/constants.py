@@ -39,7 +39,7 @@ class Constants:
         "§3 Getting through: 'only able to reach staff who happened to be on duty'",
     )
     cascade_fidelity: float = c(
-        0.55,
+        0.45,
         0.1,
         1,
         "fidelity kept per hop when a message is passed on by colleagues",
@@ -67,7 +67,7 @@ class Constants:
         "§3 Getting through",
     )
     session_persuasion: float = c(
-        0.1,
+        0.4,
         0,
         1,
         "ownership a session's relational work adds, at full communication skill",
@@ -104,14 +104,14 @@ class Constants:
     )
     # --- ownership ----------------------------------------------------------------------------
     ownership_rate: float = c(
-        0.03,
+        0.06,
         0.001,
         0.2,
         "daily rate at which understanding turns into ownership",
         "§3 Fostering ownership",
     )
     imposed_resistance: float = c(
-        0.012,
+        0.006,
         0,
         0.1,
         "daily erosion of ownership for an imposed, not co-designed change",
@@ -229,7 +229,7 @@ class Constants:
         "§3 Timing: 'time to embed the change little by little'",
     )
     embed_level: float = c(
-        0.6,
+        0.5,
         0.3,
         0.95,
         "ward habit level at which the change counts as embedded",

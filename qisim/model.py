@@ -144,7 +144,7 @@ class QIModel(mesa.Model):
         """One day, mechanisms in the order they happen on a ward."""
         self.day = self.steps - 1
         staffing.roster(self)  # who is on duty; how short each ward-shift is
-        reach.agency_turnover(self)  # agency posts change hands, unbriefed
+        reach.staff_turnover(self)  # leavers replaced by newcomers who have not heard
         initiativitis.update_load(self)  # competing initiatives on each ward
         initiativitis.update_fatigue(self)  # change fatigue, shielded by managers
         self._ward_means()
@@ -258,7 +258,7 @@ class QIModel(mesa.Model):
         trust_culture = culture.trust_culture_index(new.trust.culture)
         fresh = build_wards(new, trust_culture)
         for name in (
-            "sickness", "agency_fill", "micro_culture", "context_distance", "manager_enthusiasm",
+            "sickness", "agency_fill", "turnover", "micro_culture", "context_distance", "manager_enthusiasm",
             "manager_role_modelling", "manager_style_tone", "manager_leadership",
             "manager_shielding",
         ):  # fmt: skip

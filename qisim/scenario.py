@@ -100,6 +100,9 @@ class Ward(Strict):
     vacancy: Fraction = 0.1
     sickness: Fraction = 0.05
     agency_fill: Fraction = 0.5
+    turnover: Fraction = Field(
+        0.12, description="share of the ward's permanent staff who leave and are replaced each year"
+    )
     micro_culture: Fraction | None = Field(
         None,
         description="the ward's own culture; empty: the trust's, carried by the manager's style",
@@ -137,6 +140,9 @@ class Initiative(Strict):
     target_roles: list[Role] = ["staff_nurse", "health_care_assistant", "agency_nurse"]
     target_shifts: Literal["all", "day", "night"] = "all"
     staffing_sensitivity: Fraction = 0.5
+    joint_practice: bool = Field(
+        False, description="the practice needs the target professions together (e.g. a meeting)"
+    )
     problem_clarity: Fraction = 0.6
     baseline_audit: bool = True
     origin: Literal["home_grown", "imported", "top_down"] = "imported"
@@ -160,6 +166,9 @@ class QITeam(Strict):
     size: Annotated[int, Field(ge=0, le=50)] = 3
     establishment: Annotated[int, Field(ge=1, le=50)] = 3
     profession: Literal["nursing", "medical", "allied"] = "nursing"
+    time_share: Fraction = Field(
+        1.0, description="share of the team's working time given to this initiative"
+    )
     technical: Fraction = 0.5
     communication: Fraction = 0.5
     co_design_skill: Fraction = 0.5
@@ -386,7 +395,7 @@ def validate(data: dict, source: str = "scenario") -> Scenario:
     return scenario
 
 
-MUTABLE_WARD_FIELDS = ("sickness", "agency_fill", "micro_culture", "context_distance", "manager")
+MUTABLE_WARD_FIELDS = ("sickness", "agency_fill", "turnover", "micro_culture", "context_distance", "manager")
 FROZEN_INITIATIVE_FIELDS = (
     "target_wards",
     "target_roles",

@@ -27,8 +27,8 @@ PASS_SHARE = 0.8
 EMBEDDED_SHARE = 0.8  # embedded: >= 80% of target wards embedded at the end
 FIZZLE_PRACTICE = 0.2  # fizzled: abandoned, or practice ends below 20%
 PATCHY_RANGE = (0.2, 0.7)  # patchy: 20-70% of target wards embedded ...
-PATCHY_SPREAD = 0.1  # ... with a wide spread between wards (sd of ward habit)
-LATE_LITTLE = 0.3  # late improvement: practice below this while the team is understaffed ...
+PATCHY_SPREAD = 0.08  # ... with a wide spread between wards (sd of ward habit; NLD's is 0.01)
+LATE_LITTLE = 0.3  # late improvement: mean practice below this while live and understaffed ...
 LATE_AFTER = 0.5  # ... then at least twice as much and at least 50% once it is fully staffed
 DELAY_FACTOR = 1.5  # delayed launch: design takes >= 1.5x its planned days, yet launches
 
@@ -113,8 +113,11 @@ def measures(result: qisim.RunResult) -> dict[str, float]:
         "abandoned": float(s["stage"] in ("fizzled", "halted")),
     }
     staffed = team_staffed_day(sc)
+    launch = s["first_launch_day"]
     if staffed is not None and staffed < s["days"]:
-        out["practice_before_staffed"] = float(practice[max(staffed - 90, 0) : staffed].mean())
+        # "while the QI team is understaffed": the live period before it is fully staffed
+        start = launch if launch is not None and launch < staffed else max(staffed - 90, 0)
+        out["practice_before_staffed"] = float(practice[start:staffed].mean())
         out["practice_after_staffed"] = s["practice_rate"]
     return out
 

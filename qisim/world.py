@@ -61,6 +61,7 @@ class WardArrays:
     required: np.ndarray  # (W, 2) nurses expected on duty per shift at full establishment
     sickness: np.ndarray
     agency_fill: np.ndarray
+    turnover: np.ndarray
     vacancy: np.ndarray
     micro_culture: np.ndarray
     context_distance: np.ndarray
@@ -154,6 +155,7 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
         required=required,
         sickness=col(lambda s: s.sickness),
         agency_fill=col(lambda s: s.agency_fill),
+        turnover=col(lambda s: s.turnover),
         vacancy=col(lambda s: s.vacancy),
         micro_culture=micro,
         context_distance=col(lambda s: s.context_distance),

@@ -43,7 +43,8 @@ def pdsa_cycle(model: QIModel) -> None:
     if live.size == 0:
         return
     intensity = init.pdsa_pilot if model.lifecycle.stage == "pilot" else init.pdsa_rollout
-    cycles = CYCLES_PER_MEMBER_MONTH * len(model.qi_team) * intensity
+    time_share = model.qi_scenario.qi_team.time_share
+    cycles = CYCLES_PER_MEMBER_MONTH * len(model.qi_team) * time_share * intensity
     if cycles <= 0:
         return
     share = min(1.0, cycles / live.size)

@@ -22,5 +22,6 @@ def design_rate(model: QIModel) -> float:
     lead = k.unclear_lead_progress + (1 - k.unclear_lead_progress) * clarity
     fight = 1 - k.fidelity_fight * init.fidelity_conflict * (1 - clarity)
     # a short-handed team still designs, but more slowly
-    team = min(1.0, len(model.qi_team) / model.qi_scenario.qi_team.establishment) ** 0.5
+    spec = model.qi_scenario.qi_team
+    team = (min(1.0, len(model.qi_team) / spec.establishment) * spec.time_share) ** 0.5
     return lead * fight * team / init.design_days

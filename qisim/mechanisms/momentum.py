@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.mechanisms import role_modelling
+from qisim.mechanisms import role_modelling, tribes
 from qisim.world import NIGHT
 
 if TYPE_CHECKING:
@@ -20,22 +20,32 @@ if TYPE_CHECKING:
 
 
 def practise(model: QIModel) -> None:
-    """Today's practice: each on-duty target member of staff on a live ward does the new
-    practice to the extent they know it, own it, it fits the ward and staffing allows it, or
-    out of habit; habit then moves toward what they did, quickly when rising and slowly when a
-    role-modelling manager holds the line."""
+    """Today's practice and the routine it builds.
+
+    Each on-duty target member of staff on a live ward does the new practice as far as they
+    know it, own it and it fits the ward, or out of habit, and as far as today's staffing allows.
+    Habit (the routine) grows by doing: toward their intent on the days the practice can be
+    done. It fades toward their intent when commitment falls, and it unravels on days the ward
+    is too short-staffed to do it; a role-modelling manager slows both (report §3 Timing:
+    "time to embed the change little by little"; §3 Securing resources: "it unravelled on days
+    when the ward was understaffed"; §3 Dedication: managers "reminding staff")."""
     s, w, k = model.staff, model.wards, model.constants
     live = s.on_duty & s.target & w.active[s.ward]
     feas = w.feasibility[s.ward, s.working_shift]
-    # one can only do what one both knows and owns, as far as it fits the ward
-    intent = np.minimum(s.understanding, s.ownership) * w.fit[s.ward]
-    done = feas * np.maximum(intent, s.habit)
-    done = np.where(live, done, 0.0)
+    # one does it as far as one understands it and owns it, and as far as it fits the ward: a
+    # hazy grasp gives a muddled version (report Table 3 Tissue viability: 'haziness and confusion')
+    intent = s.understanding * s.ownership * w.fit[s.ward]
+    if model.initiative.joint_practice:
+        # one's own part can be done alone; the rest needs the other professions there
+        others = tribes.joint_participation(model, np.maximum(intent, s.habit), live)
+        feas = feas * (0.5 + 0.5 * others)
+    done = np.where(live, feas * np.maximum(intent, s.habit), 0.0)
     s.practised = done
-    rising = done > s.habit
-    hold = role_modelling.habit_hold(model)[s.ward]
-    rate = np.where(rising, k.habit_rate, k.habit_rate * (1 - hold))
-    s.habit = np.where(live, s.habit + rate * (done - s.habit), s.habit)
+    slack = k.habit_rate * (1 - role_modelling.habit_hold(model)[s.ward])
+    h = s.habit
+    learn = np.where(intent > h, k.habit_rate * feas, slack) * (intent - h)
+    unravel = slack * (1 - feas) * h
+    s.habit = np.where(live, np.clip(h + learn - unravel, 0.0, 1.0), h)
 
     key = s.ward
     n_live = np.bincount(key[live], minlength=w.n)

@@ -39,7 +39,8 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     if active.size == 0:
         return
     k, rng = model.constants, model.rng
-    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions
+    team = model.qi_scenario.qi_team
+    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions * team.time_share
     n = int(per_day) + int(rng.random() < per_day - int(per_day))
     if n == 0:
         return
@@ -53,7 +54,9 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
 
 def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     """A session on one ward-shift: on-duty target staff attend if they can be released, and
-    take in the message weighted by the messenger's profession. Returns who attended."""
+    take in the message weighted by the messenger's profession; repeated first-hand contact
+    brings full understanding, a poor or cross-professional message only slowly. Returns who
+    attended."""
     s, k = model.staff, model.constants
     idx = model.ward_staff[ward]
     here = idx[s.on_duty[idx] & s.target[idx] & (s.working_shift[idx] == shift)]
@@ -64,7 +67,9 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     weight = tribes.message_weight(model.initiative.messenger, s.tribe[attend], k.cross_tribe)
     received = message_fidelity(model) * weight
     first_time = s.understanding[attend] == 0
-    s.understanding[attend] = np.maximum(s.understanding[attend], received)
+    # each first-hand session closes part of the gap to full understanding
+    u = s.understanding[attend]
+    s.understanding[attend] = u + received * (1 - u)
     # the relational work of a session: being there, encouraging, giving feedback
     o = s.ownership[attend]
     # persuasion works only as far as people agree there is a problem to solve
@@ -78,13 +83,15 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
 
 def coaching(model: QIModel) -> None:
     """Ward managers who lead well explain the change on the shop floor: the understanding of
-    on-duty staff who have heard of it deepens toward full (Table 4 Leading staff)."""
+    on-duty staff who have heard of it rises toward what their ward knows. Managers spread what
+    the QI team brought to the ward; they add nothing it did not bring (Table 4 Leading staff;
+    §3 Getting through: a message handed down without first-hand contact stays hazy)."""
     s, w, k = model.staff, model.wards, model.constants
     live = s.on_duty & s.target & w.active[s.ward] & (s.understanding > 0)
+    ward_knows = model.ward_understanding[s.ward]
     rate = k.coaching_rate * w.manager_leadership[s.ward]
-    s.understanding = np.where(
-        live, s.understanding + rate * (1 - s.understanding), s.understanding
-    )
+    gain = rate * np.maximum(ward_knows - s.understanding, 0.0)
+    s.understanding = np.where(live, s.understanding + gain, s.understanding)
 
 
 def cascade(model: QIModel) -> None:
@@ -117,14 +124,16 @@ def written_material(model: QIModel) -> None:
     s.understanding[read] = np.maximum(s.understanding[read], k.written_fidelity)
 
 
-def agency_turnover(model: QIModel) -> None:
-    """An agency post is taken by someone new, who has heard nothing of the change."""
-    s = model.staff
-    ag = model.agency_index
-    if ag.size == 0:
-        return
-    new = ag[model.rng.random(ag.size) < model.constants.agency_turnover]
+def staff_turnover(model: QIModel) -> None:
+    """Staff leave and newcomers arrive who have heard nothing of the change: agency posts change
+    hands often, permanent posts at the ward's turnover rate. Getting through is never done
+    (Table 4 Getting through: "including night shift and agency staff"; §3 Premton retained
+    good staff "often for decades")."""
+    s, w, k = model.staff, model.wards, model.constants
+    daily = np.where(s.agency, k.agency_turnover, w.turnover[s.ward] / 365)
+    new = model.rng.random(s.n) < daily
     s.understanding[new] = 0.0
     s.ownership[new] = 0.0
     s.habit[new] = 0.0
     s.cynicism[new] = 0.0
+    s.fatigue[new] = 0.0

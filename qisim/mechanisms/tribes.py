@@ -42,3 +42,29 @@ def peer_pull(model: QIModel) -> np.ndarray:
     counts = np.bincount(key[tgt], minlength=3 * w.n)
     mean = sums / np.maximum(counts, 1)
     return model.constants.peer_influence * (mean[key] - s.ownership)
+
+
+def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """For a practice the professions must do together (a cross-disciplinary meeting), the share
+    of it each person can do given how far the *other* target professions on their ward-shift
+    take part: a handover meeting the doctors do not attend is not a handover (report Table 3
+    Handover at night; §3 "doctors who were intent on rejecting the proposed new handover")."""
+    s, w = model.staff, model.wards
+    if not model.initiative.joint_practice:
+        return np.ones(s.n)
+    key = (s.ward * 2 + s.working_shift) * 3 + s.tribe
+    sums = np.bincount(key[live], weights=intent[live], minlength=w.n * 6)
+    counts = np.bincount(key[live], minlength=w.n * 6)
+    tribes_present = np.unique(s.tribe[s.target])
+    if tribes_present.size < 2:
+        return np.ones(s.n)
+    base = (key // 3) * 3
+    other = np.zeros(s.n)
+    n_other = np.zeros(s.n)
+    for t in tribes_present:
+        k_t = base + t
+        mean_t = sums[k_t] / np.maximum(counts[k_t], 1)
+        mask = s.tribe != t
+        other += np.where(mask, mean_t, 0.0)
+        n_other += mask
+    return other / np.maximum(n_other, 1)
