@@ -338,3 +338,20 @@ def test_mapping_doc_is_the_code_table():
 
     doc = (ROOT / "docs" / "ffit-mapping.md").read_text()
     assert markdown_table() in doc
+
+
+def test_launch_profile_after_events(example):
+    """Events change the model's scenario as the run goes: the launch profile is exact when the
+    model keeps its launch scenario, and warns when it cannot be."""
+    data = example.model_dump()
+    data["qi_team"].update(size=1, establishment=4)
+    data["events"] = [{"day": 5, "set": {"qi_team.size": 4}}]
+    sc = qisim.scenario.scenario_from_dict(data)
+    result = qisim.run(sc, seed=0, days=20)
+    if hasattr(result.model, "launch_scenario"):
+        assert result.ffit["resourcing_07"] == pytest.approx(1.25)
+    else:
+        with pytest.warns(UserWarning, match="does not keep its launch scenario"):
+            assert result.ffit["resourcing_07"] == pytest.approx(5.0)
+        result.model.launch_scenario = sc  # what the model should keep
+        assert result.ffit["resourcing_07"] == pytest.approx(1.25)

@@ -15,6 +15,7 @@ audit). Two more set executives' attributes the mechanisms do not use yet (``str
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -389,12 +390,21 @@ def launch_profile(model: QIModel) -> dict[str, float]:
     from the launch scenario. The profile reads only scenario attributes and the state built
     from them, not random draws, so the seed does not matter.
 
-    The launch scenario is ``model.launch_scenario`` when the model keeps it; otherwise
-    ``model.qi_scenario``, which scheduled events and a relaunch change as the run goes.
+    The launch scenario is ``model.launch_scenario`` when the model keeps it. Otherwise it is
+    ``model.qi_scenario``, which is the launch scenario unless scheduled events fired or the
+    initiative was redesigned (both change it as the run goes); then a warning says so.
     """
     from qisim.model import QIModel
 
-    scenario = getattr(model, "launch_scenario", None) or model.qi_scenario
+    scenario = getattr(model, "launch_scenario", None)
+    if scenario is None:
+        scenario = model.qi_scenario
+        if model.event_log or model.lifecycle.redesigns:
+            warnings.warn(
+                "the model does not keep its launch scenario and scheduled events or a redesign "
+                "changed it during the run: this FFIT profile reads the changed attributes",
+                stacklevel=2,
+            )
     return model_profile(QIModel(scenario, rng=0, constants=model.constants))
 
 
