@@ -114,6 +114,7 @@ class QIModel(mesa.Model):
         self.ward_understanding = np.zeros(self.wards.n)
         self.ward_qi_skill = np.zeros(self.wards.n)
         self.ward_habit = np.zeros(self.wards.n)
+        self.environment = culture.environment(self)
         baseline(self)
         self.recorder = Recorder(self, self.qi_scenario.days)
 
@@ -148,6 +149,7 @@ class QIModel(mesa.Model):
         initiativitis.update_load(self)  # competing initiatives on each ward
         initiativitis.update_fatigue(self)  # change fatigue, shielded by managers
         self._ward_means()
+        self.environment = culture.environment(self)  # trust culture and ward micro-culture
         self.lifecycle.daily(self)  # design progress, pilot, waves of roll-out
         self.qi_team.shuffle_do("step")  # QI team members run sessions on duty
         reach.cascade(self)  # trickle down, losing fidelity per hop

@@ -148,7 +148,10 @@ def plot_validation(rows: list[dict], path: str | Path) -> Path:
     """The six cases side by side: trust practice over time (median and 90% band over runs),
     and below each, the spread of final ward habit across wards and runs."""
     from qisim import validation as v
+    from qisim.constants import DEFAULT_CONSTANTS
+    from qisim.scenario import load_scenario
 
+    embed = DEFAULT_CONSTANTS.embed_level
     fig, axes = plt.subplots(2, 6, figsize=(20, 6.5), gridspec_kw={"height_ratios": [3, 1.3]})
     for j, case in enumerate(v.CASES):
         rs = [r for r in rows if r["case"] == case.file]
@@ -161,7 +164,11 @@ def plot_validation(rows: list[dict], path: str | Path) -> Path:
         ax = axes[0, j]
         ax.fill_between(t, lo, hi, color="#9ecae1", alpha=0.7, lw=0, label="90% of runs")
         ax.plot(t, med, color="#08519c", lw=2, label="median")
-        ax.axhline(0.6, color="grey", ls=":", lw=1)
+        ax.axhline(embed, color="grey", ls=":", lw=1)
+        for ev in load_scenario(v.SCENARIO_DIR / case.file).events:
+            ax.axvline(ev.day, color="#e6550d", lw=0.8, ls="--")
+        if j == 0:
+            ax.plot([], [], color="#e6550d", lw=0.8, ls="--", label="scheduled event")
         ax.set_ylim(0, 1)
         ax.set_title(f"{case.trust}\n{case.initiative}", fontsize=10, loc="left")
         ax.text(
@@ -180,7 +187,7 @@ def plot_validation(rows: list[dict], path: str | Path) -> Path:
         ax = axes[1, j]
         habits = np.concatenate([r["ward_habit_final"] for r in rs])
         ax.hist(habits, bins=np.linspace(0, 1, 21), color="#6baed6", edgecolor="white")
-        ax.axvline(0.6, color="grey", ls=":", lw=1)
+        ax.axvline(embed, color="grey", ls=":", lw=1)
         ax.set_yticks([])
         ax.set_xlabel("final ward habit (all wards, runs)", fontsize=8)
     fig.suptitle("qisim validate: one set of mechanism constants, six case studies", fontsize=13)

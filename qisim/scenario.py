@@ -395,7 +395,14 @@ def validate(data: dict, source: str = "scenario") -> Scenario:
     return scenario
 
 
-MUTABLE_WARD_FIELDS = ("sickness", "agency_fill", "turnover", "micro_culture", "context_distance", "manager")
+MUTABLE_WARD_FIELDS = (
+    "sickness",
+    "agency_fill",
+    "turnover",
+    "micro_culture",
+    "context_distance",
+    "manager",
+)
 FROZEN_INITIATIVE_FIELDS = (
     "target_wards",
     "target_roles",

@@ -29,6 +29,8 @@ class StaffArrays:
     agency: np.ndarray
     rota_offset: np.ndarray
     rotation_offset: np.ndarray
+    rotating: np.ndarray  # alternates day and night weeks
+    fixed_shift: np.ndarray  # DAY or NIGHT for those who do not rotate
     target: np.ndarray  # is this person expected to adopt the change?
     nursing: np.ndarray  # counts toward the ward's nursing establishment
     # state toward the initiative
@@ -231,6 +233,8 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
         agency=np.array(cols["agency"], dtype=bool),
         rota_offset=rng.integers(0, 7, n).astype(np.int64),
         rotation_offset=rng.integers(0, 14, n).astype(np.int64),
+        rotating=shift_arr == SHIFT["rotating"],
+        fixed_shift=np.where(shift_arr == SHIFT["night"], NIGHT, DAY).astype(np.int8),
         target=target,
         nursing=np.isin(role, nursing_ids),
         understanding=np.zeros(n),

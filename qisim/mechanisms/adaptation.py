@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.mechanisms import culture
-
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
@@ -51,7 +49,7 @@ def pdsa_cycle(model: QIModel) -> None:
     team = model.team_skills
     skill = 0.5 * (team["technical"] + team["contextual_empathy"])
     staff_skill = model.ward_qi_skill[live]
-    env = culture.environment(model)[live]
+    env = model.environment[live]
     gain = (
         k.pdsa_gain
         * share

@@ -26,19 +26,17 @@ def trust_culture_index(culture: Culture) -> float:
 
 def environment(model: QIModel) -> np.ndarray:
     """Per ward, the share of ownership drive the local environment allows: the ward's micro-
-    culture weighed against the trust's; a hostile culture leaves only ``culture_floor``."""
+    culture weighed against the trust's; a hostile culture leaves only ``culture_floor``.
+    Computed once a day (see ``QIModel.step``) and read from ``model.environment``."""
     k = model.constants
     trust = trust_culture_index(model.qi_scenario.trust.culture)
     mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
     return k.culture_floor + (1 - k.culture_floor) * mix
 
 
-def goodwill(model: QIModel) -> np.ndarray:
+def goodwill(model: QIModel, ward: int | np.ndarray | slice = slice(None)) -> np.ndarray:
     """Per ward, the ownership staff give a change when they first hear of it: in an open
     culture they profess it a good idea in principle and give it a go; where people keep their
     heads down they do not (Table 3 Handover at night; §3 Upsworth)."""
-    return (
-        model.constants.initial_goodwill
-        * (environment(model) - model.constants.culture_floor)
-        / (1 - model.constants.culture_floor)
-    )
+    k = model.constants
+    return k.initial_goodwill * (model.environment[ward] - k.culture_floor) / (1 - k.culture_floor)

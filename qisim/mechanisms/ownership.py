@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.mechanisms import culture, framing, problem, role_modelling, tribes
+from qisim.mechanisms import framing, problem, role_modelling, tribes
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -50,7 +50,7 @@ def update_ownership(model: QIModel) -> None:
     drive = (
         k.ownership_rate
         * s.understanding
-        * culture.environment(model)[ward]
+        * model.environment[ward]
         * role_modelling.manager_pull(model)[ward]
         * problem.clarity_factor(model.initiative, k)
         * origin_factor(model)

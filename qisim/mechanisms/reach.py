@@ -44,8 +44,8 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     n = int(per_day) + int(rng.random() < per_day - int(per_day))
     if n == 0:
         return
-    need = 1.05 - model.ward_understanding[active]
-    wards = rng.choice(active, size=n, p=need / need.sum())
+    need = np.cumsum(1.05 - model.ward_understanding[active])
+    wards = active[np.searchsorted(need, rng.random(n) * need[-1], side="right")]
     night = rng.random(n) < model.initiative.channels.night_sessions
     for ward, is_night in zip(wards, night):
         deliver_session(model, int(ward), NIGHT if is_night else DAY)
@@ -76,7 +76,7 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     clarity = problem.clarity_factor(model.initiative, k)
     persuasion = k.session_persuasion * model.team_skills["communication"] * weight * clarity
     o = o + persuasion * (1 - o)
-    goodwill = culture.goodwill(model)[ward]
+    goodwill = culture.goodwill(model, ward)
     s.ownership[attend] = np.where(first_time, np.maximum(o, goodwill), o)
     return attend
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.world import DAY, NIGHT, SHIFT
+from qisim.world import DAY, NIGHT
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -24,12 +24,9 @@ def roster(model: QIModel) -> None:
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
     s, w, rng = model.staff, model.wards, model.rng
     day = model.day
-    rota = day + s.rota_offset
-    works = (rota % 7) < 4
-    rotating_shift = (((day + s.rotation_offset) // 7) % 2).astype(np.int8)
-    shift = np.where(
-        s.shift == SHIFT["day"], DAY, np.where(s.shift == SHIFT["night"], NIGHT, rotating_shift)
-    ).astype(np.int8)
+    works = ((day + s.rota_offset) % 7) < 4
+    rotating_shift = ((day + s.rotation_offset) // 7) % 2
+    shift = np.where(s.rotating, rotating_shift, s.fixed_shift).astype(np.int8)
     sick = rng.random(s.n) < w.sickness[s.ward]
     on_duty = works & ~sick & ~s.agency
 
@@ -43,7 +40,7 @@ def roster(model: QIModel) -> None:
     ag = model.agency_index
     if ag.size:
         ag_ward = s.ward[ag]
-        order = ag[np.lexsort((rng.random(ag.size), ag_ward))]
+        order = ag[np.argsort(ag_ward + rng.random(ag.size))]  # by ward, random within ward
         ow = s.ward[order]
         rank = np.arange(order.size) - model.agency_start[ow]
         to_day = rank < need[ow, DAY]

@@ -27,8 +27,9 @@ MESSENGER_TRIBES = {
 def message_weight(messenger: str, tribe: np.ndarray, cross_tribe: float) -> np.ndarray:
     """Weight a recipient gives a message: 1 from their own profession, ``cross_tribe`` from
     another."""
-    own = np.isin(tribe, MESSENGER_TRIBES[messenger])
-    return np.where(own, 1.0, cross_tribe)
+    table = np.full(len(TRIBE), cross_tribe)
+    table[list(MESSENGER_TRIBES[messenger])] = 1.0
+    return table[tribe]
 
 
 def peer_pull(model: QIModel) -> np.ndarray:
