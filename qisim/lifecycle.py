@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qisim import strategies
 from qisim.mechanisms import adaptation, audit, leadership, ownership
 
 if TYPE_CHECKING:
@@ -33,12 +34,31 @@ class Lifecycle:
         self.embedded_since: int | None = None
         self.history: list[tuple[int, str]] = [(0, "design")]
         init = model.initiative
+        r = init.rollout
         target = np.flatnonzero(model.wards.target)
         pilot = np.flatnonzero(model.wards.pilot)
+        if r.strategy == "big_bang":
+            pilot = pilot[:0]
+            model.wards.pilot[:] = False
         rest = [int(i) for i in target if i not in set(pilot.tolist())]
-        size = init.rollout.wave_size
+        size = r.wave_size
+        if r.strategy == "big_bang":
+            size = max(len(rest), 1)
         self.waves: list[list[int]] = [rest[i : i + size] for i in range(0, len(rest), size)]
+        if r.strategy == "readiness_paced":
+            # one pool: each wave takes the wards that are ready when it is due
+            self.waves = [rest] if rest else []
         self.pilot_wards = [int(i) for i in pilot]
+        self.rollout_start_day: int | None = None
+        # each ward's staffing over the last weeks (readiness); kept only where a strategy reads it
+        self.recent_staffing: np.ndarray | None = None
+        self.track_staffing = r.strategy == "readiness_paced" and r.readiness_measure == "staffing"
+        # prepare first: the readiness audit and SOFFT skills programme run before the design
+        self.prepare_until = r.prepare_days
+        self.attendance = np.zeros(model.wards.n)
+        if r.prepare_days:
+            strategies.start_programme(model, r.prepare_days)
+        strategies.weigh_competing_by_role(model)
 
     @property
     def supporting(self) -> bool:
@@ -67,6 +87,11 @@ class Lifecycle:
 
     def daily(self, model: QIModel) -> None:
         init = model.initiative
+        if self.track_staffing:
+            self.recent_staffing = strategies.track_staffing(model, self.recent_staffing)
+        if model.day < self.prepare_until:
+            self.prepare(model)
+            return
         if self.stage in ("design", "stalled", "redesign"):
             self.design_progress += leadership.design_rate(model) / self.design_effort
             ownership.co_design_involvement(model)
@@ -75,15 +100,17 @@ class Lifecycle:
             if self.design_progress >= 1.0 and model.day >= init.rollout.start_day:
                 if self.stage == "redesign":
                     self.relaunch(model)
+                elif not self.launch_allowed(model):
+                    pass
                 elif self.pilot_wards:
                     self.enter(model, "pilot")
                     self.launch(model, self.pilot_wards)
                 else:
-                    self.enter(model, "rollout")
+                    self.start_rollout(model)
                     self.next_wave(model)
             return
         if self.stage == "pilot" and model.day - self.stage_start >= init.rollout.pilot_days:
-            self.enter(model, "rollout")
+            self.start_rollout(model)
             self.last_wave_day = -(10**9)
         if self.stage == "rollout":
             if self.wave_due(model):
@@ -92,6 +119,35 @@ class Lifecycle:
                 self.enter(model, "embedding")
         if self.stage in ("embedding", "sustained"):
             self.check_sustained(model)
+
+    def launch_allowed(self, model: QIModel) -> bool:
+        """A deferred launch waits until the named competing initiative has ended."""
+        r = model.initiative.rollout
+        if r.defer_until is None:
+            return True
+        return strategies.competing_over(model, r.defer_until, r.defer_gap_days)
+
+    def start_rollout(self, model: QIModel) -> None:
+        """The waves begin; a team that thinks it has found the right formula stops PDSA here
+        (report §3 Using experience to modify the intervention: Enhanced care)."""
+        self.enter(model, "rollout")
+        self.rollout_start_day = model.day
+        if not model.initiative.rollout.pdsa_in_waves:
+            model.initiative.pdsa_rollout = 0.0
+
+    def prepare(self, model: QIModel) -> None:
+        """A day of the prepare-first programme: the QI team runs it instead of designing, and
+        each target ward's manager attends as far as the ward can release them. On its last day
+        the skills rise and the readiness audit orders the waves, most ready wards first."""
+        self.attendance += strategies.programme_attendance(model)
+        if model.day == self.prepare_until - 1:
+            days = self.prepare_until
+            strategies.finish_programme(model, days, self.attendance / days)
+            if model.initiative.rollout.strategy == "pilot_waves":
+                rest = strategies.readiness_order(model, [i for wave in self.waves for i in wave])
+                size = model.initiative.rollout.wave_size
+                self.waves = [rest[i : i + size] for i in range(0, len(rest), size)]
+            self.stage_start = model.day + 1  # the design starts now
 
     def wave_due(self, model: QIModel) -> bool:
         r = model.initiative.rollout
@@ -106,8 +162,30 @@ class Lifecycle:
         return (ready and since >= r.wave_interval / 2) or since >= 3 * r.wave_interval
 
     def next_wave(self, model: QIModel) -> None:
-        if self.waves:
+        if model.initiative.rollout.strategy == "readiness_paced":
+            self.next_ready_wave(model)
+        elif self.waves:
             self.launch(model, self.waves.pop(0))
+
+    def next_ready_wave(self, model: QIModel) -> None:
+        """Readiness-paced: the waiting wards whose readiness has passed the threshold join, at
+        most ``wave_size`` of them, the most ready first; after ``readiness_max_wait`` days of
+        roll-out the rest join regardless (report §3 Timing: "'reading' wards to know when to
+        push and when hold back")."""
+        if not self.waves:
+            return
+        r = model.initiative.rollout
+        pool = self.waves[0]
+        ready = strategies.ward_readiness(model)
+        waited = model.day - (self.rollout_start_day or model.day)
+        overdue = r.readiness_max_wait is not None and waited >= r.readiness_max_wait
+        eligible = [i for i in pool if overdue or ready[i] >= r.readiness_threshold]
+        chosen = sorted(eligible, key=lambda i: -ready[i])[: r.wave_size]
+        for i in chosen:
+            pool.remove(i)
+        if not pool:
+            self.waves.pop(0)
+        self.launch(model, chosen)
 
     def check_sustained(self, model: QIModel) -> None:
         frac = model.embedded_fraction()

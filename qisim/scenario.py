@@ -123,12 +123,52 @@ class Channels(Strict):
 
 
 class Rollout(Strict):
-    start_day: Annotated[int, Field(ge=0)] = 0
+    """The roll-out plan: when and how wards join (report §3 Timing, coordination and momentum;
+    §5 Implications). docs/plan.md describes the strategies.
+
+    ``strategy`` says how the target wards join: ``pilot_waves`` (the pilot wards for
+    ``pilot_days``, then the others in waves of ``wave_size`` every ``wave_interval`` days, or,
+    when not ``rigid``, once the live wards practise), ``big_bang`` (every target ward on launch
+    day, no pilot) or ``readiness_paced`` (after any pilot, a ward joins a wave only once its own
+    readiness passes ``readiness_threshold``). Any strategy may wait for a competing initiative
+    to end (``defer_until``) and may be prepared for (``prepare_days``)."""
+
+    start_day: Annotated[int, Field(ge=0)] = Field(
+        0, description="planned launch day: the earliest day the first wards start"
+    )
     pilot_wards: list[str] = []
     pilot_days: Annotated[int, Field(ge=0)] = 120
     wave_size: Annotated[int, Field(ge=1)] = 4
     wave_interval: Annotated[int, Field(ge=1)] = 60
     rigid: bool = True
+    strategy: Literal["pilot_waves", "big_bang", "readiness_paced"] = "pilot_waves"
+    pdsa_in_waves: bool = Field(
+        True,
+        description="PDSA goes on in the waves; false: the team stops it when the waves begin "
+        "(Enhanced care, report §3 Using experience to modify the intervention)",
+    )
+    readiness_measure: Literal["ffit", "staffing"] = Field(
+        "ffit",
+        description="a ward's readiness (readiness_paced): 'ffit', the mean of its ward-level "
+        "FFIT items (0-5) / 5; 'staffing', its nurses on duty / required over the last 4 weeks",
+    )
+    readiness_threshold: Fraction = 0.5
+    readiness_max_wait: Annotated[int, Field(ge=0)] | None = Field(
+        None,
+        description="days after the roll-out begins when wards still not ready join anyway; "
+        "empty: they wait",
+    )
+    defer_until: str | None = Field(
+        None, description="name of a competing initiative whose end the launch waits for"
+    )
+    defer_gap_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0, description="days the launch waits after that initiative ends"
+    )
+    prepare_days: Annotated[int, Field(ge=0, le=730)] = Field(
+        0,
+        description="prepare first (report §5): days of a readiness audit and a SOFFT skills "
+        "programme for the QI team and the target wards' managers before the design starts",
+    )
 
 
 class Initiative(Strict):
@@ -177,11 +217,19 @@ class QITeam(Strict):
 
 
 class Competing(Strict):
+    """Another initiative on the calendar, loading the wards it covers from ``start`` to ``end``
+    (report §3 Avoiding and shielding staff from 'initiativitis')."""
+
     name: str
     start: Annotated[int, Field(ge=0)] = 0
     end: Annotated[int, Field(ge=1)] = 365
     wards: list[str] | Literal["all"] = "all"
     load: Annotated[float, Field(ge=0, le=5)] = 1.0
+    roles: list[Role] | Literal["all"] = Field(
+        "all",
+        description="roles it asks things of; its load counts in proportion to the share of "
+        "this initiative's target staff in those roles",
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Competing:
@@ -199,6 +247,72 @@ class Event(Strict):
     note: str = ""
 
 
+Month = Annotated[int, Field(ge=1, le=12)]
+WINTER_NOTE = "winter peak"  # notes of the events a winter peak adds (see Staffing)
+MONTH_DAYS = 365 / 12
+
+
+class Staffing(Strict):
+    """Seasonal staffing pressure: the calendar month of day 0 and a winter peak of sickness
+    absence, added to every ward's own from ``winter_from`` until ``winter_to`` each year. The
+    peak becomes scheduled events (noted "winter peak ...") when the scenario is loaded. A
+    what-if staffing level is an override of the wards (e.g. ``wards.*.vacancy = 0.25``)."""
+
+    start_month: Month = Field(4, description="calendar month of day 0 (1 January .. 12 December)")
+    winter_sickness: Annotated[float, Field(ge=0, le=0.5)] = Field(
+        0.0, description="extra share of shifts lost to sickness in winter; 0: no winter peak"
+    )
+    winter_from: Month = Field(12, description="first month of the winter peak")
+    winter_to: Month = Field(3, description="first month after the winter peak")
+
+    @model_validator(mode="after")
+    def _winter_has_months(self) -> Staffing:
+        if self.winter_from == self.winter_to:
+            raise ValueError(
+                f"winter_from and winter_to are both {self.winter_from}: the winter peak needs "
+                "at least one month (winter_to is the first month after it)"
+            )
+        return self
+
+
+def month_start_day(month: int, start_month: int, year: int) -> int:
+    """Day (from day 0) on which calendar ``month`` begins in the run's ``year`` (0, 1, ...)."""
+    return round(((month - start_month) % 12 + 12 * year) * MONTH_DAYS)
+
+
+def winter_events(scenario: Scenario) -> list[Event]:
+    """The events of the scenario's winter peak: each winter, every ward's sickness rises by
+    ``staffing.winter_sickness`` and falls back when it ends."""
+    st = scenario.staffing
+    if st.winter_sickness <= 0:
+        return []
+    base = {i: w.sickness for i, w in enumerate(scenario.wards)}
+    peak = {i: min(1.0, round(s + st.winter_sickness, 6)) for i, s in base.items()}
+    span = (st.winter_to - st.winter_from) % 12
+    events = []
+    for year in range(-1, scenario.days // 365 + 2):
+        start = month_start_day(st.winter_from, st.start_month, year)
+        end = start + round(span * MONTH_DAYS)
+        if end <= 0 or start >= scenario.days:
+            continue
+        events.append(
+            Event(
+                day=max(start, 0),
+                set={f"wards.{i}.sickness": v for i, v in peak.items()},
+                note=f"{WINTER_NOTE} begins (sickness +{st.winter_sickness:g})",
+            )
+        )
+        if end < scenario.days:
+            events.append(
+                Event(
+                    day=end,
+                    set={f"wards.{i}.sickness": v for i, v in base.items()},
+                    note=f"{WINTER_NOTE} ends",
+                )
+            )
+    return events
+
+
 class Scenario(Strict):
     name: str = "scenario"
     description: str = ""
@@ -209,6 +323,7 @@ class Scenario(Strict):
     qi_team: QITeam = QITeam()
     competing: list[Competing] = []
     events: list[Event] = []
+    staffing: Staffing = Staffing()
     ffit: dict[str, int] | None = Field(
         None, description="FFIT audit scores of the target wards (set by `ffit` or `ffit_file`)"
     )
@@ -231,6 +346,29 @@ class Scenario(Strict):
                         f"{path}: no ward or hospital called {name!r}; known: "
                         + ", ".join(sorted(names))
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _deferral_names_competing(self) -> Scenario:
+        name = self.initiative.rollout.defer_until
+        known = [c.name for c in self.competing]
+        if name is not None and name not in known:
+            raise ValueError(
+                f"initiative.rollout.defer_until: no competing initiative called {name!r}; "
+                + (
+                    "known: " + ", ".join(repr(k) for k in known)
+                    if known
+                    else "the scenario has none"
+                )
+                + " (add it to [[competing]])"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _winter_peak_events(self) -> Scenario:
+        # regenerated on every validation, so a copy with other wards or days stays in step
+        kept = [e for e in self.events if not e.note.startswith(WINTER_NOTE)]
+        self.events[:] = kept + winter_events(self)
         return self
 
 
@@ -378,6 +516,8 @@ def validate(data: dict, source: str = "scenario") -> Scenario:
     # Scheduled events must name fields that can change mid-run, with allowed values: apply
     # each to a copy and validate it.
     for i, ev in enumerate(scenario.events):
+        if ev.note.startswith(WINTER_NOTE):
+            continue  # made by the scenario's winter peak, valid by construction
         trial = copy.deepcopy(data)
         for path, value in ev.set.items():
             if not event_path_allowed(path):
