@@ -116,6 +116,7 @@ def test_analyse_cli(tmp_path, capsys):
     reps = pd.read_csv(folder / "analysis" / "replications.csv")
     assert set(reps["outcome"]) >= {"habit_rate", "practice_rate"}
     assert (folder / "analysis" / "cv.png").exists()
+    assert (folder / "analysis" / "habit_rate.png").exists()
 
 
 def test_cv_stability_rule():

@@ -71,6 +71,12 @@ def main(args) -> int:
     detail.to_csv(out / "replications_by_point.csv", index=False, float_format="%.4g")
     main_outcome = "habit_rate" if "habit_rate" in outcomes else outcomes[0]
     analysis.plot_cv(runs, main_outcome, out / "cv.png")
+    labels = analysis.lever_labels(runs, manifest["levers"])
+    figures = [
+        analysis.plot_points(points, manifest["uncertainties"], labels, o, out / f"{o}.png")
+        for o in (main_outcome, "embedded_ward_fraction")
+        if o in outcomes
+    ]
 
     failed = int(runs["error"].notna().sum()) if "error" in runs else 0
     print(
@@ -98,5 +104,9 @@ def main(args) -> int:
             f"median from n={r['median_stable_from']:g} of {r['replications']} "
             f"(median CV {_fmt(r['median_cv']).strip()}): {verdict}"
         )
-    print(f"\nwrote {out}/points.csv, levers.csv, replications.csv, cv.png")
+    drawn = ", ".join(f.name for f in figures if f is not None)
+    print(
+        f"\nwrote {out}/points.csv, levers.csv, replications.csv, cv.png"
+        + (f", {drawn}" if drawn else "")
+    )
     return 0

@@ -249,3 +249,59 @@ def outcome_values(runs: pd.DataFrame, expr: str) -> pd.Series:
     if out.dtype == bool:
         return out.astype(float)
     return pd.to_numeric(out, errors="coerce")
+
+
+def plot_points(
+    points: pd.DataFrame,
+    uncertainties: list[str],
+    lever_label: dict[int, str],
+    outcome: str,
+    path: Path,
+    max_panels: int = 6,
+) -> Path | None:
+    """Mean and 95% CI of ``outcome`` against the uncertainty with most values, one line per
+    lever row, one panel per combination of the other uncertainties (grid designs). Returns
+    None when the design does not suit it (no numeric uncertainty, or too many panels)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = points[points["outcome"] == outcome].copy()
+    numeric_u = [
+        u for u in uncertainties if u in d and pd.to_numeric(d[u], errors="coerce").notna().all()
+    ]
+    if not numeric_u or d.empty:
+        return None
+    x = max(numeric_u, key=lambda u: d[u].nunique())
+    others = [u for u in uncertainties if u in d and u != x]
+    panels = list(d.groupby(others, sort=True)) if others else [((), d)]
+    if len(panels) > max_panels:
+        return None
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(max(4.2 * len(panels), 8), 4.4), sharey=True, squeeze=False
+    )
+    for ax, (key, panel) in zip(axes[0], panels):
+        for k, (lever, line) in enumerate(panel.groupby("lever", sort=True)):
+            line = line.sort_values(x)
+            xs = pd.to_numeric(line[x]).to_numpy()
+            ax.plot(xs, line["mean"], marker="o", ms=3, color=plt.cm.tab10(k % 10),
+                    label=lever_label.get(lever, str(lever)))  # fmt: skip
+            ax.fill_between(xs, line["ci_low"], line["ci_high"], color=plt.cm.tab10(k % 10),
+                            alpha=0.15, lw=0)  # fmt: skip
+        key = key if isinstance(key, tuple) else (key,)
+        ax.set_title(", ".join(f"{o} = {v}" for o, v in zip(others, key)), fontsize=9)
+        ax.set_xlabel(x)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(f"{outcome} (mean, 95% CI)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if len(labels) > 1:
+        ncol = min(len(labels), 3)
+        fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
+        rows = -(-len(labels) // ncol)
+        fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
+    else:
+        fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

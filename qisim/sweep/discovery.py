@@ -45,7 +45,7 @@ def parameter_frame(store: Store, runs: pd.DataFrame) -> pd.DataFrame:
     x = pd.DataFrame(index=runs.index)
     for c in cols:
         num = pd.to_numeric(runs[c], errors="coerce")
-        if num.notna().all():
+        if num.notna().all() and runs[c].dtype != bool:
             x[c] = num.astype(float)
         else:
             x[c] = pd.Categorical(runs[c].astype(str))
