@@ -247,3 +247,10 @@ def test_columns_that_change_type_between_runs_still_stack():
     t = _concat([a, b, c])
     assert t.column("pilot").to_pylist() == [None, "[]", None]
     assert t.column("x").to_pylist() == [1.0, 2.5, 3.0]
+
+
+def test_workers_that_always_die_stop_the_sweep(tmp_path, monkeypatch):
+    monkeypatch.setenv(FAULTS_ENV, ",".join(f"{r}:exit" for r in range(16)))
+    exp = write_experiment(tmp_path, GRID)
+    with pytest.raises(RuntimeError, match="before finishing a single run"):
+        run_sweep(exp, workers=2, progress=False)

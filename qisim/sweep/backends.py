@@ -98,6 +98,7 @@ class LocalPool:
     def run(self, tasks: Iterable[RunSpec]) -> Iterator[dict]:
         queue = deque(tasks)
         deaths: dict[int, int] = {}
+        results = 0
         self.workers = [self._start() for _ in range(min(self.n, len(queue)) or 1)]
         try:
             while queue or any(w.task for w in self.workers):
@@ -115,6 +116,7 @@ class LocalPool:
                             result = None  # died while sending; handled below
                         if result is not None:
                             w.task = None
+                            results += 1
                             yield result
                             continue
                     if w.process.sentinel in ready or not w.process.is_alive():
@@ -123,6 +125,11 @@ class LocalPool:
                             continue
                         task, code = w.task, w.process.exitcode
                         deaths[task.run] = deaths.get(task.run, 0) + 1
+                        if not results and sum(deaths.values()) >= 3 * self.n + 2:
+                            raise RuntimeError(
+                                f"every worker process died (exit code {code}) before finishing "
+                                "a single run; check that `python -c 'import qisim'` works"
+                            )
                         self.workers[self.workers.index(w)] = self._start()
                         if deaths[task.run] <= RETRIES_AFTER_DEATH:
                             queue.appendleft(task)
