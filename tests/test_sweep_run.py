@@ -253,4 +253,4 @@ def test_workers_that_always_die_stop_the_sweep(tmp_path, monkeypatch):
     monkeypatch.setenv(FAULTS_ENV, ",".join(f"{r}:exit" for r in range(16)))
     exp = write_experiment(tmp_path, GRID)
     with pytest.raises(RuntimeError, match="before finishing a single run"):
-        run_sweep(exp, workers=2, progress=False)
+        run_sweep(exp, workers=1, progress=False)
