@@ -202,11 +202,15 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
             cols["ward"].append(w_index)
             cols["role"].append(ROLE[role])
             cols["agency"].append(role == "agency_nurse")
-        u = rng.random(len(roles))
+        # the nursing rota holds the ward's night and rotating shares exactly, in random order
         night, rot = spec.night_share, spec.rotating_share  # type: ignore[attr-defined]
-        shift = np.where(
-            u < night, SHIFT["night"], np.where(u < night + rot, SHIFT["rotating"], SHIFT["day"])
-        )
+        n_night, n_rot = int(round(filled * night)), int(round(filled * rot))
+        nurse_shifts = np.array(
+            [SHIFT["night"]] * n_night + [SHIFT["rotating"]] * n_rot
+            + [SHIFT["day"]] * max(filled - n_night - n_rot, 0)
+        )[:filled]  # fmt: skip
+        shift = np.full(len(roles), SHIFT["day"])
+        shift[:filled] = rng.permutation(nurse_shifts)
         # doctors, consultants and AHPs work days here; doctors also cover nights by rota
         is_doc = np.array([r == "junior_doctor" for r in roles])
         is_day_only = np.array([r in ("consultant", "allied_health_professional") for r in roles])

@@ -123,13 +123,30 @@ def main(args) -> int:
             "median": med, "p05": lo, "p95": hi, "share_holding": share, "pass": ok,
         })  # fmt: skip
     pd.DataFrame(table).to_csv(out / "validation.csv", index=False, float_format="%.4g")
+    (out / "validation.md").write_text(markdown_table(table))
     pd.DataFrame(patterns).to_csv(out / "patterns.csv", index=False, float_format="%.4g")
     from qisim.plots import plot_validation
 
     plot_validation(rows, out / "validation.png")
-    print(f"\nwrote {out}/validation.csv, patterns.csv, validation.png")
+    print(f"\nwrote {out}/validation.csv, validation.md, patterns.csv, validation.png")
     if failed:
         print(f"{failed} case(s) FAILED")
         return 1
     print("all six cases PASS")
     return 0
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The case rows as the Markdown table the README shows."""
+    lines = [
+        "| case | report | runs reproducing it | wards embedded (median, 90% interval) | practice |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['trust']}: {r['initiative']} | {r['report_outcome'].replace('_', ' ')} "
+            f"| {r['share_reproducing']:.0%} ({'PASS' if r['pass'] else 'FAIL'}) "
+            f"| {r['embedded_median']:.0%} [{r['embedded_p05']:.0%}, {r['embedded_p95']:.0%}] "
+            f"| {r['practice_median']:.2f} [{r['practice_p05']:.2f}, {r['practice_p95']:.2f}] |"
+        )
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qisim.mechanisms import leadership
+
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
@@ -41,7 +43,7 @@ def pdsa_cycle(model: QIModel) -> None:
     if live.size == 0:
         return
     intensity = init.pdsa_pilot if model.lifecycle.stage == "pilot" else init.pdsa_rollout
-    time_share = model.qi_scenario.qi_team.time_share
+    time_share = leadership.team_time(model)
     cycles = CYCLES_PER_MEMBER_MONTH * len(model.qi_team) * time_share * intensity
     if cycles <= 0:
         return

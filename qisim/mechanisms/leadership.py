@@ -23,5 +23,17 @@ def design_rate(model: QIModel) -> float:
     fight = 1 - k.fidelity_fight * init.fidelity_conflict * (1 - clarity)
     # a short-handed team still designs, but more slowly
     spec = model.qi_scenario.qi_team
-    team = (min(1.0, len(model.qi_team) / spec.establishment) * spec.time_share) ** 0.5
+    team = min(1.0, min(1.0, len(model.qi_team) / spec.establishment) * team_time(model)) ** 0.5
     return lead * fight * team / init.design_days
+
+
+def team_time(model: QIModel) -> float:
+    """Share of a QI team member's working time that goes to this initiative: their time share,
+    as far as the executives back it with time and resources. Senior managers' backing is the
+    director of nursing's and the CEO's (report Box 4: "Once convinced they can do the job,
+    giving staff the tools to do it properly, regardless of cost"; FFIT resourcing item "active
+    backing and support from senior managers"). Middling backing (0.5) leaves the time share as
+    it is; none takes a quarter of it away, full backing adds a quarter."""
+    ex = model.qi_scenario.trust.executives
+    backing = 0.5 * (ex.director_of_nursing_backing + ex.ceo_tone)
+    return model.qi_scenario.qi_team.time_share * (0.75 + 0.5 * backing)

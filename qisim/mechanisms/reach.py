@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.mechanisms import culture, problem, staffing, tribes
+from qisim.mechanisms import culture, leadership, problem, staffing, tribes
 from qisim.world import DAY, NIGHT
 
 if TYPE_CHECKING:
@@ -39,8 +39,8 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     if active.size == 0:
         return
     k, rng = model.constants, model.rng
-    team = model.qi_scenario.qi_team
-    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions * team.time_share
+    time = leadership.team_time(model)
+    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions * time
     n = int(per_day) + int(rng.random() < per_day - int(per_day))
     if n == 0:
         return
