@@ -95,7 +95,10 @@ class Lifecycle:
         if self.stage in ("design", "stalled", "redesign"):
             self.design_progress += leadership.design_rate(model) / self.design_effort
             ownership.co_design_involvement(model)
-            if self.stage == "design" and model.day - self.stage_start > 2 * init.design_days:
+            # a finished design waiting for its launch day (or a deferral) has not stalled
+            waiting = self.design_progress >= 1.0
+            overdue = model.day - self.stage_start > 2 * init.design_days
+            if self.stage == "design" and overdue and not waiting:
                 self.enter(model, "stalled")
             if self.design_progress >= 1.0 and model.day >= init.rollout.start_day:
                 if self.stage == "redesign":

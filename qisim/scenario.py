@@ -291,8 +291,8 @@ def winter_events(scenario: Scenario) -> list[Event]:
     span = (st.winter_to - st.winter_from) % 12
     events = []
     for year in range(-1, scenario.days // 365 + 2):
-        start = month_start_day(st.winter_from, st.start_month, year)
-        end = start + round(span * MONTH_DAYS)
+        first = (st.winter_from - st.start_month) % 12 + 12 * year  # months from day 0
+        start, end = round(first * MONTH_DAYS), round((first + span) * MONTH_DAYS)
         if end <= 0 or start >= scenario.days:
             continue
         events.append(
