@@ -39,6 +39,8 @@ numpy arrays there), so they agree in distribution, not bit for bit.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from typing import Any
 
@@ -52,6 +54,7 @@ from qisim.mechanisms import (
     culture,
     framing,
     initiativitis,
+    leadership,
     momentum,
     ownership,
     problem,
@@ -259,8 +262,10 @@ class RefQITeamMember(QITeamMember):
         n = int(per_day) + int(rand() < per_day - int(per_day))
         if n == 0:
             return
-        need = [1.05 - m.ref_wards[i].mean_understanding for i in active]
-        for ward in m.random.choices(active, weights=need, k=n):
+        # wards where understanding is lowest are likelier (as random.choices draws them)
+        need = list(itertools.accumulate(1.05 - m.ref_wards[i].mean_understanding for i in active))
+        for _ in range(n):
+            ward = active[bisect.bisect(need, rand() * need[-1])]
             shift = NIGHT if rand() < m.initiative.channels.night_sessions else DAY
             m.deliver_session(m.ref_wards[ward], shift)
             self.sessions_done += 1
@@ -454,8 +459,8 @@ class ReferenceModel(QIModel):
         t.fidelity = reach.message_fidelity(self)
         t.persuasion = k.session_persuasion * team["communication"] * t.clarity
         t.own_tribes = tribes.MESSENGER_TRIBES[init.messenger]
-        time_share = self.qi_scenario.qi_team.time_share
-        t.sessions_per_day = k.visits_per_member_week / 5 * init.channels.sessions * time_share
+        time = leadership.team_time(self)
+        t.sessions_per_day = k.visits_per_member_week / 5 * init.channels.sessions * time
         w = self.wards
         env = self.environment
         pull = role_modelling.manager_pull(self)

@@ -79,7 +79,7 @@ def arrays(model: ReferenceModel, names) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("overrides", [{}, RICH], ids=["example", "joint-tailored"])
-@pytest.mark.parametrize("u", [0.0, 0.05, 0.999999])
+@pytest.mark.parametrize("u", [0.0, 0.05, 0.5, 0.999999])
 def test_each_stage_matches_the_array_model(overrides, u):
     m = mid_run(overrides)
     assert m.wards.active.any() and m.lifecycle.supporting
@@ -116,7 +116,20 @@ def test_each_stage_matches_the_array_model(overrides, u):
     m._initiative_today()
     m.sync_arrays()
 
-    # QI team sessions on every live ward-shift
+    # the QI team's choice of wards and shifts, and its sessions there
+    before = arrays(m, ("understanding", "ownership"))
+    for member in m.qi_team:
+        reach.run_sessions(m, member)
+    expected = arrays(m, ("understanding", "ownership"))
+    m.staff.understanding, m.staff.ownership = before["understanding"], before["ownership"]
+    for member in m.qi_team:
+        member.step()
+    assert_same(m, expected)
+    if u == 0.5:  # nobody off sick, day sessions, half attend: sessions reached people
+        assert (expected["understanding"] != before["understanding"]).any()
+    m.sync_arrays()
+
+    # a session on every live ward-shift
     for ward in np.flatnonzero(m.wards.active):
         for shift in (0, 1):
             reach.deliver_session(m, int(ward), shift)
@@ -150,7 +163,7 @@ def test_each_stage_matches_the_array_model(overrides, u):
     assert_same(m, expected)
     np.testing.assert_allclose(m.wards.practice, practice[0], atol=1e-12)
     np.testing.assert_allclose(m.wards.night_practice, practice[1], atol=1e-12)
-    if u > 0.5:  # nobody off sick or leaving: the stages did real work
+    if u >= 0.5:  # nobody off sick or leaving: the stages did real work
         assert (expected["practised"] > 0).any()
 
     habit = momentum.ward_habit(m)
