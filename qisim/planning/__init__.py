@@ -1,0 +1,158 @@
+"""Planning a roll-out before launch: compare strategies, launch months and staffing cases.
+
+>>> from qisim.planning import load_plan, run_plan
+>>> plan = load_plan("experiments/enhanced_care_rollout.toml")
+>>> runs = run_plan(plan, workers=2)              # one row per run, same seeds everywhere
+
+``qisim plan PLAN.toml`` does this and writes the ranked table, the recommendation, the figures
+and CSV files (:func:`write_outputs`). docs/plan.md describes the plan file and the strategies.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qisim import __version__
+from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan, load_plan
+from qisim.planning.report import (
+    crn_note,
+    heatmap_table,
+    month_label,
+    ranked_table,
+    recommendation,
+    robustness_text,
+    table_text,
+)
+from qisim.planning.run import measure, run_plan
+
+
+@dataclass
+class PlanResult:
+    """A plan's runs and what they say."""
+
+    plan: Plan
+    runs: pd.DataFrame  # one row per run
+    table: pd.DataFrame  # one row per strategy and launch month, ranked
+    text: str  # the printed report: table, robustness, recommendation
+    files: list[Path]
+
+
+def report_text(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> str:
+    outcome = plan.cells[0].scenario.initiative.outcome
+    key = plan.spec.rank_by
+    robust, _ = robustness_text(plan, runs)
+    launches = ", ".join(month_label(m, plan.start_month) for m in plan.launch_months)
+    return "\n".join(
+        [
+            f"qisim plan {plan.name}: {plan.description}".rstrip(": "),
+            f"scenario {plan.scenario_path.name}; {len(plan.strategies)} strategies x "
+            f"{len(plan.launch_months)} launch months x {len(plan.staffing)} staffing cases x "
+            f"{plan.replications} replications = {plan.n_runs} runs",
+            f"launch months (from day 0): {launches}",
+            "",
+            crn_note(plan),
+            "",
+            f"Ranked by {METRICS[key][0]}. Each row pools its staffing cases and replications "
+            f"({len(plan.staffing) * plan.replications} runs); under each estimate, its 90% "
+            "interval. Wards embedded are counted 6, 12 and 24 months after the planned launch; "
+            "burden is the initiative's own load on the wards (ward-days, with any preparation "
+            "programme).",
+            "",
+            table_text(plan, table, outcome),
+            "",
+            f"{METRICS[key][0]} under each staffing case (pooled over launch months; * best):",
+            robust,
+            "",
+            recommendation(plan, runs, table, outcome),
+        ]
+    )
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_outputs(
+    plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, text: str, figures: bool = True
+) -> list[Path]:
+    """Write report.txt, table.csv (ranked), runs.csv (one row per run), trajectories.csv,
+    heatmap.csv, the figures and manifest.json into the plan's output folder."""
+    out = plan.output
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    (out / "report.txt").write_text(text + "\n")
+    files.append(out / "report.txt")
+    table.to_csv(out / "table.csv", index=False, float_format="%.4g")
+    files.append(out / "table.csv")
+    runs.drop(columns=["trajectory"]).to_csv(out / "runs.csv", index=False, float_format="%.5g")
+    files.append(out / "runs.csv")
+    traj = runs[["strategy", "launch_month", "staffing", "replication", "trajectory"]].explode(
+        "trajectory"
+    )
+    traj.insert(4, "month", traj.groupby(level=0).cumcount())
+    traj = traj.rename(columns={"trajectory": "embedded_ward_fraction"})
+    traj.to_csv(out / "trajectories.csv", index=False, float_format="%.4g")
+    files.append(out / "trajectories.csv")
+    cells = heatmap_table(plan, runs)
+    cells.to_csv(out / "heatmap.csv", index=False, float_format="%.4g")
+    files.append(out / "heatmap.csv")
+    if figures:
+        from qisim.planning.figures import plot_heatmap, plot_trajectories
+
+        files.append(plot_trajectories(plan, runs, out / "trajectories.png"))
+        files.append(plot_heatmap(plan, cells, out / "heatmap.png"))
+    manifest = {
+        "plan": str(plan.path),
+        "plan_sha256": plan.sha256,
+        "scenario": str(plan.scenario_path),
+        "seed": plan.spec.seed,
+        "replications": plan.replications,
+        "common_random_numbers": "replication r of every cell uses SeedSequence(seed).spawn(r)",
+        "runs": plan.n_runs,
+        "cpu_s_runs": round(float(runs.cpu_s.sum()), 2),
+        "qisim_version": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    files.append(out / "manifest.json")
+    return files
+
+
+def run(plan: Plan, workers: int = 2, figures: bool = True, progress=None) -> PlanResult:
+    """Run a plan, rank it, write its outputs and return them with the report text."""
+    runs = run_plan(plan, workers=workers, progress=progress)
+    table = ranked_table(plan, runs)
+    text = report_text(plan, runs, table)
+    files = write_outputs(plan, runs, table, text, figures=figures)
+    return PlanResult(plan, runs, table, text, files)
+
+
+__all__ = [
+    "MEASURE_MONTHS",
+    "Plan",
+    "PlanResult",
+    "load_plan",
+    "measure",
+    "ranked_table",
+    "run",
+    "run_plan",
+]

@@ -1,0 +1,162 @@
+"""Running a plan: every cell on every replication's seed, in parallel, and what each run shows.
+
+Common random numbers: replication *r* of every cell (strategy x launch month x staffing case)
+starts from the same seed, so the trust, its staff and every random draw are the same until the
+strategies make the runs differ; a difference between strategies is the strategy, not a
+different trust (house style: Starsim's common random numbers).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qisim.constants import OUTCOME_BASE_RATES
+from qisim.domain import LIFECYCLE
+from qisim.lifecycle import SUPPORTING
+from qisim.planning.plan import MEASURE_MONTHS, Plan, horizon_days
+from qisim.results import final_status
+from qisim.scenario import MONTH_DAYS, Scenario
+from qisim.strategies import MANAGER_SKILLS, PROGRAMME_LOAD
+
+Job = tuple[int, int, Scenario, np.random.SeedSequence]
+
+
+def stage_at(history: list[tuple[int, str]], day: int) -> str:
+    """The lifecycle stage on ``day`` from the stage history ``[(day, stage), ...]``."""
+    stage = history[0][1]
+    for start, name in history:
+        if start > day:
+            break
+        stage = name
+    return stage
+
+
+def measure(model: Any) -> dict[str, Any]:
+    """What one run shows, counted from the planned launch day: wards embedded at 6, 12 and 24
+    months, the status then, patient-outcome events avoided, the staff burden, and indicators
+    of the mechanisms behind them (fit, fatigue, overload, staffing on live wards, reach, skills,
+    delay)."""
+    rec, w, lc = model.recorder, model.wards, model.lifecycle
+    scenario = model.qi_scenario
+    days = rec.n_recorded
+    launch = scenario.initiative.rollout.start_day
+    end = min(launch + horizon_days(), days - 1)
+    t = w.target
+    emb = rec.trust["embedded_fraction"][:days]
+    out: dict[str, Any] = {}
+    for m in MEASURE_MONTHS:
+        out[f"embedded_{m}m"] = float(emb[min(launch + round(m * MONTH_DAYS), end)])
+    launched = lc.first_launch_day is not None and lc.first_launch_day <= end
+    stage = stage_at(lc.history, end)
+    status = final_status(stage, launched, float(emb[end]))
+    out["status"] = status
+    out["p_embedded"] = float(status == "embedded")
+    out["p_fizzled"] = float(status in ("fizzled", "halted"))
+
+    window = slice(launch, end + 1)
+    n_days = end + 1 - launch
+    expected = OUTCOME_BASE_RATES[scenario.initiative.outcome] * float(w.beds[t].sum()) * n_days
+    observed = float(rec.ward["outcome_events"][window][:, t].sum())
+    out["outcome_avoided"] = expected - observed
+    out["outcome_change"] = observed / expected - 1 if expected > 0 else 0.0
+
+    supporting = np.isin(rec.trust["stage"][: end + 1], [LIFECYCLE.index(s) for s in SUPPORTING])
+    own = float((rec.ward["active"][: end + 1][:, t].sum(axis=1) * supporting).sum())
+    prepare = scenario.initiative.rollout.prepare_days
+    out["burden_days"] = own + PROGRAMME_LOAD * int(t.sum()) * min(prepare, end + 1)
+
+    # indicators of the mechanisms
+    active_end = rec.ward["active"][end].astype(bool) & t
+    out["fit"] = float(rec.ward["fit"][end][active_end].mean()) if active_end.any() else np.nan
+    out["fatigue"] = float(rec.ward["fatigue"][window][:, t].mean())
+    out["overload_days"] = float((rec.ward["load"][: end + 1][:, t] > 1 + 1e-9).sum())
+    live = rec.ward["active"][window][:, t].astype(bool)
+    staffed = 0.5 * (rec.ward["staffing"][window] + rec.ward["staffing_night"][window])[:, t]
+    out["live_staffing"] = float(staffed[live].mean()) if live.any() else np.nan
+    d6 = min(launch + round(6 * MONTH_DAYS), end)
+    out["understanding_6m"] = float(rec.ward["understanding"][d6][t].mean())
+    out["manager_skill"] = float(
+        np.mean([getattr(w, f"manager_{n}")[t].mean() for n in MANAGER_SKILLS])
+    )
+    out["team_skill"] = float(np.mean(list(model.team_skills.values())))
+    out["delay_days"] = float((lc.first_launch_day if launched else end + 1) - launch)
+    out["launched_share"] = float(active_end.sum() / max(int(t.sum()), 1))
+    out["momentum"] = float(rec.trust["momentum"][end])
+    out["redesigned"] = float(any(s == "redesign" and d <= end for d, s in lc.history))
+    months = np.arange(max(MEASURE_MONTHS) + 1)
+    idx = np.minimum(launch + np.round(months * MONTH_DAYS).astype(int), end)
+    out["trajectory"] = emb[idx].astype(float).tolist()
+    return out
+
+
+def run_job(job: Job) -> tuple[int, int, dict[str, Any], float]:
+    """One run (a worker's task): the cell, the replication, what it showed, its CPU time."""
+    from qisim.model import QIModel
+
+    cell, rep, scenario, seed = job
+    start = time.process_time()
+    model = QIModel(scenario, rng=seed)
+    model.run()
+    return cell, rep, measure(model), time.process_time() - start
+
+
+def run_plan(
+    plan: Plan, workers: int = 2, progress: Callable[[int, int], None] | None = None
+) -> pd.DataFrame:
+    """Run every cell of ``plan`` on every replication's seed; one row per run.
+
+    Runs go to a pool of ``workers`` processes, longest first so the pool finishes together;
+    ``progress(done, total)`` is called after each run.
+    """
+    seeds = plan.seeds()
+    jobs: list[Job] = [
+        (ci, rep, cell.scenario, seeds[rep])
+        for rep in range(plan.replications)
+        for ci, cell in enumerate(plan.cells)
+    ]
+    jobs.sort(key=lambda j: -j[2].days)
+    results = []
+    if workers <= 1:
+        for job in jobs:
+            results.append(run_job(job))
+            if progress:
+                progress(len(results), len(jobs))
+    else:
+        # fork is quick and shares the imported model code; elsewhere spawn is the only choice.
+        # A Pool forks its workers before it starts its own threads.
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        with multiprocessing.get_context(method).Pool(workers) as pool:
+            for result in pool.imap_unordered(run_job, jobs):
+                results.append(result)
+                if progress:
+                    progress(len(results), len(jobs))
+    rows = []
+    for ci, rep, out, cpu in results:
+        cell = plan.cells[ci]
+        seed = seeds[rep]
+        rows.append(
+            {
+                "strategy": cell.strategy,
+                "launch_month": cell.launch_month,
+                "launch_day": cell.launch_day,
+                "staffing": cell.staffing,
+                "replication": rep,
+                "seed": f"{seed.entropy}/{seed.spawn_key[0]}",
+                "cpu_s": cpu,
+                **out,
+            }
+        )
+    order = {name: i for i, name in enumerate(plan.strategies)}
+    staff = {name: i for i, name in enumerate(plan.staffing)}
+    df = pd.DataFrame(rows)
+    df["_s"] = df["strategy"].map(order)
+    df["_c"] = df["staffing"].map(staff)
+    df = df.sort_values(["_s", "launch_month", "_c", "replication"]).drop(columns=["_s", "_c"])
+    return df.reset_index(drop=True)
