@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 import qisim  # noqa: E402
 from benchmarks.reference_model import run_reference  # noqa: E402
 from qisim.results import RunResult  # noqa: E402
+from qisim.scenario import Scenario, scenario_from_dict  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "benchmark.toml"
 # outcomes whose means must agree: the run's summary figures and the staff's end state
@@ -98,20 +99,30 @@ def agreement(
     return table
 
 
-def timed(fn, scenario, seed: int, days: int | None) -> tuple[float, dict[str, float], int]:
-    start = time.perf_counter()
+def timed(fn, scenario, seed: int, days: int | None) -> tuple[float, float, dict, int]:
+    """Wall time (perf_counter), this process's CPU time, the outcomes and the staff count."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn(scenario, seed=seed, days=days)
-    elapsed = time.perf_counter() - start
-    return elapsed, outcomes(result), int(result.model.staff.n)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return elapsed, cpu, outcomes(result), int(result.model.staff.n)
 
 
 def _pair(scenario_path: str, seed: int, days: int | None) -> tuple[dict, dict]:
     """One seed of both implementations (for worker processes)."""
     scenario = qisim.load_scenario(scenario_path)
     return (
-        timed(qisim.run, scenario, seed, days)[1],
-        timed(run_reference, scenario, seed, days)[1],
+        timed(qisim.run, scenario, seed, days)[2],
+        timed(run_reference, scenario, seed, days)[2],
     )
+
+
+def scaled(scenario: Scenario, multiple: float, days: int) -> Scenario:
+    """The scenario with every ward group's ``count`` multiplied (at least one ward each)."""
+    data = scenario.model_dump()
+    for ward in data["wards"]:
+        ward["count"] = max(1, round(ward["count"] * multiple))
+    data["days"] = days
+    return scenario_from_dict(data)
 
 
 def code_version() -> str:
@@ -144,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="processes for the agreement runs (timing is in-process)",
     )
+    parser.add_argument(
+        "--scale",
+        help="also time both with every ward group's count multiplied by these (e.g. 0.25,1,4)",
+    )
+    parser.add_argument(
+        "--scale-days", type=int, default=365, help="run length for --scale (default 365)"
+    )
     parser.add_argument("--json", action="store_true", help="last line: one JSON object")
     parser.add_argument("--out", help="also write bench_run.txt and bench_run.json here")
     args = parser.parse_args(argv)
@@ -163,29 +181,43 @@ def main(argv: list[str] | None = None) -> int:
     run_reference(scenario, seed=0, days=5)
 
     # --- timing: alternate the two so both meet the same machine load ---------------------------
-    array_times, reference_times = [], []
+    array_times, reference_times, array_cpu, reference_cpu = [], [], [], []
     array_runs: dict[int, dict] = {}
     reference_runs: dict[int, dict] = {}
     n_staff = 0
     for seed in range(args.repeats):
-        t_a, out_a, n_staff = timed(qisim.run, scenario, seed, None)
-        t_r, out_r, _ = timed(run_reference, scenario, seed, None)
+        t_a, c_a, out_a, n_staff = timed(qisim.run, scenario, seed, None)
+        t_r, c_r, out_r, _ = timed(run_reference, scenario, seed, None)
         array_times.append(t_a)
         reference_times.append(t_r)
+        array_cpu.append(c_a)
+        reference_cpu.append(c_r)
         if agree_days == days:
             array_runs[seed], reference_runs[seed] = out_a, out_r
-        say(f"  seed {seed}: array model {t_a:.3f} s, per-agent reference {t_r:.2f} s")
+        say(
+            f"  seed {seed}: array model {t_a:.3f} s (CPU {c_a:.3f} s), "
+            f"per-agent reference {t_r:.2f} s (CPU {c_r:.2f} s)"
+        )
     run_s = statistics.median(array_times)
     reference_s = statistics.median(reference_times)
+    run_cpu_s = statistics.median(array_cpu)
+    reference_cpu_s = statistics.median(reference_cpu)
     agent_days = n_staff * days
     speed = agent_days / run_s
     reference_speed = agent_days / reference_s
     ratio = reference_s / run_s
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say(f"Staff {n_staff}, {agent_days} agent-days per run; median of {args.repeats} runs each")
-    say(f"  array model (qisim.run)   {run_s:8.3f} s  {speed:12,.0f} agent-days/s")
-    say(f"  per-agent reference       {reference_s:8.3f} s  {reference_speed:12,.0f} agent-days/s")
-    say(f"  ratio                     {ratio:8.1f} x  (target >= 20)")
+    say(f"  {'':26s} {'wall':>8s}   {'agent-days/s':>12s}   {'CPU':>8s}")
+    say(f"  array model (qisim.run)   {run_s:8.3f} s {speed:12,.0f}   {run_cpu_s:8.3f} s")
+    say(
+        f"  per-agent reference       {reference_s:8.3f} s {reference_speed:12,.0f}"
+        f"   {reference_cpu_s:8.3f} s"
+    )
+    say(
+        f"  ratio                     {ratio:8.1f} x {'':12s}   {reference_cpu_s / run_cpu_s:8.1f} x"
+        "  (target >= 20)"
+    )
 
     # --- agreement over many seeds ------------------------------------------------------------
     todo = [s for s in range(args.seeds) if s not in array_runs]
@@ -197,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
                 array_runs[seed], reference_runs[seed] = a, r
     else:
         for seed in todo:
-            array_runs[seed] = timed(qisim.run, scenario, seed, agree_days)[1]
-            reference_runs[seed] = timed(run_reference, scenario, seed, agree_days)[1]
+            array_runs[seed] = timed(qisim.run, scenario, seed, agree_days)[2]
+            reference_runs[seed] = timed(run_reference, scenario, seed, agree_days)[2]
     seeds = sorted(array_runs)[: args.seeds]
     table = agreement([array_runs[s] for s in seeds], [reference_runs[s] for s in seeds])
     agree = all(row["agree"] for row in table.values())
@@ -213,6 +245,37 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['diff']:9.4f} {row['se']:8.4f} {row['t']:6.2f} {'ok' if row['agree'] else 'DIFFER'}"
         )
     say(f"  agree: {agree}")
+
+    scaling = []
+    if args.scale:
+        say(f"Scaling: ward counts multiplied, {args.scale_days} days, median of 3 runs each")
+        for multiple in (float(x) for x in args.scale.split(",")):
+            sized = scaled(scenario, multiple, args.scale_days)
+            a, r, ca, cr = [], [], [], []
+            for seed in range(3):
+                t_a, c_a, _, n = timed(qisim.run, sized, seed, None)
+                t_r, c_r, _, _ = timed(run_reference, sized, seed, None)
+                a.append(t_a)
+                r.append(t_r)
+                ca.append(c_a)
+                cr.append(c_r)
+            row = {
+                "multiple": multiple,
+                "n_staff": n,
+                "run_s": round(statistics.median(a), 4),
+                "reference_run_s": round(statistics.median(r), 3),
+                "ratio": round(statistics.median(r) / statistics.median(a), 2),
+                "ratio_cpu": round(statistics.median(cr) / statistics.median(ca), 2),
+            }
+            row["agent_days_per_s"] = round(n * args.scale_days / row["run_s"])
+            row["reference_agent_days_per_s"] = round(n * args.scale_days / row["reference_run_s"])
+            scaling.append(row)
+            say(
+                f"  x{multiple:<5g} {n:6d} staff: array {row['run_s']:7.3f} s "
+                f"({row['agent_days_per_s']:>10,}/s), reference {row['reference_run_s']:7.2f} s "
+                f"({row['reference_agent_days_per_s']:>8,}/s), ratio {row['ratio']:5.1f} x "
+                f"(CPU {row['ratio_cpu']:.1f} x)"
+            )
     say(f"Peak memory (this process): {peak_rss_mb:.0f} MB")
 
     record = {
@@ -223,15 +286,21 @@ def main(argv: list[str] | None = None) -> int:
         "agree": agree,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "reference_run_s": round(reference_s, 3),
+        "run_cpu_s": round(run_cpu_s, 4),
+        "reference_cpu_s": round(reference_cpu_s, 3),
+        "ratio_cpu": round(reference_cpu_s / run_cpu_s, 2),
         "n_staff": n_staff,
         "days": days,
         "repeats": args.repeats,
         "array_times_s": [round(t, 4) for t in array_times],
         "reference_times_s": [round(t, 3) for t in reference_times],
+        "array_cpu_s": [round(t, 4) for t in array_cpu],
+        "reference_cpu_s_each": [round(t, 3) for t in reference_cpu],
         "seeds": len(seeds),
         "agree_days": agree_days,
         "z": Z,
         "agreement": table,
+        "scaling": scaling,
         "scenario": str(Path(args.scenario).resolve().relative_to(ROOT))
         if Path(args.scenario).resolve().is_relative_to(ROOT)
         else args.scenario,
