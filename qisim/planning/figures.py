@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from qisim.planning.plan import METRICS, Plan  # noqa: E402
 from qisim.planning.report import fmt, month_label  # noqa: E402
@@ -83,7 +84,11 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
     panel_w = max(0.8 * len(months), 2.6)
     panel_h = 0.45 * len(cases) + 1.1
     fig, axes = plt.subplots(
-        rows, cols, figsize=(panel_w * cols + 2.8, panel_h * rows + 0.6), squeeze=False
+        rows,
+        cols,
+        figsize=(panel_w * cols + 2.8, (panel_h + 0.5) * rows + 0.6),
+        squeeze=False,
+        layout="constrained",
     )
     lo, hi = float(cells[key].min()), float(cells[key].max())
     if hi <= lo:
@@ -111,11 +116,13 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
         ax.set_yticks(range(len(cases)), cases if i % cols == 0 else [], fontsize=8)
         ax.set_title(textwrap.fill(strategy, 30), fontsize=8)
     if image is not None:
-        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label=label)
+        bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label=label)
+        if key.startswith(("p_", "embedded")):
+            bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     fig.suptitle(
         f"{plan.name}: {label} by launch month (from day 0) and staffing case", fontsize=10
     )
     path = Path(path)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
