@@ -125,6 +125,82 @@ def scaled(scenario: Scenario, multiple: float, days: int) -> Scenario:
     return scenario_from_dict(data)
 
 
+# what QIModel.step and QIModel.monthly call, to time one by one (anything missing from this
+# list shows up in the rest)
+DAILY_CALLS = (
+    ("qisim.mechanisms.staffing", "roster"),
+    ("qisim.mechanisms.reach", "staff_turnover"),
+    ("qisim.mechanisms.initiativitis", "update_load"),
+    ("qisim.mechanisms.initiativitis", "update_fatigue"),
+    ("qisim.model:QIModel", "_ward_means"),
+    ("qisim.mechanisms.culture", "environment"),
+    ("qisim.lifecycle:Lifecycle", "daily"),
+    ("qisim.agents:QITeamMember", "step"),
+    ("qisim.mechanisms.reach", "cascade"),
+    ("qisim.mechanisms.reach", "written_material"),
+    ("qisim.mechanisms.reach", "coaching"),
+    ("qisim.mechanisms.ownership", "update_ownership"),
+    ("qisim.mechanisms.momentum", "practise"),
+    ("qisim.mechanisms.framing", "grow_cynicism"),
+    ("qisim.mechanisms.learning", "grow_staff_skills"),
+    ("qisim.mechanisms.audit", "patient_outcomes"),
+    ("qisim.mechanisms.momentum", "ward_habit"),
+    ("qisim.mechanisms.momentum", "update_embedded"),
+    ("qisim.recorder:Recorder", "record"),
+    ("qisim.model:QIModel", "monthly"),
+)
+
+
+def profile_day(scenario: Scenario, repeats: int = 3) -> list[tuple[str, float, float]]:
+    """Where the array model's run spends its CPU time: (call, seconds, share of the run) for
+    each call ``QIModel.step`` makes (and the monthly review), the median of ``repeats`` runs;
+    the rest is Mesa's event loop, the step's own lines, building the model and the results."""
+    import importlib
+
+    spent: dict[str, float] = {}
+    originals = []
+
+    def timing(label: str, fn):
+        def timed_call(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+
+        return timed_call
+
+    for where, name in DAILY_CALLS:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        owner = getattr(owner, cls) if cls else owner
+        if not hasattr(owner, name):
+            continue
+        label = f"{owner.__name__.split('.')[-1]}.{name}"
+        original = owner.__dict__[name] if cls else getattr(owner, name)
+        originals.append((owner, name, original))
+        setattr(owner, name, timing(label, getattr(owner, name)))
+    per_call: dict[str, list[float]] = {}
+    totals = []
+    try:
+        for seed in range(repeats):
+            spent.clear()
+            start = time.process_time()
+            qisim.run(scenario, seed=seed)
+            totals.append(time.process_time() - start)
+            for label, seconds in spent.items():
+                per_call.setdefault(label, []).append(seconds)
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    total = statistics.median(totals)
+    rows = sorted(
+        ((label, statistics.median(v)) for label, v in per_call.items()), key=lambda r: -r[1]
+    )
+    rows.append(("rest (Mesa loop, step body, set-up, results)", total - sum(s for _, s in rows)))
+    return [(label, seconds, seconds / total) for label, seconds in rows]
+
+
 def code_version() -> str:
     try:
         out = subprocess.run(
@@ -161,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scale-days", type=int, default=365, help="run length for --scale (default 365)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile one array-model run by mechanism"
     )
     parser.add_argument("--json", action="store_true", help="last line: one JSON object")
     parser.add_argument("--out", help="also write bench_run.txt and bench_run.json here")
@@ -278,6 +357,14 @@ def main(argv: list[str] | None = None) -> int:
             )
     say(f"Peak memory (this process): {peak_rss_mb:.0f} MB")
 
+    profile = []
+    if args.profile:
+        say("Profile of the array model: CPU time of each daily call, median of 3 runs")
+        for label, seconds, share in profile_day(scenario):
+            if share >= 0.005:
+                say(f"  {label:46s} {1000 * seconds:8.1f} ms {100 * share:5.1f}%")
+            profile.append({"call": label, "s": round(seconds, 4), "share": round(share, 4)})
+
     record = {
         "run_s": round(run_s, 4),
         "agent_days_per_s": round(speed),
@@ -301,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         "z": Z,
         "agreement": table,
         "scaling": scaling,
+        "profile": profile,
         "scenario": str(Path(args.scenario).resolve().relative_to(ROOT))
         if Path(args.scenario).resolve().is_relative_to(ROOT)
         else args.scenario,
