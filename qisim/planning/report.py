@@ -74,6 +74,14 @@ INDICATORS = {
         "{:.2f}",
         "the QI team's SOFFT and technical skills (§3 Growing the necessary QI skills; §5)",
     ),
+    "team_size": (
+        "QI team members at work after the planned launch",
+        +1,
+        "{:.1f}",
+        "staffing of the QI team: a short-handed team reaches fewer wards and runs fewer PDSA "
+        "cycles (§3 Securing the resources to do the job: Postural blood pressure lost a key "
+        "member for a long time)",
+    ),
     "delay_days": (
         "days from the planned launch to the first ward",
         -1,
@@ -97,6 +105,7 @@ INDICATORS = {
     ),
 }
 MIN_EFFECT = 0.25  # standardised difference below which an indicator is not named
+MIN_RELATIVE = 0.05  # ... and relative difference (of the larger value) below which neither
 
 
 # --- intervals --------------------------------------------------------------------------------
@@ -296,7 +305,8 @@ def mechanisms(runs: pd.DataFrame, a: tuple[str, float], b: tuple[str, float]) -
         if math.isnan(p.diff):
             continue
         effect = p.diff / spread
-        if abs(effect) < MIN_EFFECT:
+        scale = max(abs(p.a), abs(p.b))
+        if abs(effect) < MIN_EFFECT or (scale > 0 and abs(p.diff) < MIN_RELATIVE * scale):
             continue
         good = effect * direction > 0
         found.append((abs(effect), good, key, what, form, why, p))
@@ -335,20 +345,7 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
             comparisons.append(("the runner-up", (runner.strategy, runner.launch_month)))
     for what, b in comparisons:
         p = paired(runs, a, b, key)
-        verdict = (
-            "clearly better"
-            if p.clear and (p.diff > 0) == METRICS[key][1]
-            else ("clearly worse" if p.clear else "not clearly different")
-        )
-        lines.append(
-            f"Against {what} ({b[0]}, month {b[1]:g}): {fmt(key, p.a)} vs {fmt(key, p.b)}, "
-            f"difference {100 * p.diff:+.0f} points (90% interval {100 * p.lo:+.0f} to "
-            f"{100 * p.hi:+.0f}; {p.n} paired runs on the same seeds): {verdict}."
-            if key.startswith(("p_", "embedded"))
-            else f"Against {what} ({b[0]}, month {b[1]:g}): {fmt(key, p.a)} vs "
-            f"{fmt(key, p.b)}, difference {p.diff:+.3g} (90% interval {p.lo:+.3g} to "
-            f"{p.hi:+.3g}; {p.n} paired runs): {verdict}."
-        )
+        lines.append(f"Against {what} ({b[0]}, month {b[1]:g}): {_difference(key, p)}")
         why = mechanisms(runs, a, b)
         if why:
             lines.append("  Why, in the model: " + " ".join(why))
@@ -371,6 +368,15 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
     if len(mine) > 1:
         parts = [f"month {r.launch_month:g} {fmt(key, r[key])}" for _, r in mine.iterrows()]
         lines.append(f"Launch timing for this strategy ({label}): " + ", ".join(parts) + ".")
+        worst = mine.sort_values(key, ascending=METRICS[key][1]).iloc[0]
+        if worst.launch_month != top.launch_month:
+            b = (top.strategy, worst.launch_month)
+            p = paired(runs, a, b, key)
+            why = mechanisms(runs, a, b)
+            lines.append(
+                f"  Month {top.launch_month:g} rather than month {worst.launch_month:g}: "
+                f"{_difference(key, p)}" + (" Why, in the model: " + " ".join(why) if why else "")
+            )
     # trade-offs: the rows best on the other things a planner weighs
     for other in ("outcome_avoided", "burden_days"):
         if other == key:
@@ -399,6 +405,25 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
             "embedded."
         )
     return "\n".join(lines)
+
+
+def _difference(key: str, p: Paired) -> str:
+    """'46% vs 35%, difference +11 points (90% interval +3 to +19; 12 paired runs on the same
+    seeds): clearly better.'"""
+    better = METRICS[key][1]
+    verdict = (
+        ("clearly better" if (p.diff > 0) == better else "clearly worse")
+        if p.clear
+        else "not clearly different"
+    )
+    if key.startswith(("p_", "embedded")):
+        size = f"{100 * p.diff:+.0f} points (90% interval {100 * p.lo:+.0f} to {100 * p.hi:+.0f}"
+    else:
+        size = f"{p.diff:+.3g} (90% interval {p.lo:+.3g} to {p.hi:+.3g}"
+    return (
+        f"{fmt(key, p.a)} vs {fmt(key, p.b)}, difference {size}; {p.n} paired runs on the same "
+        f"seeds): {verdict}."
+    )
 
 
 def _prepares(plan: Plan, strategy: str) -> bool:

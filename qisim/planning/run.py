@@ -86,6 +86,7 @@ def measure(model: Any) -> dict[str, Any]:
         np.mean([getattr(w, f"manager_{n}")[t].mean() for n in MANAGER_SKILLS])
     )
     out["team_skill"] = float(np.mean(list(model.team_skills.values())))
+    out["team_size"] = float(rec.trust["qi_team_size"][window].mean())
     out["delay_days"] = float((lc.first_launch_day if launched else end + 1) - launch)
     out["launched_share"] = float(active_end.sum() / max(int(t.sum()), 1))
     out["momentum"] = float(rec.trust["momentum"][end])
