@@ -103,14 +103,8 @@ class Lifecycle:
             if self.design_progress >= 1.0 and model.day >= init.rollout.start_day:
                 if self.stage == "redesign":
                     self.relaunch(model)
-                elif not self.launch_allowed(model):
-                    pass
-                elif self.pilot_wards:
-                    self.enter(model, "pilot")
-                    self.launch(model, self.pilot_wards)
-                else:
-                    self.start_rollout(model)
-                    self.next_wave(model)
+                elif self.launch_allowed(model):
+                    self.first_launch(model)
             return
         if self.stage == "pilot" and model.day - self.stage_start >= init.rollout.pilot_days:
             self.start_rollout(model)
@@ -122,6 +116,15 @@ class Lifecycle:
                 self.enter(model, "embedding")
         if self.stage in ("embedding", "sustained"):
             self.check_sustained(model)
+
+    def first_launch(self, model: QIModel) -> None:
+        """The pilot wards start, or without a pilot the first wave."""
+        if self.pilot_wards:
+            self.enter(model, "pilot")
+            self.launch(model, self.pilot_wards)
+        else:
+            self.start_rollout(model)
+            self.next_wave(model)
 
     def launch_allowed(self, model: QIModel) -> bool:
         """A deferred launch waits until the named competing initiative has ended."""
