@@ -61,6 +61,16 @@ class CompetingInitiatives:
         self.halted = np.append(self.halted, False)
 
 
+def stages(understanding: np.ndarray, ownership: np.ndarray, habit: np.ndarray) -> np.ndarray:
+    """Stage toward the initiative from understanding, ownership and habit (brief: awareness ->
+    understanding -> ownership -> practice -> habit)."""
+    knows = understanding >= 0.5
+    stage = (understanding >= 0.05).astype(np.int8) + knows + (knows & (ownership >= 0.5))
+    stage[habit >= 0.5] = 4
+    stage[habit >= 0.8] = 5
+    return stage
+
+
 class ScenarioEvent:
     """A scheduled change to the scenario (e.g. the QI team becomes fully staffed)."""
 
@@ -126,7 +136,8 @@ class QIModel(mesa.Model):
     # --- agent sets ---------------------------------------------------------------------------
     @property
     def qi_team(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type.get(QITeamMember, mesa.agent.AgentSet([], random=self.random))
+        team = self.agents_by_type.get(QITeamMember)
+        return team if team is not None else mesa.agent.AgentSet([], random=self.random)
 
     @property
     def executives(self) -> mesa.agent.AgentSet:
@@ -227,12 +238,7 @@ class QIModel(mesa.Model):
         """Each person's stage: 0 unaware, 1 aware, 2 understanding, 3 ownership, 4 practice,
         5 habit (see :data:`qisim.domain.STAGES`)."""
         s = self.staff
-        stage = (s.understanding >= 0.05).astype(np.int8)
-        stage += s.understanding >= 0.5
-        stage += (s.understanding >= 0.5) & (s.ownership >= 0.5)
-        stage = np.where(s.habit >= 0.5, 4, stage)
-        stage = np.where(s.habit >= 0.8, 5, stage)
-        return stage
+        return stages(s.understanding, s.ownership, s.habit)
 
     def apply_changes(self, changes: dict, note: str = "") -> None:
         """Apply a scheduled scenario event: set fields by dotted path, then bring the model's

@@ -51,6 +51,8 @@ class Recorder:
         self.trust = {f: np.zeros(days, dtype=np.float64) for f in TRUST_FIELDS}
         self.n_recorded = 0
         s = model.staff
+        self._target = np.flatnonzero(s.target)
+        self._target_ward = s.ward[self._target]
         self._target_count = np.maximum(np.bincount(s.ward[s.target], minlength=n), 1)
         self._staff_count = np.maximum(np.bincount(s.ward, minlength=n), 1)
         self._required = model.wards.required.sum(axis=1)
@@ -61,8 +63,11 @@ class Recorder:
             return
         s, w = model.staff, model.wards
         n = w.n
-        stage = model.staff_stages()[s.target]
-        ward = s.ward[s.target]
+        from qisim.model import stages
+
+        tg = self._target
+        stage = stages(s.understanding[tg], s.ownership[tg], s.habit[tg])
+        ward = self._target_ward
         r = self.ward
         for name, level in (("aware", 1), ("understanding", 2), ("owning", 3), ("practising", 4)):
             r[name][d] = np.bincount(ward[stage >= level], minlength=n) / self._target_count

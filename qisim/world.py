@@ -52,6 +52,14 @@ class StaffArrays:
     def n(self) -> int:
         return len(self.ward)
 
+    def build_rota(self) -> None:
+        """The rota repeats every 14 days (4 shifts in 7; rotating staff alternate weeks), so
+        who works which shift is tabulated once for days 0-13."""
+        days = np.arange(14)[:, None]
+        self.rota_works = ((days + self.rota_offset) % 7) < 4
+        rotating_shift = ((days + self.rotation_offset) // 7) % 2
+        self.rota_shift = np.where(self.rotating, rotating_shift, self.fixed_shift).astype(np.int8)
+
 
 @dataclass
 class WardArrays:
@@ -229,7 +237,7 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
         target &= shift_arr != SHIFT["day"]
     elif scenario.initiative.target_shifts == "day":
         target &= shift_arr != SHIFT["night"]
-    return StaffArrays(
+    staff = StaffArrays(
         ward=ward,
         role=role,
         tribe=tribe,
@@ -253,3 +261,5 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
         working_shift=np.zeros(n, dtype=np.int8),
         practised=np.zeros(n),
     )
+    staff.build_rota()
+    return staff

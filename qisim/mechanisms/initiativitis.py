@@ -36,7 +36,9 @@ def update_fatigue(model: QIModel) -> None:
     shielded = k.shield_capacity * w.manager_shielding
     excess = np.maximum(w.load - shielded - k.load_tolerance, 0.0)[s.ward]
     f = s.fatigue
-    s.fatigue = np.clip(f + k.fatigue_gain * excess * (1 - f) - k.fatigue_recovery * f, 0, 1)
+    s.fatigue = np.minimum(
+        np.maximum(f + k.fatigue_gain * excess * (1 - f) - k.fatigue_recovery * f, 0.0), 1.0
+    )
 
 
 def push_new_initiatives(model: QIModel) -> None:

@@ -45,7 +45,7 @@ def practise(model: QIModel) -> None:
     h = s.habit
     learn = np.where(intent > h, k.habit_rate * feas, slack) * (intent - h)
     unravel = slack * (1 - feas) * h
-    s.habit = np.where(live, np.clip(h + learn - unravel, 0.0, 1.0), h)
+    s.habit = np.where(live, np.minimum(np.maximum(h + learn - unravel, 0.0), 1.0), h)
 
     key = s.ward
     n_live = np.bincount(key[live], minlength=w.n)

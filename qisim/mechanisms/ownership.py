@@ -62,7 +62,7 @@ def update_ownership(model: QIModel) -> None:
         erosion = erosion + 0.01
     o = s.ownership
     new = o + drive * (1 - o) + tribes.peer_pull(model) - erosion * o
-    s.ownership = np.where(live, np.clip(new, 0.0, 1.0), o)
+    s.ownership = np.where(live, np.minimum(np.maximum(new, 0.0), 1.0), o)
 
 
 def co_design_involvement(model: QIModel) -> None:

@@ -24,9 +24,8 @@ def roster(model: QIModel) -> None:
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
     s, w, rng = model.staff, model.wards, model.rng
     day = model.day
-    works = ((day + s.rota_offset) % 7) < 4
-    rotating_shift = ((day + s.rotation_offset) // 7) % 2
-    shift = np.where(s.rotating, rotating_shift, s.fixed_shift).astype(np.int8)
+    works = s.rota_works[day % 14]
+    shift = s.rota_shift[day % 14].copy()
     sick = rng.random(s.n) < w.sickness[s.ward]
     on_duty = works & ~sick & ~s.agency
 
@@ -61,14 +60,14 @@ def roster(model: QIModel) -> None:
 def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
     """Share of a practice that a shift's staffing allows: 1 at full staffing; a practice that
     is fully staffing-sensitive fails outright once the shortfall reaches ``gap_scale``."""
-    shortfall = np.clip((1.0 - staffing) / gap_scale, 0.0, 1.0)
+    shortfall = np.minimum(np.maximum((1.0 - staffing) / gap_scale, 0.0), 1.0)
     return 1.0 - sensitivity * shortfall
 
 
 def release_for_learning(staffing: np.ndarray, threshold: float) -> np.ndarray:
     """Chance staff can be released from the ward for a session or training: shortages prevent
     it (report §3 Creating the culture of learning: a matron stood in so a nurse could attend)."""
-    return np.clip(staffing / threshold, 0.0, 1.0) ** 2
+    return np.minimum(np.maximum(staffing / threshold, 0.0), 1.0) ** 2
 
 
 def team_capacity(model: QIModel) -> float:
