@@ -192,3 +192,22 @@ def test_bad_plan_file_from_the_shell(plan_dir):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ") and "pace" in result.stderr
+
+
+def test_recommendation_names_the_mechanism_that_differs():
+    from qisim.planning.report import INDICATORS, mechanisms
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for strategy, fit in (("PDSA goes on", 0.95), ("PDSA stops", 0.80)):
+        for rep in range(6):
+            row = {"strategy": strategy, "launch_month": 10, "staffing": "as is"}
+            row |= {key: 0.5 + 0.001 * rng.random() for key in INDICATORS}
+            row |= {"replication": rep, "fit": fit + 0.01 * rng.random()}
+            rows.append(row)
+    runs = pd.DataFrame(rows)
+    why = mechanisms(runs, ("PDSA goes on", 10), ("PDSA stops", 10))
+    assert len(why) == 1 and why[0].startswith("fit of the change") and "PDSA" in why[0]
+    assert "in its favour" in why[0]
+    against = mechanisms(runs, ("PDSA stops", 10), ("PDSA goes on", 10))
+    assert "against it" in against[0]

@@ -225,7 +225,7 @@ def fmt(key: str, value: float) -> str:
     if key.startswith("p_") or key.startswith("embedded"):
         return f"{100 * value:.0f}%"
     if key == "outcome_avoided":
-        return f"{value:+.0f}"
+        return f"{round(value):+d}"
     if key == "burden_days":
         return f"{value / 1000:.1f}k"
     return f"{value:.2f}"
@@ -237,7 +237,7 @@ def fmt_interval(key: str, lo: float, hi: float) -> str:
     if key.startswith("p_") or key.startswith("embedded"):
         return f"({100 * lo:.0f}-{100 * hi:.0f})"
     if key == "outcome_avoided":
-        return f"({lo:+.0f},{hi:+.0f})"
+        return f"({round(lo):+d},{round(hi):+d})"
     if key == "burden_days":
         return f"({lo / 1000:.1f}-{hi / 1000:.1f}k)"
     return f"({lo:.2f}-{hi:.2f})"
@@ -407,6 +407,12 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
     return "\n".join(lines)
 
 
+def _points(share: float) -> str:
+    """A difference of shares in percentage points, signed ('+4', '-2', '0')."""
+    value = round(100 * share)
+    return f"{value:+d}" if value else "0"
+
+
 def _difference(key: str, p: Paired) -> str:
     """'46% vs 35%, difference +11 points (90% interval +3 to +19; 12 paired runs on the same
     seeds): clearly better.'"""
@@ -417,7 +423,7 @@ def _difference(key: str, p: Paired) -> str:
         else "not clearly different"
     )
     if key.startswith(("p_", "embedded")):
-        size = f"{100 * p.diff:+.0f} points (90% interval {100 * p.lo:+.0f} to {100 * p.hi:+.0f}"
+        size = f"{_points(p.diff)} points (90% interval {_points(p.lo)} to {_points(p.hi)}"
     else:
         size = f"{p.diff:+.3g} (90% interval {p.lo:+.3g} to {p.hi:+.3g}"
     return (
