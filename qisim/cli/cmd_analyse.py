@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+MIN_REPLICATIONS = 3  # a coefficient of variation needs a few values before it can settle
 HELP = "summary statistics per design point and lever, with confidence intervals and a replication check"
 
 
@@ -64,13 +65,17 @@ def main(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     points = analysis.by_point(runs, params, outcomes)
     levers = analysis.by_lever(runs, manifest["levers"], outcomes)
-    reps, detail = analysis.replication_check(runs, outcomes, args.tolerance)
     points.to_csv(out / "points.csv", index=False, float_format="%.6g")
     levers.to_csv(out / "levers.csv", index=False, float_format="%.6g")
-    reps.to_csv(out / "replications.csv", index=False, float_format="%.4g")
-    detail.to_csv(out / "replications_by_point.csv", index=False, float_format="%.4g")
     main_outcome = "habit_rate" if "habit_rate" in outcomes else outcomes[0]
-    analysis.plot_cv(runs, main_outcome, out / "cv.png")
+    written = ["points.csv", "levers.csv"]
+    checkable = manifest["replications"] >= MIN_REPLICATIONS
+    if checkable:
+        reps, detail = analysis.replication_check(runs, outcomes, args.tolerance)
+        reps.to_csv(out / "replications.csv", index=False, float_format="%.4g")
+        detail.to_csv(out / "replications_by_point.csv", index=False, float_format="%.4g")
+        analysis.plot_cv(runs, main_outcome, out / "cv.png")
+        written += ["replications.csv", "cv.png"]
     labels = analysis.lever_labels(runs, manifest["levers"])
     figures = [
         analysis.plot_points(points, manifest["uncertainties"], labels, o, out / f"{o}.png")
@@ -94,7 +99,12 @@ def main(args) -> int:
                 f"[{_fmt(r['diff_ci_low'])}, {_fmt(r['diff_ci_high'])}]"
             )
     print("\nreplication adequacy (CV stability, Lee et al. 2015):")
-    for _, r in reps.iterrows():
+    if not checkable:
+        print(
+            f"  needs at least {MIN_REPLICATIONS} replications per point; this sweep has "
+            f"{manifest['replications']} (sensitivity designs average noise over many points)"
+        )
+    for _, r in reps.iterrows() if checkable else ():
         if r["points_with_cv"] == 0:
             print(f"  {r['outcome']:24s} CV undefined (no values, or a mean of 0)")
             continue
@@ -104,9 +114,6 @@ def main(args) -> int:
             f"median from n={r['median_stable_from']:g} of {r['replications']} "
             f"(median CV {_fmt(r['median_cv']).strip()}): {verdict}"
         )
-    drawn = ", ".join(f.name for f in figures if f is not None)
-    print(
-        f"\nwrote {out}/points.csv, levers.csv, replications.csv, cv.png"
-        + (f", {drawn}" if drawn else "")
-    )
+    written += [f.name for f in figures if f is not None]
+    print(f"\nwrote {out}/: " + ", ".join(written))
     return 0

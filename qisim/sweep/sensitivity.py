@@ -196,7 +196,7 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
             ax.axvline(0, color="k", lw=0.5)
             # indices are shares of variance; estimates and intervals beyond are sampling error
             ax.set_xlim(-0.15, 1.05)
-            ax.set_xlabel("Sobol index (share of variance; bars: 95% interval)")
+            ax.set_xlabel("Sobol index (share of variance)")
         else:
             ax.scatter(d["mu_star"], d["sigma"], color="tab:blue")
             ax.errorbar(
@@ -221,7 +221,11 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
     fig.suptitle(title or f"Sensitivity of {outcome}", fontsize=11)
     if sobol:
         fig.text(
-            0.99, 0.005, "intervals beyond the axis are cut", ha="right", fontsize=7, color="grey"
+            0.01,
+            0.005,
+            "whiskers: 95% bootstrap intervals, cut at the axis",
+            fontsize=7,
+            color="grey",
         )
     fig.tight_layout(rect=(0, 0.06 if sobol else 0, 1, 0.97))
     fig.savefig(path, dpi=130)
