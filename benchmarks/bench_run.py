@@ -357,15 +357,17 @@ def main(argv: list[str] | None = None) -> int:
                 "reference_run_s": round(statistics.median(r), 3),
                 "ratio": round(statistics.median(r) / statistics.median(a), 2),
                 "ratio_cpu": round(statistics.median(cr) / statistics.median(ca), 2),
+                "run_cpu_s": round(statistics.median(ca), 4),
+                "reference_cpu_s": round(statistics.median(cr), 3),
             }
             row["agent_days_per_s"] = round(n * args.scale_days / row["run_s"])
             row["reference_agent_days_per_s"] = round(n * args.scale_days / row["reference_run_s"])
             scaling.append(row)
             say(
-                f"  x{multiple:<5g} {n:6d} staff: array {row['run_s']:7.3f} s "
-                f"({row['agent_days_per_s']:>10,}/s), reference {row['reference_run_s']:7.2f} s "
-                f"({row['reference_agent_days_per_s']:>8,}/s), ratio {row['ratio']:5.1f} x "
-                f"(CPU {row['ratio_cpu']:.1f} x)"
+                f"  x{multiple:<5g} {n:6d} staff: array {row['run_s']:6.3f} s "
+                f"(CPU {row['run_cpu_s']:6.3f} s), reference {row['reference_run_s']:6.2f} s "
+                f"(CPU {row['reference_cpu_s']:6.2f} s); ratio {row['ratio']:5.1f} x, "
+                f"CPU {row['ratio_cpu']:5.1f} x"
             )
     say(f"Peak memory (this process): {peak_rss_mb:.0f} MB")
 
