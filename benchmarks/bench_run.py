@@ -60,6 +60,7 @@ METRICS = (
     "mean_understanding",
 )
 Z = 3.0  # agreement: |difference of means| < Z standard errors
+TOOLS = ("ffit", "cli", "app", "sweep", "planning")  # packages a run does not use
 BUSY = 0.9  # CPU time below this share of wall time: other processes took the CPU
 
 
@@ -207,7 +208,8 @@ def profile_day(scenario: Scenario, repeats: int = 3) -> list[tuple[str, float, 
 
 
 def code_version() -> str:
-    """The commit, marked ``+changes`` when the model or the benchmark differ from it."""
+    """The commit, marked ``+changes`` when the model or the benchmark differ from it (the tools
+    around the model do not count)."""
     try:
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -216,7 +218,8 @@ def code_version() -> str:
             check=True,
         ).stdout.strip()
         changed = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "qisim", "benchmarks"],
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "qisim", "benchmarks"]
+            + [f":!qisim/{tool}" for tool in TOOLS],
             capture_output=True,
             text=True,
             check=True,
