@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qisim.cli import main as cli_main
+from qisim.constants import DEFAULT_CONSTANTS
 from qisim.scenario import ScenarioError
 from qisim.sweep import load_experiment, make_plan, run_seed
 
@@ -175,7 +176,10 @@ def test_each_expands_wildcards_and_paths_tie(tmp_path):
     culture = next(p for p in exp.uncertainties if p.name == "culture")
     assert len(culture.paths) == 7 and all(p.startswith("trust.culture.") for p in culture.paths)
     fidelity = next(p for p in exp.uncertainties if p.name == "constants.cascade_fidelity")
-    assert fidelity.low == pytest.approx(0.275) and fidelity.high == pytest.approx(0.825)
+    default = DEFAULT_CONSTANTS.cascade_fidelity
+    assert fidelity.low == pytest.approx(0.5 * default) and fidelity.high == pytest.approx(
+        1.5 * default
+    )
 
 
 def test_named_rows(tmp_path):
