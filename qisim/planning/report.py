@@ -36,8 +36,8 @@ INDICATORS = {
         "target staff who understand it 6 months after the planned launch",
         +1,
         "{:.0%}",
-        "reach: a QI team spread over fewer live wards gets through to more staff first hand "
-        "(§3 Getting through to the right people)",
+        "reach: staff come to understand a change only when the QI team gets through to them "
+        "first hand, on their shifts (§3 Getting through to the right people)",
     ),
     "live_staffing": (
         "staffing on live wards",
