@@ -161,6 +161,16 @@ def test_study_runs_with_a_tiny_sample(tmp_path, capsys):
     assert len(table) == 1 + 7 + 45
     runs = pd.read_csv(out / "validity_runs.csv.gz")
     assert len(runs) == 6 and {f"item_{i}" for i in FFIT_ITEM_IDS} <= set(runs.columns)
+    # analysing the same runs again, without running them, gives the same table
+    assert main([*argv, "--reanalyse"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "validity_table.csv"), table)
+
+
+def test_reanalyse_without_runs_exit_2(tmp_path, capsys):
+    argv = ["study", "ffit-validity", "--config", str(tiny_config(tmp_path)), "--out",
+            str(tmp_path / "empty"), "--reanalyse"]  # fmt: skip
+    assert main(argv) == 2
+    assert "run the study first" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,11 @@ def main_simulate(args) -> int:
             print(f"  {row.item:<14} {row.score} -> {row.new_score}  {row.embedded_change:>+5.0%} "
                   f"{ci:<22} {row.habit_change:>+8.3f}    {row.sofft}")  # fmt: skip
         zero = int((eff["embedded_change"] == 0).sum())
-        if zero:
+        if zero == len(eff):
+            print("  No variant changed how many wards embedded in these runs"
+                  + (" (all already embedded)" if out.embedded.min() == 1 else "")
+                  + ": the items are ranked by the change in final habit of target staff.")  # fmt: skip
+        elif zero:
             print(f"  ({zero} of {len(eff)} variants changed no ward's embedding in these runs)")
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="seed of the sample and the runs")
     p.add_argument("--workers", type=int, help="worker processes")
     p.add_argument("--out", help="output folder (default: the configuration's `out`)")
+    p.add_argument("--reanalyse", action="store_true",
+                   help="analyse the runs already in the output folder again, without running")  # fmt: skip
     p.set_defaults(func=main)
 
 
@@ -57,5 +59,5 @@ def main(args) -> int:
         cfg = validity.load_config(
             path, n=args.n, days=args.days, seed=args.seed, workers=args.workers, out=args.out
         )
-        validity.main(cfg)
+        validity.main(cfg, reanalyse=args.reanalyse)
     return 0

@@ -9,7 +9,7 @@ one attribute could not both be read back.
 
 Two items have no counterpart in the model (``NOT_MODELLED``): their score is carried in the
 scenario's ``ffit`` table and read back from it (the scale's midpoint, 2.5, when a scenario has no
-audit). Two more set executives' attributes the mechanisms do not use yet (``strength = "unused"``).
+audit).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ class ItemMap:
     ``to_values(score)`` gives ``{dotted.path: value}``; ``read(model)`` gives the 0-5 score of the
     model's state today. ``sets``, ``reads`` and ``mechanism`` describe both in words for
     docs/ffit-mapping.md; ``strength`` is ``direct`` (the attribute is what the item asks about),
-    ``proxy`` (the nearest attribute the model has), ``unused`` (the model holds it but no
-    mechanism uses it yet) or ``not modelled``.
+    ``proxy`` (the nearest attribute the model has) or ``not modelled``.
     """
 
     item: str
@@ -262,7 +261,7 @@ def _build() -> dict[str, ItemMap]:
         linear("staff_06", f"{W}.micro_culture", ward("micro_culture"), 0, 1, "culture.environment (the ward's own culture)", "proxy", "micro_culture"),
         linear("staff_07", f"{T}.culture.rewarding_suggestions", trust("culture.rewarding_suggestions"), 0, 1, culture_use, "direct"),
         linear("staff_08", f"{T}.culture.extra_mile", trust("culture.extra_mile"), 0, 1, culture_use, "direct"),
-        linear("staff_09", f"{T}.executives.ceo_tone", trust("executives.ceo_tone"), 0, 1, "none yet", "unused"),
+        linear("staff_09", f"{T}.executives.ceo_tone", trust("executives.ceo_tone"), 0, 1, "leadership.team_time (the executives' backing of the QI team's time)", "proxy"),
         linear("staff_10", f"{W}.manager.role_modelling", ward("manager_role_modelling"), 0, 1, "role_modelling.manager_pull, habit_hold", "direct", "manager_role_modelling"),
         linear("staff_11", f"{W}.agency_fill", ward("agency_fill"), 0, 1, "staffing.roster (gaps filled by agency nurses)", "proxy", "agency_fill"),
         # Resourcing
@@ -271,7 +270,7 @@ def _build() -> dict[str, ItemMap]:
         linear("resourcing_03", f"{I}.channels.written", initiative("channels.written"), 0, 1, "reach.written_material", "direct"),
         linear("resourcing_04", f"{T}.culture.efficient_structures", trust("culture.efficient_structures"), 0, 1, culture_use, "direct"),
         linear("resourcing_05", f"{I}.channels.sessions", initiative("channels.sessions"), 0, 1, "reach.run_sessions (training sessions on the wards)", "direct"),
-        linear("resourcing_06", f"{T}.executives.director_of_nursing_backing", trust("executives.director_of_nursing_backing"), 0, 1, "none yet", "unused"),
+        linear("resourcing_06", f"{T}.executives.director_of_nursing_backing", trust("executives.director_of_nursing_backing"), 0, 1, "leadership.team_time (the executives' backing of the QI team's time)", "direct"),
         qi_team_staffing("resourcing_07"),
         # Managers
         linear("managers_01", f"{W}.manager.leadership", ward("manager_leadership"), 0, 1, "reach.coaching", "direct", "manager_leadership"),
@@ -322,7 +321,7 @@ REASONS: dict[str, str] = {
     "staff_06": "§3 Leading: the local culture 'could vary greatly between different parts of the organisation' (the ward's own culture)",
     "staff_07": "§3 Resourcing and rewarding good suggestions",
     "staff_08": "§3 Rewarding the extra mile: 'We roll our sleeves up and do whatever is needed'",
-    "staff_09": "Box 4: the CEO's 'clear, unwavering, consistent expectations and values'",
+    "staff_09": "Box 4: the CEO's 'clear, unwavering, consistent expectations and values'; in the model the CEO's tone is part of the executives' backing",
     "staff_10": "§3 Dedication: ward managers 'continually act as role models'",
     "staff_11": "Table 4 Securing resources: 'adequate staffing'; vacant shifts filled by agency nurses",
     "resourcing_01": "§3 Securing resources: 'Inadequate staffing undermined some of the case-studies'",
@@ -330,7 +329,7 @@ REASONS: dict[str, str] = {
     "resourcing_03": "§3 Getting through: 'information packs, laminated cards, notices, intranet posts'; Nurse-led discharge 'documents and checklists'",
     "resourcing_04": "§3 Efficient structures: 'the efficient administrative systems'",
     "resourcing_05": "§3 Getting through: 'ward meetings, trolley dashes, ... one-to-one coaching and on-site as well as sessional training'",
-    "resourcing_06": "brief: executives 'back or ignore initiatives'",
+    "resourcing_06": "Box 4: 'Once convinced they can do the job, giving staff the tools to do it properly, regardless of cost'",
     "resourcing_07": "Table 3 Tissue viability: improved with 'a fully staffed Tissue viability QI team'",
     "managers_01": "Table 4 Leading staff: leaders 'communicated well, ... set clear direction'",
     "managers_02": "§3 Dedication: 'exceptionally zealous' ward managers; 'Their wards were the successful ones'",

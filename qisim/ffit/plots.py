@@ -175,7 +175,7 @@ def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Pat
     ax.set_yticks(pos)
     ax.set_yticklabels(sub["text"], fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("Spearman's rho with share embedded (90% interval)")
+    ax.set_xlabel("rho with share embedded (90% interval)")
     ax.set_title("Total and sections", loc="left")
 
     ax = axes[1, 0]

@@ -13,6 +13,7 @@ lowest relative to all the sampled runs.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -402,10 +403,12 @@ def hidden_table(runs: pd.DataFrame, quantile: float) -> pd.DataFrame:
             and not pd.api.types.is_bool_dtype(x)
             and x.nunique() > 6
         ):
-            levels = pd.qcut(x, 3, duplicates="drop").astype(str)
+            thirds = pd.qcut(x, 3, duplicates="drop")
+            levels, order = thirds.astype(str), [str(c) for c in thirds.cat.categories]
         else:
             levels = x.astype(str)
-        for value in sorted(levels.unique()):
+            order = sorted(levels.unique())
+        for value in order:
             m = (levels == value).to_numpy()
             h = m & high.to_numpy()
             rows.append(
@@ -501,7 +504,7 @@ def summarise(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Any]:
     high = runs["ffit_total"] >= runs["ffit_total"].quantile(cfg.high_ffit_quantile)
     return {
         "n": len(runs),
-        "version": code_version(),
+        "version": runs.attrs.get("version") or code_version(),
         "days": cfg.days,
         "sampler": cfg.sampler,
         "seconds": float(runs.attrs.get("seconds", float("nan"))),
@@ -537,14 +540,16 @@ def write_results(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Path]:
         "hidden": out / "validity_hidden.csv",
         "figure": out / "validity.png",
         "note": out / "validity.md",
+        "summary": out / "validity_summary.json",
     }
-    runs.to_csv(paths["runs"], index=False, float_format="%.4g")
+    runs.to_csv(paths["runs"], index=False, float_format="%.6g")
     table.to_csv(paths["table"], index=False, float_format="%.4g")
     failures.to_csv(paths["failures"], index=False, float_format="%.4g")
     hidden = hidden_table(runs, cfg.high_ffit_quantile)
     hidden.to_csv(paths["hidden"], index=False, float_format="%.4g")
     plot_validity(runs, table, failures, summary, paths["figure"])
     paths["note"].write_text(note(summary, table, failures, hidden, runs, cfg))
+    paths["summary"].write_text(json.dumps(summary, indent=2) + "\n")
     return paths
 
 
@@ -657,12 +662,38 @@ def note(
     return "\n".join(lines) + "\n"
 
 
-def main(cfg: StudyConfig) -> dict[str, Path]:
-    """Run the study and write its results; print the headline."""
+def reload_runs(cfg: StudyConfig) -> pd.DataFrame:
+    """The runs of a finished study (``cfg.out``), to analyse again without running them."""
+    path = Path(cfg.out) / "validity_runs.csv.gz"
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such file; run the study first (without --reanalyse).")
+    runs = pd.read_csv(path)
+    # the total and the section means again from the items, which the file keeps more exactly
+    items = runs[[f"item_{i}" for i in FFIT_ITEM_IDS]]
+    runs["ffit_total"] = items.sum(axis=1)
+    for key in FFIT_SECTION_KEYS:
+        runs[f"section_{key}"] = items[
+            [f"item_{i}" for i in FFIT_ITEM_IDS if ITEMS[i].section == key]
+        ].mean(axis=1)
+    runs["why"] = why_failed(runs)
+    summary = Path(cfg.out) / "validity_summary.json"
+    if summary.is_file():
+        previous = json.loads(summary.read_text())
+        runs.attrs["seconds"] = previous.get("seconds", float("nan"))
+        runs.attrs["version"] = previous.get("version")
+    return runs
+
+
+def main(cfg: StudyConfig, reanalyse: bool = False) -> dict[str, Path]:
+    """Run the study (or, with ``reanalyse``, reload its runs) and write its results; print
+    the headline."""
     cells = len(cfg.ranges)
-    print(f"FFIT validity study: {cfg.n} scenarios ({cfg.sampler}, {cells} attributes), "
-          f"{cfg.days} days, {cfg.workers} worker(s)", file=sys.stderr)  # fmt: skip
-    runs = run_study(cfg)
+    if reanalyse:
+        runs = reload_runs(cfg)
+    else:
+        print(f"FFIT validity study: {cfg.n} scenarios ({cfg.sampler}, {cells} attributes), "
+              f"{cfg.days} days, {cfg.workers} worker(s)", file=sys.stderr)  # fmt: skip
+        runs = run_study(cfg)
     paths = write_results(runs, cfg)
     s = summarise(runs, cfg)
     lo, hi = s["rho_total_ci"]
