@@ -93,6 +93,7 @@ class QIModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng=0, constants: Constants | None = None) -> None:
         super().__init__(rng=rng)
         self.qi_scenario = scenario.model_copy(deep=True)
+        self.launch_scenario = scenario.model_copy(deep=True)  # as it was on day 0 (FFIT)
         self.initiative = self.qi_scenario.initiative
         self.constants = constants or DEFAULT_CONSTANTS
         self.day = 0
