@@ -164,10 +164,9 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
     levers = list(dict.fromkeys(indices["lever"]))
     sobol = "ST" in indices
     n_par = indices["parameter"].nunique()
-    height = max(3.0, 0.28 * n_par + 1.2) if sobol else 4.5
-    fig, axes = plt.subplots(
-        1, len(levers), figsize=(min(5.2 * len(levers), 16), height), sharex=sobol, squeeze=False
-    )
+    height = max(3.5, 0.26 * n_par + 1.8) if sobol else 4.8
+    width = min(max(5.2 * len(levers), 8.0), 16.0)
+    fig, axes = plt.subplots(1, len(levers), figsize=(width, height), sharex=sobol, squeeze=False)
     groups = indices["group"] if "group" in indices else None
     palette = {}
     if groups is not None:
@@ -193,6 +192,7 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
                     label="first order (S1)")  # fmt: skip
             ax.errorbar(d["S1"], ypos - 0.2, xerr=d["S1_conf"], fmt="none", ecolor="k", lw=0.8)
             ax.set_yticks(ypos, [_short(p) for p in d.index], fontsize=8)
+            ax.set_ylim(-0.6, len(d) - 0.4)
             ax.axvline(0, color="k", lw=0.5)
             # indices are shares of variance; estimates and intervals beyond are sampling error
             ax.set_xlim(-0.15, 1.05)
@@ -218,16 +218,14 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
             labels = [h.get_label() for h in handles]
         fig.legend(handles, labels, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
                    frameon=False)  # fmt: skip
-    fig.suptitle(title or f"Sensitivity of {outcome}", fontsize=11)
+    import textwrap
+
+    heading = textwrap.fill(title or f"Sensitivity of {outcome}", width=int(width * 11))
     if sobol:
-        fig.text(
-            0.01,
-            0.005,
-            "whiskers: 95% bootstrap intervals, cut at the axis",
-            fontsize=7,
-            color="grey",
-        )
-    fig.tight_layout(rect=(0, 0.06 if sobol else 0, 1, 0.97))
+        heading += "\nwhiskers: 95% bootstrap intervals, cut at the axis"
+    fig.suptitle(heading, fontsize=10)
+    top = 1.0  # tight_layout leaves room for the title itself
+    fig.tight_layout(rect=(0, 0.5 / height if sobol else 0, 1, top))
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
