@@ -352,12 +352,12 @@ def load_experiment(path: str | Path, output: str | Path | None = None) -> Exper
 
 def _output_folder(path: Path, spec: ExperimentFile, output: str | Path | None) -> Path:
     """``--out`` wins; then the file's ``output`` (relative to the file); then
-    ``results/sweeps/<file stem>`` under the current folder."""
+    ``out/sweeps/<file stem>`` under the current folder."""
     if output:
         return Path(output)
     if spec.output:
         return (path.parent / spec.output).resolve()
-    return Path("results/sweeps") / path.stem
+    return Path("out/sweeps") / path.stem
 
 
 def _split_set(items: dict[str, Any]) -> tuple[dict, dict]:
