@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = qisim.load_scenario(args.scenario)
     days = scenario.days
     agree_days = args.agree_days or days
-    say(f"Scenario {args.scenario}: {days} days; code {code_version()}")
+    code = code_version()
+    say(f"Scenario {args.scenario}: {days} days; code {code}")
     say(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     qisim.run(scenario, seed=0, days=5)  # warm-up: imports, first-call costs
     run_reference(scenario, seed=0, days=5)
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenario": str(Path(args.scenario).resolve().relative_to(ROOT))
         if Path(args.scenario).resolve().is_relative_to(ROOT)
         else args.scenario,
-        "code": code_version(),
+        "code": code,
         "load_average": round(os.getloadavg()[0], 2),
     }
     if args.json:
