@@ -151,7 +151,7 @@ class Constants:
         0.02,
         0,
         0.2,
-        "daily pull of colleagues' practice on one's ownership (own tribe)",
+        "daily pull of one's ownership toward own tribe's mean ownership on the ward",
         "§3 Role modelling; Box 5 Crossing boundaries",
     )
     # --- role modelling -----------------------------------------------------------------------
