@@ -75,18 +75,22 @@ def report_text(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> str:
     )
 
 
-def git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            timeout=5,
+            ["git", *args], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=5
         )
-        return out.stdout.strip() or None
+        return out.stdout.strip() if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def git_commit() -> str | None:
+    """The code's commit, with ``+changes`` when the model's code differs from it."""
+    commit = _git("rev-parse", "HEAD")
+    if commit and _git("status", "--porcelain", "--", str(Path(__file__).parent.parent)):
+        commit += "+changes"
+    return commit or None
 
 
 def write_outputs(
