@@ -19,7 +19,7 @@ def register(sub) -> None:
         "staffing cases over its replications, on the same seeds for every combination (common "
         "random numbers), in parallel. Prints a ranked table (chance of embedding, wards "
         "embedded at 6/12/24 months, patient-outcome events avoided, staff burden, chance of "
-        "fizzling, each with a 90%% interval) and a recommendation naming the mechanisms behind "
+        "fizzling, each with a 90% interval) and a recommendation naming the mechanisms behind "
         "it; writes report.txt, table.csv, runs.csv, trajectories.csv, heatmap.csv, "
         "trajectories.png and heatmap.png. The plan file format is in docs/plan.md.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
