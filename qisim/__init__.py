@@ -40,8 +40,8 @@ def run(
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         scenario = with_overrides(scenario, overrides)
-    if days is not None:
-        scenario = scenario.model_copy(update={"days": int(days)})
+    if days is not None and days != scenario.days:
+        scenario = with_overrides(scenario, {"days": int(days)})
     if isinstance(constants, dict):
         constants = DEFAULT_CONSTANTS.with_overrides(constants)
     model = QIModel(scenario, rng=seed, constants=constants)

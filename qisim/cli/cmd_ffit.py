@@ -58,7 +58,7 @@ def register(sub) -> None:
         help="run an initiative with the audit applied; predicted outcome and items to work on",
         description="Apply the audit to the initiative's scenario (docs/ffit-mapping.md: each item "
         "sets one attribute), run it over replications and report the predicted outcome (status "
-        "shares, share of target wards embedded with its 90%% interval). Then, one item at a time, "
+        "shares, share of target wards embedded with its 90% interval). Then, one item at a time, "
         "raise its score by one point and to 5, run the same seeds again, and rank the items by "
         "how much they raise the share embedded.",
     )

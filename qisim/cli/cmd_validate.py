@@ -15,9 +15,9 @@ def register(sub) -> None:
         help=HELP,
         description=HELP
         + ". Prints one row per case (the report's outcome, the share of runs that reproduce it, "
-        "key figures with 90%% intervals, PASS/FAIL) and one row per finer pattern; writes "
+        "key figures with 90% intervals, PASS/FAIL) and one row per finer pattern; writes "
         "validation.csv, patterns.csv and validation.png to --out. Exits 1 if any case fails "
-        "(a case passes when at least 80%% of its runs fall in the report's outcome class; the "
+        "(a case passes when at least 80% of its runs fall in the report's outcome class; the "
         "classes are defined in qisim/validation.py and docs/ODD.md).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
