@@ -95,6 +95,20 @@ class LocalPool:
         child.close()
         return _Worker(p, parent)
 
+    def _give(self, w: _Worker, queue: deque) -> _Worker:
+        """Send the next run to ``w`` (or to a fresh worker, if ``w`` has died idle)."""
+        task = queue.popleft()
+        for _ in range(2):
+            try:
+                w.conn.send(task)
+                w.task = task
+                return w
+            except (BrokenPipeError, OSError):
+                w.process.join(1)
+                w = self._start()
+        queue.appendleft(task)
+        return w
+
     def run(self, tasks: Iterable[RunSpec]) -> Iterator[dict]:
         queue = deque(tasks)
         deaths: dict[int, int] = {}
@@ -102,10 +116,9 @@ class LocalPool:
         self.workers = [self._start() for _ in range(min(self.n, len(queue)) or 1)]
         try:
             while queue or any(w.task for w in self.workers):
-                for w in self.workers:
+                for k, w in enumerate(self.workers):
                     if w.task is None and queue:
-                        w.task = queue.popleft()
-                        w.conn.send(w.task)
+                        self.workers[k] = self._give(w, queue)
                 busy = [w for w in self.workers if w.task is not None]
                 ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
                 for w in busy:
@@ -115,7 +128,11 @@ class LocalPool:
                         except (EOFError, OSError):
                             result = None  # died while sending; handled below
                         if result is not None:
+                            # the next run goes out before this result is written, so the
+                            # worker computes while the parent writes
                             w.task = None
+                            if queue:
+                                self.workers[self.workers.index(w)] = self._give(w, queue)
                             results += 1
                             yield result
                             continue
