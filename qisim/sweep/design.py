@@ -215,9 +215,3 @@ def make_plan(exp: Experiment) -> Plan:
         for k, p in enumerate(exp.uncertainties):
             design[f"unit:{p.name}"] = unit[:, k]
     return Plan(table=table, runs=runs, design=design, points=points, levers=levers)
-
-
-def submission_order(plan: Plan) -> list[RunSpec]:
-    """Replication-major order: every point gets its first replication before any gets its
-    second, so a sweep stopped early still covers the whole design."""
-    return sorted(plan.runs, key=lambda s: (s.replication, s.point, s.lever))

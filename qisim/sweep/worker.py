@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import resource
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -61,7 +61,13 @@ def outcome_row(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident memory (Linux reports kilobytes; 0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
 
 
 def _every(df, every: int, days: int):
