@@ -171,7 +171,7 @@ name = "pilot first"
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if runs_dir.exists() and len(list(runs_dir.glob("*.parquet"))) >= 8:
+        if runs_dir.exists() and len(Store(runs_dir.parent).done_runs()) >= 8:
             break
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
@@ -254,3 +254,23 @@ def test_workers_that_always_die_stop_the_sweep(tmp_path, monkeypatch):
     exp = write_experiment(tmp_path, GRID)
     with pytest.raises(RuntimeError, match="before finishing a single run"):
         run_sweep(exp, workers=1, progress=False)
+
+
+def test_journal_survives_a_line_cut_short(tmp_path):
+    """A kill in the middle of appending a row leaves a partial last line: it is ignored, the
+    whole rows before it are kept, and merging them into a part loses nothing."""
+    store = Store(tmp_path)
+    (tmp_path / "runs").mkdir()
+    for run in range(3):
+        store.write_run({"run": run, "habit_rate": 0.1 * run, "error": None})
+    store.close()
+    journal = next((tmp_path / "runs").glob("journal-*.jsonl"))
+    with open(journal, "a") as fh:
+        fh.write('{"run": 3, "habit_ra')  # the kill
+    assert store.done_runs() == {0, 1, 2}
+    assert store.compact() == 3
+    assert not list((tmp_path / "runs").glob("journal-*"))
+    table = store.read_arrow("runs")
+    assert sorted(table.column("run").to_pylist()) == [0, 1, 2]
+    store.write_run({"run": 1, "habit_rate": 0.1, "error": None})  # a duplicate is dropped
+    assert sorted(store.read_arrow("runs").column("run").to_pylist()) == [0, 1, 2]
