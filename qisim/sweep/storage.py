@@ -31,6 +31,7 @@ import platform
 import subprocess
 import time
 import uuid
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -387,7 +388,13 @@ def rerun_spec(
     ``(scenario, seed, overrides, constants)``. The scenario is the sweep's stored base, so the
     re-run does not depend on files that may have changed since."""
     store = Store(folder)
-    store.manifest()
+    manifest = store.manifest()
+    if manifest.get("model_fingerprint") not in (None, model_fingerprint()):
+        warnings.warn(
+            f"{folder} was run with other model code (git commit "
+            f"{manifest.get('git', {}).get('commit')}); this re-run may differ from its row.",
+            stacklevel=2,
+        )
     try:
         run = int(run_id)
     except (TypeError, ValueError):
