@@ -274,3 +274,13 @@ def test_help_pages(command, capsys):
     from qisim.cli import build_parser
 
     assert command in build_parser().format_help()
+
+
+def test_second_order_sobol_blocks(tmp_path):
+    body = (
+        "[design]\nkind = 'sobol'\nsamples = 4\nsecond_order = true\n[uncertainties]\n"
+        "'qi_team.technical' = {range = [0, 1]}\n'qi_team.judgement' = {range = [0, 1]}\n"
+    )
+    seeds = make_plan(load_experiment(write(tmp_path, body))).table["seed"].to_numpy()
+    assert len(seeds) == 4 * (2 * 2 + 2)
+    assert all(len(set(seeds[k : k + 6])) == 1 for k in range(0, 24, 6))

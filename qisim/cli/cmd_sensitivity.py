@@ -47,6 +47,8 @@ def main(args) -> int:
     kind = "sobol" if "ST" in indices else "morris"
     stem = f"{_slug(args.outcome)}_{kind}"
     indices.to_csv(out / f"{stem}.csv", index=False, float_format="%.5g")
+    if "S2" in indices.attrs:
+        indices.attrs["S2"].to_csv(out / f"{stem}_S2.csv", index=False, float_format="%.5g")
     sensitivity.plot(indices, args.outcome, out / f"{stem}.png", args.title or "")
     key, conf = ("ST", "ST_conf") if kind == "sobol" else ("mu_star", "mu_star_conf")
     for _, d in indices.groupby("lever", sort=True):

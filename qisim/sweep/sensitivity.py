@@ -53,7 +53,8 @@ def point_means(store: Store, outcome: str) -> tuple[pd.DataFrame, dict]:
 
 
 def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
-    """Sensitivity indices per lever row and parameter (or group)."""
+    """Sensitivity indices per lever row and parameter (or group). With a second-order Sobol
+    design, ``result.attrs["S2"]`` holds the second-order indices, one row per pair."""
     means, manifest = point_means(store, outcome)
     kind = manifest["design"]["kind"]
     if kind not in ("sobol", "morris"):
@@ -63,7 +64,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
         )
     problem = _problem(manifest)
     labels = lever_labels(store.plan(), manifest["levers"])
-    rows = []
+    rows, pairs = [], []
     for lever in means.columns:
         y = means[lever].to_numpy(dtype=float)
         if np.ptp(y) == 0:
@@ -86,6 +87,19 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
             names = (
                 problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
             )
+            if manifest["design"]["second_order"]:
+                for a in range(len(names)):
+                    for b in range(a + 1, len(names)):
+                        pairs.append(
+                            {
+                                "lever": lever,
+                                "lever_label": labels[lever],
+                                "parameter": names[a],
+                                "with": names[b],
+                                "S2": res["S2"][a, b],
+                                "S2_conf": res["S2_conf"][a, b],
+                            }
+                        )
             for k, name in enumerate(names):
                 rows.append(
                     {
@@ -125,6 +139,8 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                     }
                 )
     out = pd.DataFrame(rows)
+    if pairs:  # second-order indices, one row per pair of parameters
+        out.attrs["S2"] = pd.DataFrame(pairs)
     groups = manifest.get("groups") or {}
     if groups and not manifest["design"].get("grouped"):
         out.insert(3, "group", out["parameter"].map(groups))
