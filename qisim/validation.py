@@ -18,13 +18,13 @@ import numpy as np
 from scipy import stats
 
 import qisim
+from qisim.results import EMBEDDED_SHARE  # embedded: >= 80% of target wards at the end
 from qisim.scenario import Scenario
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 PASS_SHARE = 0.8
 
 # Thresholds of the outcome classes (issue 3; docs/ODD.md "Validation").
-EMBEDDED_SHARE = 0.8  # embedded: >= 80% of target wards embedded at the end
 FIZZLE_PRACTICE = 0.2  # fizzled: abandoned, or practice ends below 20%
 PATCHY_RANGE = (0.2, 0.7)  # patchy: 20-70% of target wards embedded ...
 PATCHY_SPREAD = 0.08  # ... with a wide spread between wards (sd of ward habit; NLD's is 0.01)

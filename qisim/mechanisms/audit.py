@@ -16,7 +16,6 @@ import numpy as np
 
 from qisim.constants import OUTCOME_BASE_RATES
 from qisim.mechanisms import problem
-from qisim.world import NIGHT
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -88,4 +87,4 @@ def baseline_audit(model: QIModel) -> None:
     w.baseline_rate = np.where(w.target, noisy, np.nan)
 
 
-__all__ = ["NIGHT", "baseline_audit", "monthly_audit", "outcome_rate", "patient_outcomes"]
+__all__ = ["baseline_audit", "monthly_audit", "outcome_rate", "patient_outcomes"]
