@@ -24,6 +24,7 @@ def run(
     days: int | None = None,
     overrides: dict[str, Any] | None = None,
     constants: Constants | dict[str, float] | None = None,
+    ablate=(),
 ) -> RunResult:
     """Run one scenario once and return its :class:`RunResult`.
 
@@ -33,6 +34,8 @@ def run(
         days: run length (defaults to the scenario's ``days``).
         overrides: ``{"dotted.path": value}`` applied to the scenario first.
         constants: mechanism constants, or a dict of overrides of the defaults.
+        ablate: mechanism families replaced by their neutral element (names from
+            :data:`qisim.mechanisms.ABLATIONS`; ValueError for an unknown one).
     """
     from qisim.model import QIModel
 
@@ -44,7 +47,7 @@ def run(
         scenario = with_overrides(scenario, {"days": int(days)})
     if isinstance(constants, dict):
         constants = DEFAULT_CONSTANTS.with_overrides(constants)
-    model = QIModel(scenario, rng=seed, constants=constants)
+    model = QIModel(scenario, rng=seed, constants=constants, ablate=ablate)
     model.run()
     return RunResult(model, seed)
 

@@ -17,6 +17,7 @@ from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.domain import EXECUTIVE_ROLES
 from qisim.lifecycle import Lifecycle, baseline
 from qisim.mechanisms import (
+    check_ablations,
     adaptation,
     audit,
     culture,
@@ -88,10 +89,19 @@ class QIModel(mesa.Model):
         scenario: a validated :class:`qisim.scenario.Scenario`.
         rng: seed or ``numpy.random.Generator``; all randomness flows from ``self.rng``.
         constants: mechanism constants (defaults: :data:`qisim.constants.DEFAULT_CONSTANTS`).
+        ablate: mechanism families to replace by their neutral element (names from
+            :data:`qisim.mechanisms.ABLATIONS`); raises ValueError for an unknown name.
     """
 
-    def __init__(self, scenario: Scenario, rng=0, constants: Constants | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng=0,
+        constants: Constants | None = None,
+        ablate=(),
+    ) -> None:
         super().__init__(rng=rng)
+        self.ablated = check_ablations(ablate)
         self.qi_scenario = scenario.model_copy(deep=True)
         self.launch_scenario = scenario.model_copy(deep=True)  # as it was on day 0 (FFIT)
         self.initiative = self.qi_scenario.initiative
@@ -117,6 +127,8 @@ class QIModel(mesa.Model):
         for role in EXECUTIVE_ROLES:
             Executive(self, role)
 
+        self.team_staffed_day: int | None = None  # first day the QI team is at establishment
+        self._note_team_staffed()
         self.lifecycle = Lifecycle(self)
         self.audits: list[tuple[int, float, float]] = []
         self.last_audit_day = 0
@@ -133,6 +145,16 @@ class QIModel(mesa.Model):
         for ev, cb in zip(self.qi_scenario.events, self._callbacks):
             self.schedule_event(cb, at=ev.day + 0.5)
         self.schedule_recurring(self.monthly, Schedule(interval=MONTH, start=MONTH + 0.5))
+
+    def ablates(self, family: str) -> bool:
+        """Whether the mechanism family is replaced by its neutral element in this run."""
+        return family in self.ablated
+
+    def _note_team_staffed(self) -> None:
+        if self.team_staffed_day is None and len(self.qi_team) >= max(
+            self.qi_scenario.qi_team.establishment, 1
+        ):
+            self.team_staffed_day = self.day
 
     # --- agent sets ---------------------------------------------------------------------------
     @property
@@ -263,6 +285,7 @@ class QIModel(mesa.Model):
             member.remove()
         for _ in range(size - len(members)):
             QITeamMember(self)
+        self._note_team_staffed()
         self.qi_scenario.wards = new.wards
         trust_culture = culture.trust_culture_index(new.trust.culture)
         fresh = build_wards(new, trust_culture)

@@ -138,9 +138,7 @@ def start_programme(model: QIModel, days: int) -> None:
 def programme_attendance(model: QIModel) -> np.ndarray:
     """Per ward, the chance its manager can be released for today's session: short-staffed
     wards cannot spare them (report §3 Creating the necessary culture of learning)."""
-    return staffing.release_for_learning(
-        model.wards.staffing.mean(axis=1), model.constants.release_threshold
-    )
+    return staffing.release(model, model.wards.staffing.mean(axis=1))
 
 
 def programme_gain(days: int) -> float:

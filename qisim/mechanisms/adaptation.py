@@ -27,6 +27,8 @@ def initial_fit(model: QIModel, wards: np.ndarray) -> np.ndarray:
     """How well the change fits wards at launch: it loses fit with distance from the design
     context, less so when it was co-designed widely and designed with contextual empathy."""
     init, k, team = model.initiative, model.constants, model.team_skills
+    if model.ablates("adaptation"):
+        return np.ones(len(np.atleast_1d(wards)))
     distance = model.wards.context_distance[wards]
     softened = (1 - init.co_design) * (1 - 0.5 * team["contextual_empathy"])
     return 1.0 - k.context_penalty * distance * softened
@@ -37,7 +39,7 @@ def pdsa_cycle(model: QIModel) -> None:
     ward's misfit; intensity is the pilot's or the roll-out's, scaled by how much adaptation is
     allowed, the team's skills, the ward staff's QI skill and the local culture."""
     w, k, init = model.wards, model.constants, model.initiative
-    if not model.lifecycle.supporting:
+    if not model.lifecycle.supporting or model.ablates("adaptation"):
         return
     live = np.flatnonzero(w.active)
     if live.size == 0:

@@ -69,10 +69,10 @@ def monthly_audit(model: QIModel) -> None:
             model.last_audit_improvement,
         )
     )
-    if not shows.any():
+    if not shows.any() or model.ablates("audit"):
         return
     data = model.qi_scenario.trust.culture.adducing_local_data
-    boost = k.audit_feedback * data * problem.clarity_factor(model.initiative, k)
+    boost = k.audit_feedback * data * problem.clarity(model)
     on = s.target & shows[s.ward]
     s.ownership[on] += boost * (0.5 + s.qi_skill[on]) * (1 - s.ownership[on])
     s.morale[on] = np.minimum(s.morale[on] + 0.5 * boost, 1.0)

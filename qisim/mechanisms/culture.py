@@ -29,6 +29,8 @@ def environment(model: QIModel) -> np.ndarray:
     culture weighed against the trust's; a hostile culture leaves only ``culture_floor``.
     Computed once a day (see ``QIModel.step``) and read from ``model.environment``."""
     k = model.constants
+    if model.ablates("culture"):
+        return np.ones(model.wards.n)
     trust = trust_culture_index(model.qi_scenario.trust.culture)
     mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
     return k.culture_floor + (1 - k.culture_floor) * mix

@@ -22,7 +22,7 @@ EARLY_DAYS = 180.0  # how long a tailored pitch keeps its early pull (assumption
 def early_boost(model: QIModel) -> np.ndarray | float:
     """Multiplier on ownership drive from messages tailored to each audience, fading with
     time since the ward's launch."""
-    if model.initiative.framing != "tailored":
+    if model.initiative.framing != "tailored" or model.ablates("framing"):
         return 1.0
     s, w = model.staff, model.wards
     since = np.maximum(model.day - w.launch_day, 0)[s.ward]
@@ -32,7 +32,7 @@ def early_boost(model: QIModel) -> np.ndarray | float:
 def grow_cynicism(model: QIModel) -> None:
     """When the practice cannot be done (short staffing), staff who were sold it in different
     ways grow cynical; cynicism erodes ownership (see ownership.update_ownership)."""
-    if model.initiative.framing != "tailored":
+    if model.initiative.framing != "tailored" or model.ablates("framing"):
         return
     s, w = model.staff, model.wards
     live = s.on_duty & s.target & w.active[s.ward]

@@ -33,6 +33,9 @@ def update_fatigue(model: QIModel) -> None:
     """Change fatigue rises with the load a ward manager cannot shield staff from, and recovers
     only slowly once the pressure falls."""
     s, w, k = model.staff, model.wards, model.constants
+    if model.ablates("initiativitis"):
+        s.fatigue = np.zeros(s.n)
+        return
     shielded = k.shield_capacity * w.manager_shielding
     excess = np.maximum(w.load - shielded - k.load_tolerance, 0.0)[s.ward]
     f = s.fatigue
@@ -44,6 +47,8 @@ def update_fatigue(model: QIModel) -> None:
 def push_new_initiatives(model: QIModel) -> None:
     """The executives launch new top-down initiatives at the trust's rate (monthly review)."""
     rng = model.rng
+    if model.ablates("initiativitis"):
+        return
     n_new = rng.poisson(model.qi_scenario.trust.initiative_push_rate / 12)
     for _ in range(n_new):
         duration = int(rng.integers(*PUSHED_DURATION))

@@ -18,7 +18,7 @@ def design_rate(model: QIModel) -> float:
     """Share of the design work done today: full speed under clear leadership and a fully
     staffed team; turf battles over fidelity vs adaptation slow it further when nobody leads."""
     init, k = model.initiative, model.constants
-    clarity = init.leadership_clarity
+    clarity = 1.0 if model.ablates("leadership") else init.leadership_clarity
     lead = k.unclear_lead_progress + (1 - k.unclear_lead_progress) * clarity
     fight = 1 - k.fidelity_fight * init.fidelity_conflict * (1 - clarity)
     # a short-handed team still designs, but more slowly
@@ -35,5 +35,7 @@ def team_time(model: QIModel) -> float:
     backing and support from senior managers"). Middling backing (0.5) leaves the time share as
     it is; none takes a quarter of it away, full backing adds a quarter."""
     ex = model.qi_scenario.trust.executives
+    if model.ablates("leadership"):
+        return model.qi_scenario.qi_team.time_share
     backing = 0.5 * (ex.director_of_nursing_backing + ex.ceo_tone)
     return model.qi_scenario.qi_team.time_share * (0.75 + 0.5 * backing)

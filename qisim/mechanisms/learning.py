@@ -24,9 +24,9 @@ def grow_staff_skills(model: QIModel) -> None:
     """On-duty staff who can be released gain QI skill from the trust's training programme and
     from colleagues (pulled toward the ward's best)."""
     s, w, k = model.staff, model.wards, model.constants
-    release = staffing.release_for_learning(
-        w.staffing[s.ward, s.working_shift], k.release_threshold
-    )
+    if model.ablates("learning"):
+        return
+    release = staffing.release(model, w.staffing[s.ward, s.working_shift])
     training = model.qi_scenario.trust.qi_training
     mentoring = model.qi_scenario.trust.mutual_mentoring
     best = np.zeros(w.n)
@@ -43,6 +43,8 @@ def grow_staff_skills(model: QIModel) -> None:
 def grow_team_skills(model: QIModel) -> None:
     """Monthly: the QI team's skills grow through mutual mentoring and the trust's training."""
     k, trust = model.constants, model.qi_scenario.trust
+    if model.ablates("learning"):
+        return
     rate = k.team_learning * (0.5 * trust.mutual_mentoring + 0.5 * trust.qi_training)
     for name in TEAM_SKILLS:
         model.team_skills[name] += rate * (1 - model.team_skills[name])

@@ -78,7 +78,7 @@ def monthly_review(model: QIModel) -> str | None:
     it the initiative fizzles out; poor judgement sets the stopping point low, so the team
     pushes on long after the horse has died. Returns ``"redesign"``, ``"fizzled"`` or None."""
     k, lc = model.constants, model.lifecycle
-    if not lc.supporting or lc.stage == "sustained":
+    if not lc.supporting or lc.stage == "sustained" or model.ablates("momentum"):
         return None
     live = model.wards.active & model.wards.target
     if not live.any():
@@ -86,7 +86,8 @@ def monthly_review(model: QIModel) -> str | None:
     habit = float(np.mean(model.ward_habit[live]))
     progress = habit - lc.last_review_habit
     lc.last_review_habit = habit
-    improving = progress > k.progress_needed or model.last_audit_improvement > k.audit_noise
+    audit_shows = model.last_audit_improvement > k.audit_noise and not model.ablates("audit")
+    improving = progress > k.progress_needed or audit_shows
     if improving or habit >= k.embed_level:
         lc.momentum += k.momentum_gain * (1 - lc.momentum)
     else:

@@ -28,6 +28,8 @@ IMPOSITION = {"home_grown": 0.0, "imported": 0.5, "top_down": 1.0}
 def origin_factor(model: QIModel) -> float:
     """Drive from where the change came from and how widely it was co-designed."""
     init, k = model.initiative, model.constants
+    if model.ablates("ownership"):
+        return 1.0
     home = k.home_grown_bonus if init.origin == "home_grown" else 0.0
     return (1.0 + home) * (0.6 + 0.8 * init.co_design)
 
@@ -35,6 +37,8 @@ def origin_factor(model: QIModel) -> float:
 def resistance(model: QIModel) -> float:
     """Daily erosion of ownership for a change imposed on staff without co-design."""
     init = model.initiative
+    if model.ablates("ownership"):
+        return 0.0
     return model.constants.imposed_resistance * IMPOSITION[init.origin] * (1 - init.co_design)
 
 
@@ -52,7 +56,7 @@ def update_ownership(model: QIModel) -> None:
         * s.understanding
         * model.environment[ward]
         * role_modelling.manager_pull(model)[ward]
-        * problem.clarity_factor(model.initiative, k)
+        * problem.clarity(model)
         * origin_factor(model)
         * framing.early_boost(model)
         * (1.0 - s.fatigue)
@@ -69,6 +73,8 @@ def co_design_involvement(model: QIModel) -> None:
     """While the change is designed, co-design brings staff into it: on-duty target staff are
     consulted now and then and come to know and own it before launch."""
     s, init = model.staff, model.initiative
+    if model.ablates("ownership"):
+        return
     breadth = init.co_design * model.team_skills["co_design_skill"]
     if breadth <= 0:
         return

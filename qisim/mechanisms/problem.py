@@ -25,6 +25,13 @@ def clarity_factor(initiative: Initiative, k: Constants) -> float:
     return k.clarity_floor + (1 - k.clarity_floor) * initiative.problem_clarity
 
 
+def clarity(model: QIModel) -> float:
+    """:func:`clarity_factor` of the model's initiative (1 when problem clarity is ablated)."""
+    if model.ablates("problem"):
+        return 1.0
+    return clarity_factor(model.initiative, model.constants)
+
+
 def senior_support(initiative: Initiative, k: Constants) -> float:
     """Senior clinicians' practical backing: what they were asked for, discounted by how far
     they agree there is a problem."""
@@ -34,6 +41,8 @@ def senior_support(initiative: Initiative, k: Constants) -> float:
 def stifling(model: QIModel) -> np.ndarray:
     """Daily erosion of doctors' ownership when consultants do not back the change."""
     k, s = model.constants, model.staff
+    if model.ablates("problem"):
+        return np.zeros(s.n)
     support = senior_support(model.initiative, k)
     strength = k.senior_stifling * max(0.0, 0.5 - support) * 2
     return np.where(s.tribe == TRIBE["medical"], strength, 0.0)

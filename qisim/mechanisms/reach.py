@@ -62,9 +62,11 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     here = idx[s.on_duty[idx] & s.target[idx] & (s.working_shift[idx] == shift)]
     if here.size == 0:
         return here
-    release = staffing.release_for_learning(model.wards.staffing[ward, shift], k.release_threshold)
+    release = staffing.release(model, model.wards.staffing[ward, shift])
     attend = here[model.rng.random(here.size) < k.session_attendance * release]
-    weight = tribes.message_weight(model.initiative.messenger, s.tribe[attend], k.cross_tribe)
+    weight = tribes.message_weight(
+        model.initiative.messenger, s.tribe[attend], tribes.cross_tribe(model)
+    )
     received = message_fidelity(model) * weight
     first_time = s.understanding[attend] == 0
     # each first-hand session closes part of the gap to full understanding
@@ -73,7 +75,7 @@ def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
     # the relational work of a session: being there, encouraging, giving feedback
     o = s.ownership[attend]
     # persuasion works only as far as people agree there is a problem to solve
-    clarity = problem.clarity_factor(model.initiative, k)
+    clarity = problem.clarity(model)
     persuasion = k.session_persuasion * model.team_skills["communication"] * weight * clarity
     o = o + persuasion * (1 - o)
     goodwill = culture.goodwill(model, ward)
@@ -98,6 +100,9 @@ def cascade(model: QIModel) -> None:
     """Trickle down: on each ward-shift the best-informed colleague of one's own profession may
     pass the message on, keeping only ``cascade_fidelity`` of it per hop."""
     s, k, w = model.staff, model.constants, model.wards
+    if model.ablates("reach"):
+        full_reach(model)
+        return
     rate = k.cascade_rate * model.initiative.channels.cascade_reliance
     if rate <= 0:
         return
@@ -110,6 +115,13 @@ def cascade(model: QIModel) -> None:
     passed = best[key] * k.cascade_fidelity
     hear = live & (model.rng.random(s.n) < rate) & (passed > s.understanding)
     s.understanding[hear] = passed[hear]
+
+
+def full_reach(model: QIModel) -> None:
+    """The neutral element of reach (ablation): every target member of staff on a live ward
+    understands the change fully."""
+    s = model.staff
+    s.understanding[s.target & model.wards.active[s.ward]] = 1.0
 
 
 def written_material(model: QIModel) -> None:

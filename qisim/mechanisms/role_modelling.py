@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 def manager_pull(model: QIModel) -> np.ndarray:
     """Per ward, the multiplier a manager's enthusiasm and role modelling put on ownership."""
     w = model.wards
+    if model.ablates("role_modelling"):
+        return np.ones(w.n)
     zeal = w.manager_enthusiasm * w.manager_role_modelling
     return 1.0 + model.constants.role_model_pull * zeal * (0.5 + 0.5 * w.manager_style_tone)
 
@@ -27,4 +29,6 @@ def habit_hold(model: QIModel) -> np.ndarray:
     """Per ward, how much the manager slows the decay of a habit by "reminding staff how
     important it was to uphold the values" (0 none, ``norm_hold`` at most)."""
     w = model.wards
+    if model.ablates("role_modelling"):
+        return np.zeros(w.n)
     return model.constants.norm_hold * w.manager_enthusiasm * w.manager_role_modelling

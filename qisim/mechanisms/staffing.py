@@ -55,6 +55,8 @@ def roster(model: QIModel) -> None:
     w.feasibility = practice_feasibility(
         w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
     )
+    if model.ablates("staffing"):
+        w.feasibility = np.ones_like(w.staffing)
 
 
 def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
@@ -68,6 +70,14 @@ def release_for_learning(staffing: np.ndarray, threshold: float) -> np.ndarray:
     """Chance staff can be released from the ward for a session or training: shortages prevent
     it (report §3 Creating the culture of learning: a matron stood in so a nurse could attend)."""
     return np.minimum(np.maximum(staffing / threshold, 0.0), 1.0) ** 2
+
+
+def release(model: QIModel, staffing: np.ndarray) -> np.ndarray:
+    """:func:`release_for_learning` at the model's threshold (1 everywhere when staffing is
+    ablated)."""
+    if model.ablates("staffing"):
+        return np.ones_like(np.asarray(staffing, dtype=float))
+    return release_for_learning(staffing, model.constants.release_threshold)
 
 
 def team_capacity(model: QIModel) -> float:

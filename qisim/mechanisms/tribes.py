@@ -32,11 +32,18 @@ def message_weight(messenger: str, tribe: np.ndarray, cross_tribe: float) -> np.
     return table[tribe]
 
 
+def cross_tribe(model: QIModel) -> float:
+    """Weight of a message from another profession (1 when tribes are ablated)."""
+    return 1.0 if model.ablates("tribes") else model.constants.cross_tribe
+
+
 def peer_pull(model: QIModel) -> np.ndarray:
     """Daily pull on each person's ownership toward the mean ownership of their own profession
     on the ward: colleagues of one's own tribe set the norm, other tribes hardly count (report
     Box 5 Crossing boundaries; §3 junior doctors 'listening only to the consultant')."""
     s, w = model.staff, model.wards
+    if model.ablates("tribes"):
+        return np.zeros(s.n)
     key = s.ward * 3 + s.tribe
     tgt = s.target
     sums = np.bincount(key[tgt], weights=s.ownership[tgt], minlength=3 * w.n)
@@ -51,7 +58,7 @@ def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) ->
     take part: a handover meeting the doctors do not attend is not a handover (report Table 3
     Handover at night; §3 "doctors who were intent on rejecting the proposed new handover")."""
     s, w = model.staff, model.wards
-    if not model.initiative.joint_practice:
+    if not model.initiative.joint_practice or model.ablates("tribes"):
         return np.ones(s.n)
     key = (s.ward * 2 + s.working_shift) * 3 + s.tribe
     sums = np.bincount(key[live], weights=intent[live], minlength=w.n * 6)
