@@ -17,9 +17,9 @@ from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.domain import EXECUTIVE_ROLES
 from qisim.lifecycle import Lifecycle, baseline
 from qisim.mechanisms import (
-    check_ablations,
     adaptation,
     audit,
+    check_ablations,
     culture,
     framing,
     initiativitis,
