@@ -148,6 +148,42 @@ def summarise(model: QIModel, seed: Any) -> dict:
         "momentum": float(lc.momentum),
         "redesigns": lc.redesigns,
         "stages": [[d, s] for d, s in lc.history],
+        "design_progress": float(min(lc.design_progress, 1.0)),
+        **staffed_team_measures(model, days, launch),
+        **audit_measures(model, launch),
         "n_staff": int(model.staff.n),
         "n_wards": int(w.n),
+    }
+
+
+def staffed_team_measures(model: QIModel, days: int, launch: int | None) -> dict:
+    """When the QI team first reached its establishment (``team_staffed_day``: 0 if it started
+    so, None if never), and practice before and after that day: mean trust practice over the
+    live period before it (or the 90 days before it when nothing was live), and the end-of-run
+    practice (report Table 3 Tissue viability: "the final establishment of a fully staffed
+    Tissue viability QI team"). Both practices are None unless the team was staffed during the
+    run."""
+    staffed = model.team_staffed_day
+    out = {"team_staffed_day": staffed, "practice_before_staffed": None}
+    out["practice_after_staffed"] = None
+    if staffed is not None and 0 < staffed < days:
+        practice = model.recorder.trust["practice"][:days]
+        start = launch if launch is not None and launch < staffed else max(staffed - 90, 0)
+        out["practice_before_staffed"] = float(practice[start:staffed].mean())
+        out["practice_after_staffed"] = float(practice[max(days - FINAL_WINDOW, 0) : days].mean())
+    return out
+
+
+def audit_measures(model: QIModel, launch: int | None) -> dict:
+    """What the QI team's own monthly audits showed after launch: how many there were, the mean
+    audited improvement on the baseline (positive: fewer events), and the share of audits whose
+    improvement cleared the audit noise (report §3 Technical QI skills: audit "demonstrating to
+    initially resistant staff that ... fewer patients were phoning for help")."""
+    noise = model.constants.audit_noise
+    imps = [imp for day, _, imp in model.audits if launch is not None and day > launch]
+    imps = [x for x in imps if np.isfinite(x)]
+    return {
+        "audits": len(imps),
+        "audit_improvement": float(np.mean(imps)) if imps else None,
+        "audits_showing_improvement": float(np.mean([x > noise for x in imps])) if imps else None,
     }
