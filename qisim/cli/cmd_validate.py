@@ -1,4 +1,4 @@
-"""``qisim validate``: do one set of mechanism constants reproduce all six case studies?"""
+"""``qisim validate``: does the model reproduce the six case studies, and for the report's reasons?"""
 
 from __future__ import annotations
 
@@ -6,147 +6,107 @@ import argparse
 import time
 from pathlib import Path
 
-HELP = "run the six case studies N times each and check each reproduces the report's outcome"
+HELP = "check the six case studies against the report: classes, causal contrasts, ablations, null"
+
+DESCRIPTION = """\
+Runs the report's six case studies and judges them against what the report observed.
+
+  qisim validate                 each case --reps times; every run gets exactly one outcome
+                                 class; a case PASSES when at least 80% of its runs are in the
+                                 report's class and no contradicting class takes more than 10%.
+                                 Writes validation.csv, classes.csv, patterns.csv,
+                                 validation.md and validation.png. Exit 1 if a case fails.
+  qisim validate --contrasts     the report's causal claims as paired counterfactuals (both arms
+                                 on the same seeds): contrasts.csv and contrasts.png.
+  qisim validate --ablate NAME   the cases and contrasts with one mechanism family replaced by
+                                 its neutral element (NAME may be repeated, or 'all'):
+                                 ablation.csv and ablation.png.
+  qisim validate --null          a ward-level diffusion null model, its three parameters fitted
+                                 to the six cases, judged by the same rules: null.csv,
+                                 null_fit.csv and null.png.
+  qisim validate --robustness    analyse the robustness sweeps (run them first with
+                                 qisim sweep experiments/robustness/CASE.toml):
+                                 robustness.csv, robustness.md and robustness.png.
+
+The classes, thresholds and pass rule are in experiments/validation/classes.toml, the contrasts
+in experiments/validation/contrasts.toml; both are printed with their SHA-256, which a test pins,
+so a change to either is a visible commit. Families: {families}.
+See docs/ODD.md §8 and results/validation/."""
 
 
 def register(sub) -> None:
+    from qisim.mechanisms import ABLATIONS
+
     p = sub.add_parser(
         "validate",
         help=HELP,
-        description=HELP
-        + ". Prints one row per case (the report's outcome, the share of runs that reproduce it, "
-        "key figures with 90% intervals, PASS/FAIL) and one row per finer pattern; writes "
-        "validation.csv, patterns.csv and validation.png to --out. Exits 1 if any case fails "
-        "(a case passes when at least 80% of its runs fall in the report's outcome class; the "
-        "classes are defined in qisim/validation.py and docs/ODD.md).",
+        description=DESCRIPTION.format(families=", ".join(ABLATIONS)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--reps", type=int, default=30, help="runs per case (default 30)")
+    p.add_argument("--reps", type=int, default=30, help="runs per case and arm (default 30)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/validation", help="output folder (default out/validation)")
     p.add_argument("--seed", type=int, default=2024, help="root seed of the runs (default 2024)")
+    p.add_argument("--contrasts", action="store_true", help="run the causal contrasts")
+    p.add_argument(
+        "--ablate",
+        action="append",
+        metavar="NAME",
+        help="ablate a mechanism family (repeatable; 'all' for each family in turn)",
+    )
+    p.add_argument("--null", action="store_true", help="fit and judge the null model")
+    p.add_argument(
+        "--robustness",
+        nargs="?",
+        const="out/robustness",
+        metavar="DIR",
+        help="analyse the robustness sweeps under DIR (default out/robustness)",
+    )
     p.set_defaults(func=main)
 
 
 def main(args) -> int:
-    import numpy as np
-    import pandas as pd
-
     from qisim import validation as v
+    from qisim.mechanisms import ABLATIONS
     from qisim.scenario import ScenarioError
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 run per case.")
+    if args.ablate:
+        names = list(ABLATIONS) if "all" in args.ablate else args.ablate
+        unknown = [n for n in names if n not in ABLATIONS]
+        if unknown:
+            raise ScenarioError(
+                f"--ablate {unknown[0]!r}: no such mechanism family. Allowed: "
+                f"{', '.join(ABLATIONS)}, or 'all'."
+            )
+        args.ablate = names
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: is a file, not a folder. Give a folder to write into.")
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    rows = v.run_all(reps=args.reps, jobs=args.jobs, root_seed=args.seed)
-    elapsed = time.perf_counter() - t0
-
-    def fmt(values, pct=False):
-        med, lo, hi = v.interval(values)
-        if np.isnan(med):
-            return "-"
-        f = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.2f}")
-        return f"{f(med)} [{f(lo)}, {f(hi)}]"
-
-    table = []
-    failed = 0
-    print(f"qisim validate: {args.reps} runs per case, {elapsed:.0f} s\n")
-    header = (
-        f"{'case':44s} {'report':17s} {'share':>6s}  {'wards embedded':22s} {'practice':20s} result"
+    contrasts = v.load_contrasts()
+    print(
+        f"classes {v.CLASSES_FILE.name} sha256 {v.TARGETS.sha256[:16]}  "
+        f"contrasts {v.CONTRASTS_FILE.name} sha256 {contrasts.sha256[:16]}"
     )
-    print(header)
-    print("-" * len(header))
-    for case in v.CASES:
-        rs = [r for r in rows if r["case"] == case.file]
-        share = float(np.mean([r[case.expected] for r in rs]))
-        ok = share >= v.PASS_SHARE
-        failed += not ok
-        name = f"{case.trust}: {case.initiative}"
-        emb = [r["embedded_ward_fraction"] for r in rs]
-        prac = [r["practice_rate"] for r in rs]
-        print(
-            f"{name:44s} {case.expected:17s} {share:6.0%}  {fmt(emb, True):22s} {fmt(prac):20s} {'PASS' if ok else 'FAIL'}"
-        )
-        extra = {}
-        if case.expected == "late_improvement":
-            extra = {
-                "practice_before_staffed": v.interval([r["practice_before_staffed"] for r in rs]),
-                "practice_after_staffed": v.interval([r["practice_after_staffed"] for r in rs]),
-            }
-            print(
-                f"{'':44s} practice before the team was fully staffed {fmt([r['practice_before_staffed'] for r in rs])}, after {fmt([r['practice_after_staffed'] for r in rs])}"
-            )
-        if case.expected == "delayed_launch":
-            extra = {"launch_day": v.interval([r["design_days_taken"] for r in rs])}
-            print(
-                f"{'':44s} launched on day {fmt([r['design_days_taken'] for r in rs])} (planned design: see scenario)"
-            )
-        if case.expected == "fizzled":
-            extra = {"abandoned_share": (float(np.mean([r["abandoned"] for r in rs])),) * 3}
-        statuses = pd.Series([r["status"] for r in rs]).value_counts(normalize=True)
-        row = {
-            "case": case.file.removesuffix(".toml"),
-            "trust": case.trust,
-            "initiative": case.initiative,
-            "report_outcome": case.expected,
-            "report_words": case.observed,
-            "runs": len(rs),
-            "share_reproducing": share,
-            "pass": ok,
-            "embedded_median": v.interval(emb)[0],
-            "embedded_p05": v.interval(emb)[1],
-            "embedded_p95": v.interval(emb)[2],
-            "practice_median": v.interval(prac)[0],
-            "practice_p05": v.interval(prac)[1],
-            "practice_p95": v.interval(prac)[2],
-            "spread_median": v.interval([r["ward_spread"] for r in rs])[0],
-            "statuses": "; ".join(f"{k} {x:.0%}" for k, x in statuses.items()),
-        }
-        for k, (med, lo, hi) in extra.items():
-            row[f"{k}_median"], row[f"{k}_p05"], row[f"{k}_p95"] = med, lo, hi
-        table.append(row)
-    print("\nFiner patterns")
-    patterns = []
-    for p in v.PATTERNS:
-        vals = [r[p.name] for r in rows if r["case"] == p.case]
-        share = float(np.mean([p.holds(x) for x in vals]))
-        med, lo, hi = v.interval(vals)
-        ok = share >= v.PASS_SHARE
-        case = next(c for c in v.CASES if c.file == p.case)
-        print(
-            f"  {case.initiative + ': ' + p.name:70s} {med:+.3f} [{lo:+.3f}, {hi:+.3f}]  holds in {share:.0%}  {'PASS' if ok else 'FAIL'}"
-        )
-        patterns.append({
-            "case": p.case.removesuffix(".toml"), "pattern": p.name, "expectation": p.expectation,
-            "median": med, "p05": lo, "p95": hi, "share_holding": share, "pass": ok,
-        })  # fmt: skip
-    pd.DataFrame(table).to_csv(out / "validation.csv", index=False, float_format="%.4g")
-    (out / "validation.md").write_text(markdown_table(table))
-    pd.DataFrame(patterns).to_csv(out / "patterns.csv", index=False, float_format="%.4g")
-    from qisim.plots import plot_validation
+    if args.robustness:
+        from qisim.validation_report import robustness
 
-    plot_validation(rows, out / "validation.png")
-    print(f"\nwrote {out}/validation.csv, validation.md, patterns.csv, validation.png")
-    if failed:
-        print(f"{failed} case(s) FAILED")
-        return 1
-    print("all six cases PASS")
-    return 0
+        return robustness(Path(args.robustness), out)
+    if args.null:
+        from qisim.validation_report import null
 
+        return null(args, out, contrasts)
+    if args.ablate:
+        from qisim.validation_report import ablation
 
-def markdown_table(rows: list[dict]) -> str:
-    """The case rows as the Markdown table the README shows."""
-    lines = [
-        "| case | report | runs reproducing it | wards embedded (median, 90% interval) | practice |",
-        "|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['trust']}: {r['initiative']} | {r['report_outcome'].replace('_', ' ')} "
-            f"| {r['share_reproducing']:.0%} ({'PASS' if r['pass'] else 'FAIL'}) "
-            f"| {r['embedded_median']:.0%} [{r['embedded_p05']:.0%}, {r['embedded_p95']:.0%}] "
-            f"| {r['practice_median']:.2f} [{r['practice_p05']:.2f}, {r['practice_p95']:.2f}] |"
-        )
-    return "\n".join(lines) + "\n"
+        return ablation(args, out, contrasts)
+    if args.contrasts:
+        from qisim.validation_report import contrast_report
+
+        return contrast_report(args, out, contrasts)
+    from qisim.validation_report import cases
+
+    t0 = time.perf_counter()
+    return cases(args, out, t0)
