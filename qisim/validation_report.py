@@ -385,18 +385,19 @@ def plot_ablation(df: pd.DataFrame, path: Path) -> Path:
 # ---------------------------------------------------------------------------------------------
 # the null model
 
-NULL_FIT_REPS = 10
+NULL_FIT_REPS = 10  # runs per case and parameter set in the null's fit (fewer when --reps is)
 
 
 def null(args, out: Path, contrasts) -> int:
     from qisim.null import GRID, NullParams
 
     t0 = time.perf_counter()
+    fit_reps = min(NULL_FIT_REPS, args.reps)
     fit = []
     for combo in itertools.product(*GRID.values()):
         params = NullParams(**dict(zip(GRID, combo)))
         rows = v.run_tasks(
-            v.case_tasks(NULL_FIT_REPS, args.seed + 1, model="null", null_params=params.items()), 1
+            v.case_tasks(fit_reps, args.seed + 1, model="null", null_params=params.items()), 1
         )
         table = case_table(rows)
         fit.append({
@@ -410,7 +411,7 @@ def null(args, out: Path, contrasts) -> int:
     fit_df.to_csv(out / "null_fit.csv", index=False, float_format="%.4g")
     best = NullParams(**{k: float(fit_df.iloc[0][k]) for k in GRID})
     print(
-        f"null fitted on {NULL_FIT_REPS} runs per case over {len(fit)} parameter sets "
+        f"null fitted on {fit_reps} runs per case over {len(fit)} parameter sets "
         f"(seeds from {args.seed + 1}, not the judged ones): {best}"
     )
     null_rows = v.run_tasks(

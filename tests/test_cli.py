@@ -8,6 +8,7 @@ import sys
 import tomllib
 from dataclasses import fields
 
+import numpy as np
 import pandas as pd
 
 from qisim.constants import Constants
@@ -96,11 +97,18 @@ def test_validate_runs_all_six_cases_and_writes_outputs(tmp_path):
     # two runs cannot establish the shares, so the exit code is not asserted here: the shares
     # are checked by `qisim validate` itself (reference run in results/validation)
     assert proc.returncode in (0, 1), proc.stderr
+    assert "sha256" in proc.stdout
     table = pd.read_csv(tmp_path / "validation.csv")
     assert len(table) == 6 and set(table.report_outcome) == {
-        "embedded", "fizzled", "patchy", "late_improvement", "delayed_launch",
+        "embedded", "fizzled", "redesigning", "patchy", "late_improvement", "launch_pending",
     }  # fmt: skip
     assert table.share_reproducing.between(0, 1).all()
+    shares = table[[c for c in table.columns if c.startswith("share_")]].drop(
+        columns="share_reproducing"
+    )
+    assert np.allclose(shares.sum(axis=1), 1.0)  # one class per run
+    classes = pd.read_csv(tmp_path / "classes.csv")
+    assert len(classes) == 12
     patterns = pd.read_csv(tmp_path / "patterns.csv")
     assert len(patterns) >= 6
     assert (tmp_path / "validation.png").stat().st_size > 20_000
