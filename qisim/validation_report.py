@@ -422,12 +422,17 @@ def null(args, out: Path, contrasts) -> int:
         contrasts, args.reps, args.seed, 1, model="null", null_params=best.items()
     )
     full_csv, contrast_csv = out / "validation.csv", out / "contrasts.csv"
-    if full_csv.exists() and contrast_csv.exists():
+    # the full model's results on the same seeds: from this folder when `qisim validate` (and
+    # --contrasts) wrote them there, else run now
+    if full_csv.exists():
         full_cases = pd.read_csv(full_csv).to_dict("records")
-        full_contrasts = pd.read_csv(contrast_csv).to_dict("records")
-        print(f"full model's results read from {full_csv} and {contrast_csv}")
+        print(f"full model's cases read from {full_csv}")
     else:
         full_cases = case_table(v.run_tasks(v.case_tasks(args.reps, args.seed), args.jobs))
+    if contrast_csv.exists():
+        full_contrasts = pd.read_csv(contrast_csv).to_dict("records")
+        print(f"full model's contrasts read from {contrast_csv}")
+    else:
         full_contrasts = contrast_rows(run_contrasts(contrasts, args.reps, args.seed, args.jobs)[1])
     records = []
     for f, n in zip(full_cases, null_cases):
