@@ -273,7 +273,7 @@ def contrast_report(args, out: Path, contrasts) -> int:
 def plot_contrasts(table: list[dict], path: Path, title: str = "") -> Path:
     """Each contrast's mean effect in units of its minimum effect, signed so that the report's
     direction is to the right: at or past 1 (and the right sign in >= 80% of pairs) it holds."""
-    fig, ax = plt.subplots(figsize=(10, 0.42 * len(table) + 1.6))
+    fig, ax = plt.subplots(figsize=(13, 0.55 * len(table) + 1.6))
     for i, r in enumerate(table):
         sign = 1 if r["direction"] == "higher" else -1
         x = sign * r["mean_effect"] / r["min_effect"] if r["min_effect"] else 0
@@ -286,9 +286,12 @@ def plot_contrasts(table: list[dict], path: Path, title: str = "") -> Path:
     ax.axvline(1, color="black", lw=1, ls="--")
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(range(len(table)))
-    ax.set_yticklabels([f"{r['contrast']}: {r['claim'][:60]}" for r in table], fontsize=7.5)
+    labels = [
+        f"{r['contrast']}\n{r['claim'][:62]}{'...' if len(r['claim']) > 62 else ''}" for r in table
+    ]
+    ax.set_yticklabels(labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlim(-3, 6.5)
+    ax.set_xlim(-3, 8.5)
     ax.set_xlabel("mean effect in the report's direction, in units of the minimum effect (dashed)")
     ax.set_title(
         title or "The report's causal claims as paired contrasts (green: holds)", fontsize=10
