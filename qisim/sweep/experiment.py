@@ -585,7 +585,7 @@ def _make_param(
         levels=spec.levels,
         group=spec.group,
         label=spec.label,
-        unit=spec.unit if spec.unit is not None else ("x base" if spec.relative else None),
+        unit=spec.unit,
     )
     if spec.values is not None:
         p.values = list(spec.values)
@@ -598,6 +598,7 @@ def _make_param(
                 # fields that differ (the enthusiasts' wards and the others) are each scaled
                 # from their own value: the parameter is the multiplier, the differences stay
                 p.paths, p.scale = list(each_base), each_base
+                p.unit = p.unit or "x base value"
                 lo, hi = sorted((lo, hi))
             else:
                 b = next(iter(each_base.values()))
