@@ -48,7 +48,10 @@ def wilson(successes: float, n: int, level: float = CI_LEVEL) -> tuple[float, fl
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+    # exact ends at 0 of n and n of n (rounding would leave 1e-17 above 0 or below 1)
+    low = 0.0 if successes <= 0 else max(centre - half, 0.0)
+    high = 1.0 if successes >= n else min(centre + half, 1.0)
+    return float(low), float(high)
 
 
 def _ci(values: np.ndarray, share: bool = False, difference: bool = False) -> dict[str, float]:
