@@ -351,6 +351,12 @@ def test_labels_and_units_are_validated(tmp_path):
         "qi_team.size": {"label": "QI team size", "unit": "people"},
         "habit_rate": {"label": "habit"},
     }
+    path = write_exp(
+        tmp_path,
+        "[uncertainties]\n'trust.culture.*' = {values = [0.2, 0.8], each = true, label = 'culture'}\n",
+    )
+    labels = load_experiment(path).labels
+    assert labels["trust.culture.respectful_dialogue"] == {"label": "culture: respectful dialogue"}
 
 
 def test_citation_and_license_match_pyproject():

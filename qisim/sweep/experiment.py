@@ -530,6 +530,8 @@ def _resolve_params(
             if name in RESERVED:
                 raise _fail(source, f"{where}: '{name}' is a reserved column name; rename it.")
             param = _make_param(name, paths, target, spec, base, source, f'{side}."{name}"')
+            if spec.each and spec.label:  # one label per expanded member, not one for all
+                param.label = f"{spec.label}: {name.rsplit('.', 1)[-1].replace('_', ' ')}"
             out.append(param)
     names = [p.name for p in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
