@@ -96,6 +96,8 @@ def check(runs: pd.DataFrame, factors: list[str], scenario: Scenario) -> TimingC
     after = days - launch
     stage = ok["stages"].map(_history) if "stages" in ok else pd.Series([[]] * len(ok), ok.index)
     events = _events(scenario)
+    # the stage each run was in on each event's day, once per event (not per factor and level)
+    stage_at = {day: stage.map(lambda h, d=day: _stage_at(h, d)) for day, _ in events}
     rows, warnings = [], []
     for factor in factors:
         if factor not in ok or ok[factor].nunique() < 2:
@@ -114,7 +116,7 @@ def check(runs: pd.DataFrame, factors: list[str], scenario: Scenario) -> TimingC
             }
             for day, _ in events:
                 row[f"before:{day}"] = float((lx > day).mean()) if len(lx) else np.nan
-                at = stage.loc[idx].map(lambda h, d=day: _stage_at(h, d)).value_counts()
+                at = stage_at[day].loc[idx].value_counts()
                 row[f"stage:{day}"] = f"{at.index[0]} ({at.iloc[0] / len(idx):.0%})"
             stats.append(row)
         rows.extend(stats)
