@@ -291,6 +291,9 @@ def test_analyse_writes_labelled_effects_vector_figures_methods_and_provenance(t
     timing_table = pd.read_csv(a / "launch_timing.csv")
     assert "before:40" in timing_table.columns
     assert "launch timing:" in out
+    # 120-day runs never reach 6 months after launch: counted, not plotted, never zero
+    assert "practice_6m              0 of 6 runs" in out
+    assert not (a / "practice_12m.png").exists()
     points = pd.read_csv(a / "points.csv")
     shares = points[points["outcome"].isin(["habit_rate", "practice_rate"])]
     assert (shares["ci_low"] >= 0).all() and (shares["ci_high"] <= 1).all()
@@ -383,3 +386,16 @@ def test_example_notebook_runs(tmp_path):
     )
     assert "moves the first launch" in text  # the timing check spoke
     assert "We simulated" in text  # the methods paragraph
+
+
+def test_timing_check_names_a_few_crossed_events_then_counts_the_rest():
+    events = [{"day": d, "set": {"initiative.pdsa_rollout": 0.0}, "note": f"e{d}"} for d in
+              (110, 120, 130, 140, 150)]  # fmt: skip
+    scenario = load_scenario(EXAMPLE, {"events": events})
+    runs = pd.DataFrame(
+        {"f": [1, 1, 2, 2], "first_launch_day": [100, 100, 200, 200], "days": [900] * 4}
+    )
+    warnings = timing.check(runs, ["f"], scenario).warnings
+    named = [w for w in warnings if "across the scheduled event" in w]
+    assert len(named) == timing.MAX_EVENTS
+    assert any("across 2 more scheduled event(s)" in w for w in warnings)

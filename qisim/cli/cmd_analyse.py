@@ -103,6 +103,9 @@ def main(args) -> int:
         fig = analysis.plot_points(points, manifest["uncertainties"], names, o, out / f"{o}.png",
                                    labels=labels, formats=formats)  # fmt: skip
         written += [fig.with_suffix(f".{f}") for f in formats] if fig else []
+    # an outcome no run observed (all censored, e.g. practice_24m in short runs) gets no figure
+    observed = analysis.ok_runs(runs)
+    figure_outcomes = [o for o in figure_outcomes if observed[o].notna().any()]
     factors = analysis.effect_factors(runs, manifest)
     if factors:
         effects = pd.concat(

@@ -29,6 +29,7 @@ CROSS_SHARE = (
     0.5  # an event is crossed when it precedes launch in most runs at one level, not another
 )
 MAX_LEVELS = 12  # more distinct values than this are binned into quartiles
+MAX_EVENTS = 3  # events crossed named per factor (winter peaks come twice a year)
 
 
 @dataclass
@@ -139,9 +140,13 @@ def _factor_warnings(factor: str, stats: pd.DataFrame, events) -> list[str]:
         "effect with the time since launch; compare the launch-relative outcomes "
         "(practice_6m, embedded_12m, ...)."
     ]
+    crossed = 0
     for day, note in events:
         share = stats[f"before:{day}"]
         if share.max() >= CROSS_SHARE and share.min() < CROSS_SHARE:
+            crossed += 1
+            if crossed > MAX_EVENTS:
+                continue
             hi, lo = stats.loc[share.idxmax()], stats.loc[share.idxmin()]
             out.append(
                 f"{factor} moves the launch across the scheduled event on day {day} "
@@ -152,6 +157,11 @@ def _factor_warnings(factor: str, stats: pd.DataFrame, events) -> list[str]:
                 "roll-out), set it by the stage instead (e.g. initiative.rollout.pdsa_in_waves = "
                 "false for a PDSA stop at roll-out) and drop the fixed-day event."
             )
+    if crossed > MAX_EVENTS:
+        out.append(
+            f"{factor} moves the launch across {crossed - MAX_EVENTS} more scheduled event(s); "
+            "see launch_timing.csv (qisim analyse)."
+        )
     return out
 
 
