@@ -153,6 +153,20 @@ def test_relative_scales_each_ward_from_its_own_value(tmp_path):
     assert list(plan.table["wards.*.manager.enthusiasm"].unique()) == [0.5, 1.25]
 
 
+def test_relative_integer_rounds_each_ward_not_the_multiplier(tmp_path):
+    path = write_exp(
+        tmp_path,
+        "[set]\n'wards.Surgical.count' = 3\n"
+        "[levers]\n'wards.*.count' = {relative = [0.5, 1.5], levels = 3, integer = true}\n",
+    )
+    exp = load_experiment(path)
+    (p,) = exp.levers
+    assert p.grid() == [0.5, 1.0, 1.5]  # the column keeps the multiplier
+    # Elderly care 4 wards, Surgical 3: 0.5 x gives 2 and round(1.5) = 2; 1.5 x gives 6 and 4
+    assert p.overrides(0.5) == {"wards.Elderly care.count": 2, "wards.Surgical.count": 2}
+    assert p.overrides(1.5) == {"wards.Elderly care.count": 6, "wards.Surgical.count": 4}
+
+
 def test_relative_on_equal_values_keeps_absolute_values(tmp_path):
     path = write_exp(
         tmp_path, "[uncertainties]\n'qi_team.technical' = {relative = [0.5, 1.0], levels = 2}\n"
