@@ -316,7 +316,8 @@ def test_analyse_writes_labelled_effects_vector_figures_methods_and_provenance(t
     assert "replicated 3 times: 6 runs were planned, 6 finished and 0 failed" in methods
     assert "root seed 3" in methods and "design time (days)" in methods
     prov = json.loads((a / "provenance.json").read_text())
-    assert prov["command"][1:3] == ["analyse", str(folder)] or prov["command"][0] != "qisim"
+    assert prov["arguments"]["command"] == "analyse" and prov["arguments"]["folder"] == str(folder)
+    assert prov["arguments"]["format"] == "png,svg"
     assert prov["sweep"]["root_seed"] == 3 and prov["sweep"]["runs_used"] == 6
     assert prov["qisim_version"] == qisim.__version__
     import hashlib
@@ -413,3 +414,17 @@ def test_timing_check_names_a_few_crossed_events_then_counts_the_rest():
     named = [w for w in warnings if "across the scheduled event" in w]
     assert len(named) == timing.MAX_EVENTS
     assert any("across 2 more scheduled event(s)" in w for w in warnings)
+
+
+def test_discover_writes_provenance_and_vector_figure(timing_dir, capsys):
+    folder = timing_dir.parent / "out"
+    if not folder.exists():
+        run_sweep(timing_dir, workers=2, progress=False)
+    cut = float(read_runs(folder)["habit_rate"].median())
+    args = ["discover", str(folder), "--outcome", f"habit_rate < {cut}", "--format", "svg"]
+    assert cli_main(args) == 0
+    prov_file = next((folder / "discover").glob("*_provenance.json"))
+    prov = json.loads(prov_file.read_text())
+    assert prov["arguments"]["outcome"] == f"habit_rate < {cut}"
+    svgs = list((folder / "discover").glob("*.svg"))
+    assert len(svgs) == 1 and svgs[0].name in prov["outputs"]

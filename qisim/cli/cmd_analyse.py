@@ -181,7 +181,7 @@ def main(args) -> int:
     prov = publish.write_provenance(
         out / "provenance.json", store.folder, manifest, written, len(ok),
         {"outcomes": list(outcomes), "tolerance": args.tolerance, "formats": list(formats),
-         "ci_level": analysis.CI_LEVEL},
+         "ci_level": analysis.CI_LEVEL}, args,
     )  # fmt: skip
     names_out = sorted({p.name for p in written} | {prov.name})
     print(f"\nwrote {out}/: " + ", ".join(names_out))

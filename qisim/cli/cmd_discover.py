@@ -59,7 +59,7 @@ def main(args) -> int:
     publish.write_provenance(
         out / f"{stem}_provenance.json", store.folder, manifest, written, d.cases,
         {"outcome": args.outcome, "threshold": args.threshold, "peel_alpha": args.peel_alpha,
-         "mass_min": args.mass_min, "formats": list(formats)},
+         "mass_min": args.mass_min, "formats": list(formats)}, args,
     )  # fmt: skip
     row = d.trajectory.iloc[d.chosen]
     print(

@@ -122,7 +122,7 @@ def main(args) -> int:
     publish.write_provenance(
         out / f"{stem}_provenance.json", store.folder, manifest, written, len(ok),
         {"outcome": args.outcome, "method": kind, "bootstrap_seed": args.seed,
-         "resamples": sensitivity.RESAMPLES, "formats": list(formats)},
+         "resamples": sensitivity.RESAMPLES, "formats": list(formats)}, args,
     )  # fmt: skip
     print(f"wrote {out}/{stem}.csv, .png, _convergence.csv/.png, _methods.md, _provenance.json")
     return 0

@@ -125,15 +125,19 @@ def write_provenance(
     outputs: list[Path],
     runs_used: int,
     settings: dict[str, Any] | None = None,
+    arguments: Any = None,
 ) -> Path:
-    """A JSON record beside an analysis: the command line, when, qisim's version and git commit,
-    the model fingerprint, Python and package versions, the sweep it read (folder, experiment
-    hash, root seed, runs planned and used), the analysis's own settings (bootstrap seed, ...)
-    and the SHA-256 of every file it wrote."""
+    """A JSON record beside an analysis: the process's command line and the command's parsed
+    ``arguments`` (an argparse namespace: what the analysis actually used), when, qisim's version
+    and git commit, the model fingerprint, Python and package versions, the sweep it read (folder,
+    experiment hash, root seed, runs planned and used), the analysis's own settings (bootstrap
+    seed, ...) and the SHA-256 of every file it wrote."""
     from qisim.sweep.storage import git_commit, model_fingerprint, now, package_versions
 
+    parsed = {k: v for k, v in vars(arguments).items() if k != "func"} if arguments else {}
     record = {
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "arguments": parsed,
         "written": now(),
         "qisim_version": manifest.get("qisim_version"),
         "git": git_commit(),
