@@ -11,6 +11,7 @@ import pandas as pd
 
 from qisim.domain import LIFECYCLE
 from qisim.recorder import WARD_FIELDS
+from qisim.scenario import MONTH_DAYS
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 FINAL_WINDOW = 28  # days over which end-of-run practice is averaged
 EMBEDDED_SHARE = 0.8  # share of target wards embedded for the change to count as embedded
 PATCHY_SHARE = 0.2
+LAUNCH_MONTHS = (6, 12, 24)  # months after the first launch at which outcomes are also measured
 
 
 def final_status(stage: str, launched: bool, embedded_fraction: float) -> str:
@@ -112,6 +114,40 @@ class RunResult:
         return ffit.launch_profile(self.model)
 
 
+def since_launch(
+    practice: np.ndarray,
+    embedded: np.ndarray,
+    launch: int | None,
+    months: tuple[int, ...] = LAUNCH_MONTHS,
+) -> dict[str, Any]:
+    """Outcomes measured from the first launch rather than at the end of the run, as a planner
+    counts them: for each of ``months``, ``practice_<m>m`` (the trust's practice over the
+    target wards, share 0-1, averaged over the ``FINAL_WINDOW`` days ending ``m`` months after
+    launch) and ``embedded_<m>m`` (share 0-1 of target wards embedded on that day); and
+    ``days_after_launch``, the days observed from launch to the end of the run.
+
+    Runs of different lengths after launch, or launching on different days, are only comparable
+    this way: a fixed end day gives a late launch less time (report §3, "a year later, the
+    project began to fail"). A time not reached before the run ended is None (censored), as is
+    everything when nothing launched.
+
+    Args:
+        practice, embedded: the trust's daily series (length = days recorded).
+        launch: the first launch day, or None.
+    """
+    days = len(practice)
+    out: dict[str, Any] = {
+        "days_after_launch": None if launch is None else int(max(days - launch, 0))
+    }
+    for m in months:
+        day = None if launch is None else launch + round(m * MONTH_DAYS)
+        seen = day is not None and day < days
+        window = slice(max(day - FINAL_WINDOW + 1, launch), day + 1) if seen else None
+        out[f"practice_{m}m"] = float(practice[window].mean()) if seen else None
+        out[f"embedded_{m}m"] = float(embedded[day]) if seen else None
+    return out
+
+
 def summarise(model: QIModel, seed: Any) -> dict:
     rec, w, lc = model.recorder, model.wards, model.lifecycle
     days = rec.n_recorded
@@ -153,6 +189,7 @@ def summarise(model: QIModel, seed: Any) -> dict:
         **audit_measures(model, launch),
         "n_staff": int(model.staff.n),
         "n_wards": int(w.n),
+        **since_launch(trust["practice"][:days], embedded, launch),
     }
 
 

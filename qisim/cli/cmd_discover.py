@@ -27,6 +27,10 @@ def register(sub) -> None:
     p.add_argument("--peel-alpha", type=float, default=0.05, help="share peeled per step")
     p.add_argument("--mass-min", type=float, default=0.05, help="smallest box, share of runs")
     p.add_argument("--out", help="folder for the tables and figure (default DIR/discover)")
+    p.add_argument(
+        "--format", default="png",
+        help="figure formats, comma-separated: png (default), svg, pdf (vector, for papers)",
+    )  # fmt: skip
     p.set_defaults(func=main)
 
 
@@ -34,10 +38,12 @@ def main(args) -> int:
     import re
     from pathlib import Path
 
-    from qisim.sweep import discovery
+    from qisim.sweep import discovery, publish
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
+    formats = publish.parse_formats(args.format)
+    manifest = store.manifest()
     d = discovery.discover(
         store, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha,
         mass_min=args.mass_min,
@@ -47,7 +53,14 @@ def main(args) -> int:
     stem = re.sub(r"[^A-Za-z0-9]+", "_", args.outcome).strip("_")[:60] or "outcome"
     d.trajectory.to_csv(out / f"{stem}_trajectory.csv", index=False, float_format="%.4g")
     d.limits.to_csv(out / f"{stem}_box.csv", index=False, float_format="%.4g")
-    discovery.plot(d, out / f"{stem}.png")
+    fig = discovery.plot(d, out / f"{stem}.png", manifest.get("labels"), formats)
+    written = [out / f"{stem}_trajectory.csv", out / f"{stem}_box.csv"]
+    written += [fig.with_suffix(f".{f}") for f in formats]
+    publish.write_provenance(
+        out / f"{stem}_provenance.json", store.folder, manifest, written, d.cases,
+        {"outcome": args.outcome, "threshold": args.threshold, "peel_alpha": args.peel_alpha,
+         "mass_min": args.mass_min, "formats": list(formats)}, args,
+    )  # fmt: skip
     row = d.trajectory.iloc[d.chosen]
     print(
         f"{args.outcome}: {d.of_interest} of {d.cases} runs. Box {d.chosen}: coverage "
@@ -60,5 +73,5 @@ def main(args) -> int:
             print(f"  {r['parameter']:40s} {r['min']:.4g} to {r['max']:.4g}")
     if d.limits.empty:
         print("  (no restriction: the outcome is spread over the whole space)")
-    print(f"wrote {out}/{stem}.png, {stem}_box.csv, {stem}_trajectory.csv")
+    print(f"wrote {out}/{stem}.png, {stem}_box.csv, {stem}_trajectory.csv, {stem}_provenance.json")
     return 0

@@ -13,7 +13,10 @@ def register(sub) -> None:
         help=HELP,
         description=HELP
         + ". The sweep must use design.kind = 'sobol' or 'morris'. Each lever row (e.g. each "
-        "trust culture) is analysed separately; replications are averaged per point first.",
+        "trust culture) is analysed separately; replications are averaged per point first. "
+        "A convergence check recomputes the indices at N/8, N/4, N/2 and N (with bootstrap "
+        "intervals; <outcome>_<method>_convergence.csv and .png) and warns when N is too small "
+        "to trust. Also writes a methods paragraph and a provenance JSON beside the table.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("folder", metavar="DIR", help="a sweep's output folder")
@@ -25,6 +28,10 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--out", help="folder for the table and figure (default DIR/sensitivity)")
     p.add_argument("--title", help="figure title")
+    p.add_argument(
+        "--format", default="png",
+        help="figure formats, comma-separated: png (default), svg, pdf (vector, for papers)",
+    )  # fmt: skip
     p.set_defaults(func=main)
 
 
@@ -37,19 +44,32 @@ def _slug(text: str) -> str:
 def main(args) -> int:
     from pathlib import Path
 
-    from qisim.sweep import sensitivity
+    from qisim.sweep import publish, sensitivity
+    from qisim.sweep.analysis import ok_runs
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
+    formats = publish.parse_formats(args.format)
+    manifest = store.manifest()
+    labels = manifest.get("labels", {})
     indices = sensitivity.analyse(store, args.outcome, seed=args.seed)
+    conv = sensitivity.convergence(store, args.outcome, seed=args.seed)
     out = Path(args.out) if args.out else store.folder / "sensitivity"
     out.mkdir(parents=True, exist_ok=True)
     kind = "sobol" if "ST" in indices else "morris"
     stem = f"{_slug(args.outcome)}_{kind}"
-    indices.to_csv(out / f"{stem}.csv", index=False, float_format="%.5g")
+    written = [out / f"{stem}.csv", out / f"{stem}_convergence.csv"]
+    indices.to_csv(written[0], index=False, float_format="%.5g")
+    conv.to_csv(written[1], index=False, float_format="%.5g")
     if "S2" in indices.attrs:
         indices.attrs["S2"].to_csv(out / f"{stem}_S2.csv", index=False, float_format="%.5g")
-    sensitivity.plot(indices, args.outcome, out / f"{stem}.png", args.title or "")
+        written.append(out / f"{stem}_S2.csv")
+    fig = sensitivity.plot(indices, args.outcome, out / f"{stem}.png", args.title or "", labels,
+                           formats)  # fmt: skip
+    written += [fig.with_suffix(f".{f}") for f in formats]
+    written += sensitivity.plot_convergence(
+        conv, args.outcome, out / f"{stem}_convergence.png", labels, formats
+    )
     key, conf = ("ST", "ST_conf") if kind == "sobol" else ("mu_star", "mu_star_conf")
     for _, d in indices.groupby("lever", sort=True):
         print(f"{d['lever_label'].iloc[0]}: {args.outcome}, by {key}")
@@ -60,5 +80,85 @@ def main(args) -> int:
                 else (f"  sigma {r['sigma']:.3f}")
             )
             print(f"  {r['parameter'][:44]:44s} {key} {r[key]:.3f} ± {r[conf]:.3f}{extra}")
-    print(f"wrote {out}/{stem}.csv and {stem}.png")
+    print(_convergence_table(conv, key))
+    warnings = sensitivity.convergence_warnings(conv)
+    for w in warnings:
+        print(f"warning: {w}")
+    if not warnings:
+        print(
+            "convergence: the leading parameters keep their order and the indices hold from N/2 to N"
+        )
+    runs = store.read("runs")
+    ok, n_max = ok_runs(runs), manifest["design"].get("samples")
+    if kind == "sobol":
+        how = (
+            f"First- and total-order Sobol indices of {publish.axis_label(args.outcome, labels)} "
+            f"were estimated with SALib {_version('SALib')} (Saltelli 2002; Jansen 1999 "
+            f"estimators) from N = {n_max} base samples, replications averaged per design point, "
+            f"with 95% bootstrap intervals ({sensitivity.RESAMPLES} resamples, seed {args.seed})."
+        )
+    else:
+        how = (
+            f"Morris elementary effects of {publish.axis_label(args.outcome, labels)} (mu*, sigma; "
+            f"Campolongo et al. 2007) were computed with SALib {_version('SALib')} from "
+            f"{n_max} trajectories on {manifest['design']['levels']} levels, replications "
+            f"averaged per design point, with 95% bootstrap intervals ({sensitivity.RESAMPLES} "
+            f"resamples, seed {args.seed})."
+        )
+    how += (
+        " Convergence was checked by recomputing the indices on the first N/8, N/4 and N/2 "
+        "samples"
+        + (
+            f"; warnings: {' '.join(warnings)}"
+            if warnings
+            else "; the leading parameters kept their order."
+        )
+    )
+    methods = out / f"{stem}_methods.md"
+    methods.write_text(
+        publish.methods_paragraph(manifest, len(ok), len(runs) - len(ok), how) + "\n"
+    )
+    written.append(methods)
+    publish.write_provenance(
+        out / f"{stem}_provenance.json", store.folder, manifest, written, len(ok),
+        {"outcome": args.outcome, "method": kind, "bootstrap_seed": args.seed,
+         "resamples": sensitivity.RESAMPLES, "formats": list(formats)}, args,
+    )  # fmt: skip
+    print(f"wrote {out}/{stem}.csv, .png, _convergence.csv/.png, _methods.md, _provenance.json")
     return 0
+
+
+def _version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _convergence_table(conv, key: str, top: int = 5) -> str:
+    """The leading parameters' index at each sample size, as printed lines."""
+    lines = []
+    for _, d in conv.groupby("lever", sort=True):
+        sizes = sorted(d["N"].unique())
+        n_max = sizes[-1]
+        lead = d[d["N"] == n_max].sort_values(key, ascending=False)["parameter"].head(top)
+        head = "N" if key == "ST" else "r"
+        lines.append(
+            f"convergence check ({d['lever_label'].iloc[0]}; {key} ± 95% bootstrap at each {head}):"
+        )
+        lines.append(f"  {'':40s}" + "".join(f"{head + ' = ' + str(n):>13s}" for n in sizes))
+        for name in lead:
+            row = d[d["parameter"] == name].set_index("N")
+            cells = "".join(_cell(row, n, key) for n in sizes)
+            lines.append(f"  {name[:40]:40s}{cells}")
+    return "\n".join(lines)
+
+
+def _cell(row, n: int, key: str) -> str:
+    if n not in row.index:
+        return " " * 13
+    value, conf = row.loc[n, key], row.loc[n, key + "_conf"]
+    half = f"{conf:.2f}" if conf < 10 else ">10"
+    return f"{value:7.2f}±{half:<5s}"

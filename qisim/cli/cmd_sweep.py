@@ -90,5 +90,10 @@ def main(args) -> int:
         print(
             f"  re-run one alone: qisim run --from-sweep {report.folder} --run {report.errors[0][0]}"
         )
+    from qisim.sweep import timing
+
+    warnings = timing.report(timing.check_sweep(report.folder))
+    if warnings:
+        print(warnings)
     print(f"next: qisim analyse {report.folder}")
     return 0

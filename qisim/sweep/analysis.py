@@ -31,20 +31,56 @@ OUTCOMES = (
     "outcome_change",
     "mean_fatigue",
 )
+# measured from each run's first launch (qisim.results.since_launch); sweeps made before these
+# existed lack them, and analyse then leaves them out
+LAUNCH_OUTCOMES = ("days_after_launch", "practice_6m", "practice_12m", "embedded_12m")
 STATUSES = ("embedded", "patchy", "in_progress", "fizzled", "stalled", "halted")
 CI_LEVEL = 0.95
 
 
-def _ci(values: np.ndarray) -> dict[str, float]:
+def wilson(successes: float, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a proportion (successes of n): stays inside [0, 1] and keeps
+    its coverage at small n, unlike the normal or t interval (Brown, Cai and DasGupta 2001).
+    (nan, nan) when n = 0."""
+    if n == 0:
+        return np.nan, np.nan
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    # exact ends at 0 of n and n of n (rounding would leave 1e-17 above 0 or below 1)
+    low = 0.0 if successes <= 0 else max(centre - half, 0.0)
+    high = 1.0 if successes >= n else min(centre + half, 1.0)
+    return float(low), float(high)
+
+
+def _ci(values: np.ndarray, share: bool = False, difference: bool = False) -> dict[str, float]:
+    """n, mean, sd and a 95% interval of the mean. A share (``share``: the outcome lies in
+    [0, 1]) whose values are all 0 or 1 gets the Wilson interval; other shares the Student t
+    interval cut at 0 and 1, which
+    keeps its coverage since the mean cannot lie outside; anything else, and paired differences
+    (``difference``), the t interval. ``ci_method`` names the one used."""
     v = values[~np.isnan(values)]
     n = v.size
     mean = float(v.mean()) if n else np.nan
     sd = float(v.std(ddof=1)) if n > 1 else np.nan
-    if n > 1:
-        half = stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1) * sd / np.sqrt(n)
-    else:
-        half = np.nan
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+    binary = share and not difference and n > 0 and bool(np.isin(v, (0.0, 1.0)).all())
+    if binary:
+        low, high = wilson(float(v.sum()), n)
+        return {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high,
+                "ci_method": "wilson"}  # fmt: skip
+    half = stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
+    low, high = mean - half, mean + half
+    if share and not difference and n > 1:
+        low, high = max(low, 0.0), min(high, 1.0)
+    method = "t, cut at [0, 1]" if share and not difference else "t"
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "ci_method": method}
+
+
+def _is_share(outcome: str, labels) -> bool:
+    from qisim.sweep.publish import is_share
+
+    return is_share(outcome, labels)
 
 
 def point_columns(runs: pd.DataFrame, parameters: list[str]) -> list[str]:
@@ -64,52 +100,68 @@ def numeric(runs: pd.DataFrame, outcome: str) -> np.ndarray:
     return pd.to_numeric(runs[outcome], errors="coerce").to_numpy(dtype=float)
 
 
-def by_point(runs: pd.DataFrame, parameters: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
-    """One row per design point and outcome: n, mean, sd, 95% CI; plus status shares."""
+def by_point(
+    runs: pd.DataFrame, parameters: list[str], outcomes=OUTCOMES, labels=None
+) -> pd.DataFrame:
+    """One row per design point and outcome: n, mean, sd, 95% CI (see :func:`_ci`; shares by
+    their unit in ``labels`` or the built-in labels); plus the share of runs ending in each
+    status, with its Wilson 95% interval (``share_<status>_low``, ``_high``)."""
     keys = point_columns(runs, parameters)
     ok = ok_runs(runs)
     rows = []
     for _, group in ok.groupby(["point", "lever"], sort=True):
         head = {k: group[k].iloc[0] for k in keys}
-        statuses = group["status"].value_counts(normalize=True) if "status" in group else {}
-        shares = {f"share_{s}": float(statuses.get(s, 0.0)) for s in STATUSES}
+        counts = group["status"].value_counts() if "status" in group else {}
+        shares = {}
+        for s in STATUSES:
+            k = float(counts.get(s, 0))
+            shares[f"share_{s}"] = k / len(group)
+            shares[f"share_{s}_low"], shares[f"share_{s}_high"] = wilson(k, len(group))
         for outcome in outcomes:
             if outcome not in group:
                 continue
-            rows.append({**head, "outcome": outcome, **_ci(numeric(group, outcome)), **shares})
+            ci = _ci(numeric(group, outcome), _is_share(outcome, labels))
+            rows.append({**head, "outcome": outcome, **ci, **shares})
     return pd.DataFrame(rows)
 
 
-def lever_labels(runs: pd.DataFrame, levers: list[str]) -> dict[int, str]:
-    """A readable name per lever row: its name, or its lever values."""
+def lever_labels(runs: pd.DataFrame, levers: list[str], labels=None) -> dict[int, str]:
+    """A readable name per lever row: its name, or its lever values by their labels (the
+    experiment file's ``label``, else a shortened path)."""
+    from qisim.sweep.publish import label_of
+
     first = runs.drop_duplicates("lever").sort_values("lever")
     if "lever_name" in runs:
         return dict(zip(first["lever"], first["lever_name"].astype(str)))
     if not levers:
         return dict.fromkeys(first["lever"], "all runs")
-    return {row["lever"]: ", ".join(f"{k}={row[k]}" for k in levers) for _, row in first.iterrows()}
+    return {
+        row["lever"]: ", ".join(f"{label_of(k, labels)[0]} = {row[k]}" for k in levers)
+        for _, row in first.iterrows()
+    }
 
 
-def by_lever(runs: pd.DataFrame, levers: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
+def by_lever(runs: pd.DataFrame, levers: list[str], outcomes=OUTCOMES, labels=None) -> pd.DataFrame:
     """Each lever row over all points and replications, and its paired difference from lever 0
     (same points, same seeds)."""
     ok = ok_runs(runs)
-    labels = lever_labels(runs, levers)
+    names = lever_labels(runs, levers, labels)
     rows = []
     ref = ok[ok["lever"] == 0].set_index(["point", "replication"])
     for lever, group in ok.groupby("lever", sort=True):
-        label = labels[lever]
+        label = names[lever]
         g = group.set_index(["point", "replication"])
         for outcome in outcomes:
             if outcome not in ok:
                 continue
-            base = _ci(numeric(group, outcome))
+            base = _ci(numeric(group, outcome), _is_share(outcome, labels))
             both = g[[outcome]].join(
                 ref[[outcome]].rename(columns={outcome: f"{outcome}_ref"}), how="inner"
             )
             diff = _ci(
                 pd.to_numeric(both[outcome], errors="coerce").to_numpy(float)
-                - pd.to_numeric(both[f"{outcome}_ref"], errors="coerce").to_numpy(float)
+                - pd.to_numeric(both[f"{outcome}_ref"], errors="coerce").to_numpy(float),
+                difference=True,
             )
             rows.append(
                 {
@@ -201,7 +253,14 @@ def replication_check(
     return pd.DataFrame(summary), detail_df
 
 
-def plot_cv(runs: pd.DataFrame, outcome: str, path: Path, max_points: int = 40) -> Path:
+def plot_cv(
+    runs: pd.DataFrame,
+    outcome: str,
+    path: Path,
+    max_points: int = 40,
+    labels=None,
+    formats=("png",),
+) -> Path:
     """CV against replications for up to ``max_points`` design points: where the lines go flat,
     the replications were enough."""
     import matplotlib
@@ -219,13 +278,13 @@ def plot_cv(runs: pd.DataFrame, outcome: str, path: Path, max_points: int = 40) 
         ax.plot(np.arange(1, cv.size + 1), cv, color="tab:blue", alpha=0.35, lw=1)
     ax.set_xlabel("replications")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel(f"coefficient of variation of {outcome}")
+    from qisim.sweep.publish import label_of, save_figure
+
+    ax.set_ylabel(f"coefficient of variation of\n{label_of(outcome, labels)[0]}")
     ax.set_title("Replication adequacy: CV stability (Lee et al. 2015)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, formats, dpi=120)[0]
 
 
 def outcome_values(runs: pd.DataFrame, expr: str) -> pd.Series:
@@ -258,6 +317,8 @@ def plot_points(
     outcome: str,
     path: Path,
     max_panels: int = 6,
+    labels=None,
+    formats=("png",),
 ) -> Path | None:
     """Mean and 95% CI of ``outcome`` against the uncertainty with most values, one line per
     lever row, one panel per combination of the other uncertainties (grid designs). Returns
@@ -273,6 +334,8 @@ def plot_points(
     ]
     if not numeric_u or d.empty:
         return None
+    from qisim.sweep.publish import axis_label, label_of, save_figure
+
     x = max(numeric_u, key=lambda u: d[u].nunique())
     others = [u for u in uncertainties if u in d and u != x]
     panels = list(d.groupby(others, sort=True)) if others else [((), d)]
@@ -290,10 +353,11 @@ def plot_points(
             ax.fill_between(xs, line["ci_low"], line["ci_high"], color=plt.cm.tab10(k % 10),
                             alpha=0.15, lw=0)  # fmt: skip
         key = key if isinstance(key, tuple) else (key,)
-        ax.set_title(", ".join(f"{o} = {v}" for o, v in zip(others, key)), fontsize=9)
-        ax.set_xlabel(x)
+        ax.set_title(", ".join(f"{label_of(o, labels)[0]} = {v}" for o, v in zip(others, key)),
+                     fontsize=9)  # fmt: skip
+        _axis(ax, sorted(d[x].unique(), key=float), axis_label(x, labels))
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(f"{outcome} (mean, 95% CI)")
+    axes[0][0].set_ylabel(f"{axis_label(outcome, labels)}\nmean, 95% CI")
     handles, labels = axes[0][0].get_legend_handles_labels()
     if len(labels) > 1:
         ncol = min(len(labels), 3)
@@ -302,6 +366,133 @@ def plot_points(
         fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
     else:
         fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, formats)[0]
+
+
+MAX_LEVELS = 12  # factors with more distinct values (continuous samples) get no effect plot
+
+
+def effect_factors(runs: pd.DataFrame, manifest: dict) -> list[str]:
+    """The factors a main-effect plot can show: every varied parameter (levers first) and the
+    named rows, with 2 to ``MAX_LEVELS`` distinct values in the runs."""
+    names = list(manifest["levers"])
+    names += ["lever_name"] if manifest.get("lever_rows") else []
+    names += list(manifest["uncertainties"])
+    names += ["point_name"] if manifest.get("uncertainty_rows") else []
+    return [f for f in names if f in runs and 2 <= runs[f].nunique() <= MAX_LEVELS]
+
+
+def _level_order(values: pd.Series) -> list:
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().all():
+        return sorted(values.unique(), key=float)
+    return list(dict.fromkeys(values))  # named rows in their file order
+
+
+def main_effects(runs: pd.DataFrame, factors: list[str], outcome: str, labels=None) -> pd.DataFrame:
+    """Main effect of each factor on ``outcome``: per level, the mean over every other factor and
+    all replications, with its 95% interval (:func:`_ci`). One row per factor and level."""
+    ok = ok_runs(runs)
+    share = _is_share(outcome, labels)
+    rows = []
+    for factor in factors:
+        for level in _level_order(ok[factor]):
+            g = ok[ok[factor] == level]
+            rows.append({"factor": factor, "level": level, "outcome": outcome,
+                         **_ci(numeric(g, outcome), share)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def interactions(runs: pd.DataFrame, a: str, b: str, outcome: str, labels=None) -> pd.DataFrame:
+    """Mean and 95% interval of ``outcome`` per level of ``a`` and ``b`` (over everything else):
+    lines that are not parallel in the plot are an interaction."""
+    ok = ok_runs(runs)
+    share = _is_share(outcome, labels)
+    rows = []
+    for lb in _level_order(ok[b]):
+        for la in _level_order(ok[a]):
+            g = ok[(ok[a] == la) & (ok[b] == lb)]
+            if len(g):
+                rows.append({a: la, b: lb, **_ci(numeric(g, outcome), share)})
+    return pd.DataFrame(rows)
+
+
+def _axis(ax, levels: list, label: str) -> np.ndarray:
+    """x positions of ``levels``: their values if numeric (whole-number ticks for whole-number
+    factors), else 0..k-1 with the names as ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    num = pd.to_numeric(pd.Series(levels), errors="coerce")
+    ax.set_xlabel(label)
+    if num.notna().all():
+        xs = num.to_numpy(float)
+        if np.allclose(xs, np.round(xs)):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(xs) <= 6:
+            ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        return xs
+    xs = np.arange(len(levels), dtype=float)
+    ax.set_xticks(xs, [str(v) for v in levels], rotation=20, ha="right", fontsize=8)
+    return xs
+
+
+def plot_main_effects(
+    effects: pd.DataFrame, outcome: str, path: Path, labels=None, formats=("png",)
+) -> list[Path]:
+    """One panel per factor: the outcome's mean at each level with 95% intervals (shared y)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qisim.sweep.publish import axis_label, save_figure
+
+    factors = list(dict.fromkeys(effects["factor"]))
+    fig, axes = plt.subplots(1, len(factors), figsize=(max(3.4 * len(factors), 5), 3.8),
+                             sharey=True, squeeze=False)  # fmt: skip
+    for ax, factor in zip(axes[0], factors):
+        d = effects[effects["factor"] == factor]
+        xs = _axis(ax, list(d["level"]), axis_label(factor, labels))
+        m = d["mean"].to_numpy(float)
+        err = np.vstack([m - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - m])
+        ax.errorbar(xs, m, yerr=err, marker="o", ms=4, capsize=3, color="tab:blue")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(axis_label(outcome, labels) + "\nmean, 95% CI")
+    fig.suptitle(f"Main effects on {axis_label(outcome, labels)}", fontsize=10)
+    fig.tight_layout()
+    return save_figure(fig, path, formats)
+
+
+def plot_interactions(
+    runs: pd.DataFrame,
+    pairs: list[tuple[str, str]],
+    outcome: str,
+    path: Path,
+    labels=None,
+    formats=("png",),
+) -> list[Path]:
+    """One panel per pair (a, b): the outcome against a, one line per level of b, with 95%
+    intervals. Parallel lines: no interaction."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qisim.sweep.publish import axis_label, save_figure
+
+    fig, axes = plt.subplots(1, len(pairs), figsize=(max(4.4 * len(pairs), 5.5), 4.2),
+                             sharey=True, squeeze=False)  # fmt: skip
+    for ax, (a, b) in zip(axes[0], pairs):
+        d = interactions(runs, a, b, outcome, labels)
+        for k, (lb, line) in enumerate(d.groupby(b, sort=False)):
+            xs = _axis(ax, list(line[a]), axis_label(a, labels))
+            m = line["mean"].to_numpy(float)
+            ax.plot(xs, m, marker="o", ms=4, color=plt.cm.tab10(k % 10), label=f"{lb}")
+            ax.fill_between(xs, line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float),
+                            color=plt.cm.tab10(k % 10), alpha=0.15, lw=0)  # fmt: skip
+        ax.legend(title=axis_label(b, labels), fontsize=7, title_fontsize=7, frameon=False)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(axis_label(outcome, labels) + "\nmean, 95% CI")
+    fig.suptitle(f"Interactions: {axis_label(outcome, labels)}", fontsize=10)
+    fig.tight_layout()
+    return save_figure(fig, path, formats)

@@ -120,7 +120,7 @@ def _limits(box, x: pd.DataFrame, i: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "min", "max", "categories"])
 
 
-def plot(d: Discovery, path: Path) -> Path:
+def plot(d: Discovery, path: Path, labels=None, formats=("png",)) -> Path:
     """The peeling trajectory (coverage against density, the chosen box marked) and the chosen
     box's limits on each restricted parameter, as a share of its range."""
     import matplotlib
@@ -158,7 +158,9 @@ def plot(d: Discovery, path: Path) -> Path:
                solid_capstyle="butt")  # fmt: skip
         b.text(1.03, k, f"{lo:.3g} to {hi:.3g}", va="center", fontsize=8)
     b.set_ylim(-0.7, len(shown) - 0.3)
-    b.set_yticks(range(len(shown)), shown, fontsize=8)
+    from qisim.sweep.publish import label_of, save_figure
+
+    b.set_yticks(range(len(shown)), [label_of(p, labels)[0] for p in shown], fontsize=8)
     b.set_xlim(-0.02, 1.6)
     b.set_xticks([0, 0.5, 1], ["min", "", "max"])
     row = t.iloc[d.chosen]
@@ -168,6 +170,4 @@ def plot(d: Discovery, path: Path) -> Path:
     )
     fig.suptitle(f"Where is {d.outcome!s} likely? ({d.of_interest} of {d.cases} runs)", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, formats)[0]

@@ -35,7 +35,7 @@ from qisim.scenario import (
 DESIGNS = ("grid", "scenarios", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
 SPEC_KEYS = frozenset(
-    {"values", "range", "relative", "levels", "integer", "paths", "each", "group"}
+    {"values", "range", "relative", "levels", "integer", "paths", "each", "group", "label", "unit"}
 )
 CONSTANTS_PREFIX = "constants."
 # columns every results row has; a parameter may not take one of these names
@@ -60,6 +60,15 @@ class ParameterSpec(Strict):
     paths: Annotated[list[str], Field(min_length=1)] | None = None
     each: bool = False
     group: str | None = None
+    label: str | None = None  # for figures and tables, e.g. "QI team size"
+    unit: str | None = None  # e.g. "people", "share", "x base"
+
+
+class OutcomeLabel(Strict):
+    """How an outcome is named in figures and tables (``[outcomes.habit_rate]``)."""
+
+    label: str | None = None
+    unit: str | None = None
 
 
 class ParameterSet(Strict):
@@ -89,6 +98,7 @@ class ExperimentFile(Strict):
     design: Design = Design()
     uncertainties: ParameterSet = ParameterSet()
     levers: ParameterSet = ParameterSet()
+    outcomes: dict[str, OutcomeLabel] = {}
 
 
 @dataclass
@@ -106,13 +116,18 @@ class Parameter:
     integer: bool = False
     levels: int | None = None
     group: str | None = None
+    label: str | None = None
+    unit: str | None = None
+    # relative range over fields with different base values: the value is a multiplier and each
+    # path gets multiplier x its own base value
+    scale: dict[str, float] | None = None
 
     def from_unit(self, u: float) -> Any:
         """The value at position ``u`` in [0, 1] of the parameter's range (or list of values)."""
         if self.values is not None:
             return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
         x = self.low + float(u) * (self.high - self.low)
-        return int(round(x)) if self.integer else x
+        return int(round(x)) if self.integer and self.scale is None else x
 
     def grid(self) -> list[Any]:
         if self.values is not None:
@@ -120,12 +135,17 @@ class Parameter:
         steps = [
             self.low + (self.high - self.low) * k / (self.levels - 1) for k in range(self.levels)
         ]
-        if self.integer:
+        if self.integer and self.scale is None:
             return list(dict.fromkeys(int(round(x)) for x in steps))
         return steps
 
     def overrides(self, value: Any) -> dict[str, Any]:
+        if self.scale is not None:
+            return {p: self._scaled(value * b) for p, b in self.scale.items()}
         return {p: value for p in self.paths}
+
+    def _scaled(self, x: float) -> Any:
+        return int(round(x)) if self.integer else round(float(x), 12)
 
 
 @dataclass
@@ -158,6 +178,21 @@ class Experiment:
     @property
     def design(self) -> Design:
         return self.spec.design
+
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Labels and units given in the file, by column: ``{name: {"label": .., "unit": ..}}``
+        for parameters and outcomes (only those given)."""
+        out: dict[str, dict[str, str]] = {}
+        for p in self.uncertainties + self.levers:
+            given = {k: v for k, v in (("label", p.label), ("unit", p.unit)) if v is not None}
+            if given:
+                out[p.name] = given
+        for name, o in self.spec.outcomes.items():
+            given = {k: v for k, v in (("label", o.label), ("unit", o.unit)) if v is not None}
+            if given:
+                out[name] = given
+        return out
 
     @property
     def columns(self) -> list[str]:
@@ -495,6 +530,8 @@ def _resolve_params(
             if name in RESERVED:
                 raise _fail(source, f"{where}: '{name}' is a reserved column name; rename it.")
             param = _make_param(name, paths, target, spec, base, source, f'{side}."{name}"')
+            if spec.each and spec.label:  # one label per expanded member, not one for all
+                param.label = f"{spec.label}: {name.rsplit('.', 1)[-1].replace('_', ' ')}"
             out.append(param)
     names = [p.name for p in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -549,6 +586,8 @@ def _make_param(
         integer=spec.integer,
         levels=spec.levels,
         group=spec.group,
+        label=spec.label,
+        unit=spec.unit,
     )
     if spec.values is not None:
         p.values = list(spec.values)
@@ -556,14 +595,16 @@ def _make_param(
     else:
         if spec.relative is not None:
             lo, hi = spec.relative
-            base_values = {_base_value(q, target, base, source, where) for q in p.paths}
-            if len(base_values) != 1:
-                raise _fail(
-                    source,
-                    f"{where}: relative ranges need one base value, found {sorted(base_values)}.",
-                )
-            b = base_values.pop()
-            lo, hi = sorted((lo * b, hi * b))
+            each_base = _each_base(p.paths, target, base, source, where)
+            if len(set(each_base.values())) > 1:
+                # fields that differ (the enthusiasts' wards and the others) are each scaled
+                # from their own value: the parameter is the multiplier, the differences stay
+                p.paths, p.scale = list(each_base), each_base
+                p.unit = p.unit or "x base value"
+                lo, hi = sorted((lo, hi))
+            else:
+                b = next(iter(each_base.values()))
+                lo, hi = sorted((lo * b, hi * b))
             if target == "constants":
                 c_lo, c_hi = _constant_range(p.paths[0])
                 lo, hi = max(lo, c_lo), min(hi, c_hi)
@@ -578,17 +619,29 @@ def _make_param(
     return p
 
 
-def _base_value(path: str, target: str, base: dict, source: Path, where: str) -> float:
+def _each_base(
+    paths: list[str], target: str, base: dict, source: Path, where: str
+) -> dict[str, float]:
+    """The base value of every field a relative range scales, by concrete path (a ``*`` over
+    wards expanded to each ward's name)."""
     if target == "constants":
-        return float(getattr(DEFAULT_CONSTANTS, path))
-    found = _get(base, path)
-    nums = {v for v in found if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if len(nums) != 1:
-        raise _fail(
-            source,
-            f"{where}: relative needs a single numeric base value at '{path}', found {found!r}.",
-        )
-    return float(nums.pop())
+        return {q: float(getattr(DEFAULT_CONSTANTS, q)) for q in paths}
+    out: dict[str, float] = {}
+    for path in paths:
+        for concrete, _ in _expand(path, base, True):
+            found = _get(base, concrete)
+            if (
+                len(found) != 1
+                or not isinstance(found[0], (int, float))
+                or isinstance(found[0], bool)
+            ):
+                raise _fail(
+                    source,
+                    f"{where}: relative needs a numeric base value at '{concrete}', found "
+                    f"{found!r}.",
+                )
+            out[concrete] = float(found[0])
+    return out
 
 
 def _constant_range(name: str) -> tuple[float, float]:
@@ -602,6 +655,22 @@ def _trial(p: Parameter, value: Any, base: dict, source: Path, where: str) -> No
     if p.target == "constants":
         _check_constants({q: value for q in p.paths}, source, where)
         return
+    if p.scale is not None:
+        bad = []
+        for path, v in p.overrides(value).items():
+            try:
+                _trial_overrides({path: v}, base, source, where)
+            except ScenarioError as exc:
+                reason = str(exc).split("is not allowed: ")[-1].rstrip(".")
+                bad.append(f"'{path}' = {value:g} x {p.scale[path]:g} = {v:g} ({reason})")
+        if bad:
+            raise _fail(
+                source,
+                f"{where}: relative ranges scale each field from its own value, and at "
+                f"{value:g} x some fields leave their allowed range: "
+                + "; ".join(bad)
+                + ". Narrow the range.",
+            )
     _trial_overrides(p.overrides(value), base, source, where)
 
 

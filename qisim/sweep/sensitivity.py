@@ -63,7 +63,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
             f"'{kind}'. Use `qisim analyse` for its statistics or `qisim discover` for PRIM."
         )
     problem = _problem(manifest)
-    labels = lever_labels(store.plan(), manifest["levers"])
+    labels = lever_labels(store.plan(), manifest["levers"], manifest.get("labels"))
     rows, pairs = [], []
     for lever in means.columns:
         y = means[lever].to_numpy(dtype=float)
@@ -74,16 +74,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                 "outcome or longer runs."
             )
         if kind == "sobol":
-            from SALib.analyze import sobol
-
-            res = sobol.analyze(
-                problem,
-                y,
-                calc_second_order=manifest["design"]["second_order"],
-                num_resamples=RESAMPLES,
-                conf_level=0.95,
-                seed=seed,
-            )
+            res = _salib(kind, problem, manifest, y, None, seed)
             names = (
                 problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
             )
@@ -113,19 +104,9 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                     }
                 )
         else:
-            from SALib.analyze import morris
-
             design = store.design().sort_values("point")
             x = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
-            res = morris.analyze(
-                problem,
-                x,
-                y,
-                num_resamples=RESAMPLES,
-                conf_level=0.95,
-                num_levels=manifest["design"]["levels"],
-                seed=seed,
-            )
+            res = _salib(kind, problem, manifest, y, x, seed)
             for k, name in enumerate(res["names"]):
                 rows.append(
                     {
@@ -147,35 +128,212 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
     return out
 
 
-LABELS = (
-    ("constants.", ""),
-    ("wards.*.manager.", "manager: "),
-    ("wards.*.", "ward: "),
-    ("qi_team.", "QI team: "),
-    ("trust.executives.", "executives: "),
-    ("trust.culture.", "culture: "),
-    ("trust.", "trust: "),
-    ("initiative.", "initiative: "),
-)
+def _salib(kind: str, problem: dict, manifest: dict, y: np.ndarray, x, seed: int) -> dict:
+    """SALib's Sobol or Morris analysis of the point means ``y`` (Morris also needs the unit-cube
+    design ``x``), with 95% bootstrap intervals over ``RESAMPLES`` resamples.
+
+    SALib's Sobol analysis leaves its bootstrap unseeded when the seed is 0 (``if seed:``), so
+    the intervals of ``--seed 0`` (the default) changed from call to call; it gets ``seed + 1``
+    so that every seed, 0 included, gives the same intervals each time."""
+    if kind == "sobol":
+        from SALib.analyze import sobol
+
+        return sobol.analyze(
+            problem,
+            y,
+            calc_second_order=manifest["design"]["second_order"],
+            num_resamples=RESAMPLES,
+            conf_level=0.95,
+            seed=seed + 1,
+        )
+    from SALib.analyze import morris
+
+    return morris.analyze(
+        problem,
+        x,
+        y,
+        num_resamples=RESAMPLES,
+        conf_level=0.95,
+        num_levels=manifest["design"]["levels"],
+        seed=seed,
+    )
 
 
-def _short(name: str) -> str:
-    """A parameter path as a figure label: ``wards.*.manager.role_modelling`` -> ``manager: role
-    modelling``."""
-    for prefix, label in LABELS:
-        if name.startswith(prefix):
-            name = label + name[len(prefix) :]
-            break
-    return name.replace("_", " ")
+# Convergence check: thresholds beyond which the indices are not to be trusted
+WIDE = 0.1  # Sobol: a 95% interval wider than +-0.1 cannot rank parameters
+OUT_OF_RANGE = 0.05  # Sobol: S1 or ST beyond [0, 1] by more than this is sampling error
+DRIFT = 0.05  # Sobol: ST moving more than this from N/2 to N has not settled
+MORRIS_WIDE = 0.5  # Morris: mu* interval wider than half of mu* itself
+TOP = 3  # the leading parameters whose order must hold from N/2 to N
 
 
-def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Path:
+def convergence(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
+    """The indices recomputed on the first N/8, N/4, N/2 and all N base samples (Sobol; the
+    Saltelli design's blocks in order are a valid design at each power of 2) or trajectories
+    (Morris), each with its 95% bootstrap interval: one row per lever, sample size ``N`` and
+    parameter. Where the indices still move between N/2 and N, N was too small."""
+    means, manifest = point_means(store, outcome)
+    kind = manifest["design"]["kind"]
+    problem = _problem(manifest)
+    names = list(dict.fromkeys(problem["groups"])) if "groups" in problem else problem["names"]
+    k = len(names)
+    block = (
+        k + 1 if kind == "morris" else (2 * k + 2 if manifest["design"]["second_order"] else k + 2)
+    )
+    total = len(means) // block
+    sizes = sorted({max(total // d, 2) for d in (8, 4, 2, 1) if total // d >= 2} | {total})
+    x_all = None
+    if kind == "morris":
+        design = store.design().sort_values("point")
+        x_all = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
+    labels = lever_labels(store.plan(), manifest["levers"], manifest.get("labels"))
+    rows = []
+    for lever in means.columns:
+        y_all = means[lever].to_numpy(dtype=float)
+        for n in sizes:
+            y = y_all[: n * block]
+            if np.ptp(y) == 0:
+                continue
+            x = None if x_all is None else x_all[: n * block]
+            res = _salib(kind, problem, manifest, y, x, seed)
+            for j, name in enumerate(names):
+                row = {"lever": lever, "lever_label": labels[lever], "N": n, "parameter": name}
+                keys = ("S1", "S1_conf", "ST", "ST_conf") if kind == "sobol" else (
+                    "mu_star", "mu_star_conf", "sigma")  # fmt: skip
+                row.update({key: float(res[key][j]) for key in keys})
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def convergence_warnings(conv: pd.DataFrame) -> list[str]:
+    """Sentences saying why the indices at the largest N are not to be trusted (none when they
+    are): estimates outside [0, 1], intervals too wide to rank, indices still moving or the
+    leading parameters changing order between N/2 and N."""
+    out: list[str] = []
+    if conv.empty:
+        return out
+    sobol = "ST" in conv
+    key = "ST" if sobol else "mu_star"
+    for _, d in conv.groupby("lever", sort=True):
+        where = f"{d['lever_label'].iloc[0]}: " if conv["lever"].nunique() > 1 else ""
+        n_max = int(d["N"].max())
+        last = d[d["N"] == n_max].set_index("parameter")
+        earlier = d[d["N"] < n_max]
+        half = (
+            earlier[earlier["N"] == earlier["N"].max()].set_index("parameter")
+            if len(earlier)
+            else None
+        )
+        if sobol:
+            low = last[last["S1"] < -OUT_OF_RANGE]
+            high = last[last["ST"] > 1 + OUT_OF_RANGE]
+            if len(low) or len(high):
+                bits = [f"S1 = {v:.2f} for {p}" for p, v in low["S1"].items()]
+                bits += [f"ST = {v:.2f} for {p}" for p, v in high["ST"].items()]
+                out.append(
+                    f"{where}indices outside [0, 1] at N = {n_max} ({'; '.join(bits[:4])}): "
+                    "shares of variance cannot be, so this is sampling error; N is too small."
+                )
+            wide = float(last[["S1_conf", "ST_conf"]].max().max())
+            if wide > WIDE:
+                out.append(
+                    f"{where}95% bootstrap intervals reach +-{wide:.2f} at N = {n_max}, too wide "
+                    "to rank the parameters."
+                )
+        else:
+            top = last.sort_values("mu_star", ascending=False).head(TOP)
+            rel = (top["mu_star_conf"] / top["mu_star"].where(top["mu_star"] > 0)).max()
+            if rel == rel and rel > MORRIS_WIDE:
+                out.append(
+                    f"{where}the leading parameters' mu* intervals reach {rel:.0%} of mu* at "
+                    f"r = {n_max} trajectories: too wide to rank them."
+                )
+        if half is not None:
+            n_half = int(earlier["N"].max())
+            top_now = list(last[key].sort_values(ascending=False).index[:TOP])
+            top_half = list(half[key].sort_values(ascending=False).index[:TOP])
+            if top_now != top_half:
+                out.append(
+                    f"{where}the leading parameters by {key} change order from N = {n_half} "
+                    f"({', '.join(top_half)}) to N = {n_max} ({', '.join(top_now)}): not "
+                    "converged."
+                )
+            elif sobol:
+                drift = float((last["ST"] - half["ST"].reindex(last.index)).abs().max())
+                if drift > DRIFT:
+                    out.append(
+                        f"{where}ST still moves by up to {drift:.2f} from N = {n_half} to N = "
+                        f"{n_max}: not converged."
+                    )
+    if out:
+        n_max = int(conv["N"].max())
+        unit = "design.samples" if sobol else "design.samples (trajectories)"
+        out.append(
+            f"raise {unit} (now {n_max}) to {4 * n_max} or more and run the sweep again; read "
+            "the indices as a rough ordering until then."
+        )
+    return out
+
+
+def plot_convergence(
+    conv: pd.DataFrame, outcome: str, path: Path, labels=None, formats=("png",), top: int = 8
+) -> list[Path]:
+    """The leading parameters' ST (Sobol) or mu* (Morris) against the sample size, with 95%
+    bootstrap intervals, one panel per lever row: flat lines with narrowing bars have converged."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qisim.sweep.publish import axis_label, label_of, save_figure
+
+    key = "ST" if "ST" in conv else "mu_star"
+    levers = list(dict.fromkeys(conv["lever"]))
+    fig, axes = plt.subplots(1, len(levers), figsize=(max(5.0 * len(levers), 6), 4.2),
+                             squeeze=False, sharey=True)  # fmt: skip
+    # the same leading parameters, in the same colours, in every panel
+    last = conv[conv["N"] == conv["N"].max()]
+    lead = list(last.groupby("parameter")[key].mean().sort_values(ascending=False).index[:top])
+    for ax, lever in zip(axes[0], levers):
+        d = conv[conv["lever"] == lever]
+        for k, name in enumerate(lead):
+            line = d[d["parameter"] == name].sort_values("N")
+            ax.errorbar(line["N"] * (1 + 0.03 * (k - len(lead) / 2)), line[key],
+                        yerr=line[f"{key}_conf"], marker="o", ms=3, capsize=2, lw=1,
+                        color=plt.cm.tab10(k % 10), label=label_of(name, labels)[0])  # fmt: skip
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(d["N"].unique()), [str(n) for n in sorted(d["N"].unique())])
+        ax.set_xlabel("base samples N" if key == "ST" else "trajectories r")
+        ax.set_title(str(d["lever_label"].iloc[0]), fontsize=9)
+        ax.grid(alpha=0.3)
+        if key == "ST":  # shares of variance: beyond [0, 1] (shaded) is sampling error
+            ax.axhspan(1, 1.5, color="grey", alpha=0.1)
+            ax.axhspan(-0.5, 0, color="grey", alpha=0.1)
+            ax.set_ylim(-0.5, 1.5)
+    axes[0][0].set_ylabel(("total-order index ST" if key == "ST" else "mu*") + ", 95% bootstrap CI")
+    axes[0][0].legend(fontsize=7, frameon=False)
+    fig.suptitle(f"Convergence of the indices of {axis_label(outcome, labels)}"
+                 + ("\nwhiskers cut at the axis" if key == "ST" else ""), fontsize=10)  # fmt: skip
+    fig.tight_layout()
+    return save_figure(fig, path, formats)
+
+
+def plot(
+    indices: pd.DataFrame,
+    outcome: str,
+    path: Path,
+    title: str = "",
+    column_labels=None,
+    formats=("png",),
+) -> Path:
     """Sobol: S1 and ST with 95% intervals, one panel per lever row, parameters by ST.
     Morris: mu* against sigma, one panel per lever row."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from qisim.sweep.publish import axis_label, label_of, save_figure
 
     levers = list(dict.fromkeys(indices["lever"]))
     sobol = "ST" in indices
@@ -207,7 +365,7 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
             ax.barh(ypos - 0.2, d["S1"], height=0.4, color="lightgrey", edgecolor="grey",
                     label="first order (S1)")  # fmt: skip
             ax.errorbar(d["S1"], ypos - 0.2, xerr=d["S1_conf"], fmt="none", ecolor="k", lw=0.8)
-            ax.set_yticks(ypos, [_short(p) for p in d.index], fontsize=8)
+            ax.set_yticks(ypos, [label_of(p, column_labels)[0] for p in d.index], fontsize=8)
             ax.set_ylim(-0.6, len(d) - 0.4)
             ax.axvline(0, color="k", lw=0.5)
             # indices are shares of variance; estimates and intervals beyond are sampling error
@@ -219,7 +377,7 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
                 d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="none", ecolor="grey", lw=0.8
             )
             for p, r in d.iterrows():
-                ax.annotate(_short(p), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 2),
+                ax.annotate(label_of(p, column_labels)[0], (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 2),
                             textcoords="offset points")  # fmt: skip
             ax.set_xlabel("mu* (mean |effect| per unit of range)")
             ax.set_ylabel("sigma (non-linearity, interactions)")
@@ -236,12 +394,12 @@ def plot(indices: pd.DataFrame, outcome: str, path: Path, title: str = "") -> Pa
                    frameon=False)  # fmt: skip
     import textwrap
 
-    heading = textwrap.fill(title or f"Sensitivity of {outcome}", width=int(width * 11))
+    heading = textwrap.fill(
+        title or f"Sensitivity of {axis_label(outcome, column_labels)}", width=int(width * 11)
+    )
     if sobol:
         heading += "\nwhiskers: 95% bootstrap intervals, cut at the axis"
     fig.suptitle(heading, fontsize=10)
     top = 1.0  # tight_layout leaves room for the title itself
     fig.tight_layout(rect=(0, 0.5 / height if sobol else 0, 1, top))
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, formats)[0]

@@ -430,6 +430,7 @@ def base_manifest(exp, plan, backend: str, workers: int) -> dict[str, Any]:
         "lever_rows": [r.name for r in exp.lever_rows],
         "levers": [p.name for p in exp.levers],
         "groups": {p.name: p.group for p in exp.uncertainties if p.group},
+        "labels": exp.labels,
         "replications": exp.spec.replications,
         "record": exp.spec.record,
         "record_every": exp.spec.record_every,
