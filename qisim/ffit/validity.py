@@ -29,7 +29,7 @@ from qisim.domain import FFIT_ITEM_IDS, FFIT_SECTION_KEYS, FFIT_SECTIONS, TRIBES
 from qisim.ffit.audit import ITEMS, section_means, total
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, model_profile
 from qisim.ffit.simulate import run_jobs
-from qisim.scenario import ScenarioError, read_toml, scenario_from_dict
+from qisim.scenario import ScenarioError, flatten_overrides, read_toml, scenario_from_dict
 
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
 FAILED = ("fizzled", "halted", "stalled", "in_progress")  # neither embedded nor patchy
@@ -101,8 +101,9 @@ def load_config(path: str | Path, **overrides: Any) -> StudyConfig:
     for key, value in overrides.items():
         if value is not None:
             setattr(cfg, key, Path(value) if key == "out" else value)
-    cfg.fixed = dict(data.get("fixed", {}))
-    cfg.ranges = dict(data.get("ranges", {}))
+    # bare dotted keys arrive as nested tables: each becomes the one field it names
+    cfg.fixed = flatten_overrides(data.get("fixed", {}), str(path), "[fixed]")
+    cfg.ranges = flatten_overrides(data.get("ranges", {}), str(path), "[ranges]")
     problems = []
     if cfg.sampler not in ("lhs", "sobol"):
         problems.append(f"study.sampler = {cfg.sampler!r} is not 'lhs' or 'sobol'")
