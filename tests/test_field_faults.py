@@ -162,3 +162,64 @@ def test_cross_field_errors_are_one_short_paragraph(tmp_path, capsys):
     with pytest.raises(ScenarioError) as exc:
         load_plan(plan)
     assert "defer_until" in str(exc.value) and len(str(exc.value)) < 800, str(exc.value)
+
+
+# --- 3. whole-number ranges: every value equally likely; Morris by the real step ---------------
+def _plan(tmp_path, design: str, params: str):
+    from qisim.sweep.design import make_plan
+    from qisim.sweep.experiment import load_experiment
+
+    exp = write(tmp_path, "e.toml", f'scenario = "{EXAMPLE}"\n[design]\n{design}\n'
+                f"[uncertainties]\n{params}\n")  # fmt: skip
+    return make_plan(load_experiment(exp))
+
+
+@pytest.mark.parametrize(
+    "design, expect_even",
+    [('kind = "lhs"\nsamples = 60', True), ('kind = "sobol"\nsamples = 64', False)],
+)
+def test_integer_range_values_are_equally_likely(tmp_path, design, expect_even):
+    params = '"qi_team.size" = { range = [1, 3], integer = true }\n"qi_team.technical" = { range = [0, 1] }'
+    counts = _plan(tmp_path, design, params).design["qi_team.size"].value_counts()
+    assert sorted(counts.index) == [1, 2, 3]
+    if expect_even:  # a Latin hypercube of 60 has 20 strata in each third
+        assert set(counts) == {20}
+    else:  # rounding gave 64/128/64; equal bins give about a third each
+        assert counts.max() / counts.min() < 1.25, counts.to_dict()
+
+
+def test_integer_range_without_two_whole_numbers_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match="fewer than two whole numbers"):
+        _plan(
+            tmp_path,
+            'kind = "lhs"\nsamples = 4',
+            '"qi_team.size" = { range = [1.2, 1.8], integer = true }',
+        )
+
+
+def test_morris_effects_use_the_real_step(tmp_path):
+    """Continuous parameters: the same statistics as SALib. A whole-number parameter with an
+    outcome linear in it: every elementary effect is exactly its range (one unit of range),
+    which SALib's fixed unit-cube step gets wrong."""
+    import numpy as np
+    from SALib.analyze import morris
+
+    from qisim.sweep.sensitivity import elementary_effects
+
+    params = ('"qi_team.technical" = { range = [0, 1] }\n"trust.qi_training" = { range = [0, 1] }\n'
+              '"qi_team.size" = { range = [1, 3], integer = true }')  # fmt: skip
+    design = _plan(tmp_path, 'kind = "morris"\nsamples = 20\nlevels = 4', params).design
+    names = ["qi_team.technical", "trust.qi_training", "qi_team.size"]
+    unit = design[[f"unit:{n}" for n in names]].to_numpy(dtype=float)
+    pos = design[[f"pos:{n}" for n in names]].to_numpy(dtype=float)
+    y = 2.0 * design["qi_team.technical"] - design["trust.qi_training"] ** 2
+    y = (y + design["qi_team.size"]).to_numpy(dtype=float)
+    effects = elementary_effects(unit, pos, y)
+    problem = {"num_vars": 3, "names": names, "bounds": [[0.0, 1.0]] * 3}
+    ref = morris.analyze(problem, unit, y, num_levels=4, seed=0)
+    for k in range(2):
+        assert np.nanmean(np.abs(effects[k])) == pytest.approx(ref["mu_star"][k])
+        assert np.nanstd(effects[k], ddof=1) == pytest.approx(ref["sigma"][k])
+    size = effects[2][~np.isnan(effects[2])]
+    assert size.size > 0 and np.allclose(size, 2.0)  # range 1..3: one unit of range is 2
+    assert not np.isclose(ref["mu_star"][2], 2.0)

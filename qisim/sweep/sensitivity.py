@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from qisim.scenario import ScenarioError
 from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
@@ -113,37 +114,85 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                     }
                 )
         else:
-            from SALib.analyze import morris
-
-            design = store.design().sort_values("point")
-            x = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
-            res = morris.analyze(
-                problem,
-                x,
-                y,
-                num_resamples=RESAMPLES,
-                conf_level=0.95,
-                num_levels=manifest["design"]["levels"],
-                seed=seed,
-            )
-            for k, name in enumerate(res["names"]):
-                rows.append(
-                    {
-                        "lever": lever,
-                        "lever_label": labels[lever],
-                        "parameter": name,
-                        "mu": res["mu"][k],
-                        "mu_star": res["mu_star"][k],
-                        "mu_star_conf": res["mu_star_conf"][k],
-                        "sigma": res["sigma"][k],
-                    }
-                )
+            for name, values in _morris(problem, store, manifest, y, seed):
+                rows.append({"lever": lever, "lever_label": labels[lever], "parameter": name,
+                             **values})  # fmt: skip
     out = pd.DataFrame(rows)
     if pairs:  # second-order indices, one row per pair of parameters
         out.attrs["S2"] = pd.DataFrame(pairs)
     groups = manifest.get("groups") or {}
     if groups and not manifest["design"].get("grouped"):
         out.insert(3, "group", out["parameter"].map(groups))
+    return out
+
+
+def _morris(problem: dict, store: Store, manifest: dict, y: np.ndarray, seed: int):
+    """Morris statistics per parameter (or group): ``(name, {mu, mu_star, mu_star_conf, sigma,
+    effects})``. Without groups, each elementary effect is the outcome's change divided by the
+    real change of the parameter's position in its range (``pos:`` columns of the design): for a
+    whole-number or listed parameter that is not the unit-cube step SALib divides by, and a step
+    that leaves the value unchanged carries no effect at all. Grouped designs, and sweeps written
+    before the ``pos:`` columns, use SALib's own analysis."""
+    design = store.design().sort_values("point")
+    names = problem["names"]
+    unit = design[[f"unit:{n}" for n in names]].to_numpy(dtype=float)
+    has_pos = all(f"pos:{n}" in design for n in names)
+    if problem.get("groups") or not has_pos:
+        from SALib.analyze import morris
+
+        res = morris.analyze(problem, unit, y, num_resamples=RESAMPLES, conf_level=0.95,
+                             num_levels=manifest["design"]["levels"], seed=seed)  # fmt: skip
+        for k, name in enumerate(res["names"]):
+            yield name, {"mu": res["mu"][k], "mu_star": res["mu_star"][k],
+                         "mu_star_conf": res["mu_star_conf"][k], "sigma": res["sigma"][k]}  # fmt: skip
+        return
+    pos = design[[f"pos:{n}" for n in names]].to_numpy(dtype=float)
+    effects = elementary_effects(unit, pos, y)
+    rng = np.random.default_rng(seed)
+    z = stats.norm.ppf(0.5 + 0.95 / 2)
+    for k, name in enumerate(names):
+        e = effects[k][~np.isnan(effects[k])]
+        if e.size:
+            boot = np.abs(e[rng.integers(e.size, size=(RESAMPLES, e.size))]).mean(axis=1)
+        yield (
+            name,
+            {
+                "mu": e.mean() if e.size else np.nan,
+                "mu_star": np.abs(e).mean() if e.size else np.nan,
+                "mu_star_conf": z * boot.std(ddof=1) if e.size > 1 else np.nan,
+                "sigma": e.std(ddof=1) if e.size > 1 else np.nan,
+                "effects": int(e.size),
+            },
+        )
+
+
+def elementary_effects(unit: np.ndarray, pos: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Elementary effects of Morris trajectories, shape (parameters, trajectories).
+
+    Args:
+        unit: the sample on the unit cube, (k + 1) rows per trajectory, k parameters; one
+            parameter moves at each step.
+        pos: the realised position of each value in its parameter's range, 0 to 1, same shape.
+        y: the outcome at each row.
+
+    Each effect is (y after - y before) / (position after - position before) of the parameter
+    that moved: per unit of its range, by its real step. A step whose realised value did not
+    change (two unit values in the same whole-number bin) gives NaN.
+    """
+    k = unit.shape[1]
+    trajectories = len(y) // (k + 1)
+    out = np.full((k, trajectories), np.nan)
+    for t in range(trajectories):
+        rows = slice(t * (k + 1), (t + 1) * (k + 1))
+        u, p, yy = unit[rows], pos[rows], y[rows]
+        for step in range(k):
+            moved = np.flatnonzero(u[step + 1] != u[step])
+            if moved.size != 1:
+                continue
+            j = moved[0]
+            change = p[step + 1, j] - p[step, j]
+            if change != 0:
+                out[j, t] = (yy[step + 1] - yy[step]) / change
     return out
 
 
