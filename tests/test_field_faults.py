@@ -223,3 +223,223 @@ def test_morris_effects_use_the_real_step(tmp_path):
     size = effects[2][~np.isnan(effects[2])]
     assert size.size > 0 and np.allclose(size, 2.0)  # range 1..3: one unit of range is 2
     assert not np.isclose(ref["mu_star"][2], 2.0)
+
+
+# --- sweeps: a small fast experiment -----------------------------------------------------------
+SMALL = f"""
+scenario = "{EXAMPLE}"
+days = 60
+seed = 3
+[set]
+"wards.0.count" = 2
+"wards.1.count" = 1
+"initiative.design_days" = 10
+"initiative.rollout.pilot_wards" = []
+"competing" = []
+"""
+
+
+def sweep_file(
+    folder: Path, body: str, replications: int = 2, name: str = "exp", output: bool = True
+) -> Path:
+    head = f"replications = {replications}\n" + (f'output = "out-{name}"\n' if output else "")
+    return write(folder, f"{name}.toml", head + SMALL + body)
+
+
+GRID = '[uncertainties]\n"wards.*.vacancy" = [0.05, 0.25]\n[levers]\n"initiative.pdsa_rollout" = [0.2, 0.8]\n'
+
+
+def by_key(df):
+    import pandas as pd
+
+    keep = [c for c in df.columns if c not in ("run", "seed", "traceback")]
+    out = df[keep].sort_values(["point", "lever", "replication"]).reset_index(drop=True)
+    return (
+        out.astype({c: object for c in out.columns if out[c].dtype == "object"})
+        if len(out)
+        else pd.DataFrame()
+    )
+
+
+# --- 5. --resume retries failed runs; every printed piece of advice works ----------------------
+def test_resume_retries_failed_runs(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from qisim.sweep import read_runs, run_sweep
+    from qisim.sweep.storage import Store
+    from qisim.sweep.worker import FAULTS_ENV
+
+    clean = read_runs(run_sweep(sweep_file(tmp_path / "a", GRID), workers=1, output=tmp_path / "clean",
+                                progress=False).folder)  # fmt: skip
+    exp = sweep_file(tmp_path / "b", GRID)
+    out = tmp_path / "with failures"
+    monkeypatch.setenv(FAULTS_ENV, "2:exit,5:raise")
+    code, text, _ = cli(capsys, "sweep", exp, "--workers", "1", "--no-progress", "--out", out)
+    assert code == 0 and "2 failed" in text
+    monkeypatch.delenv(FAULTS_ENV)
+    code, _, err = cli(capsys, "sensitivity", out)
+    assert code == 2 and "2 run(s) failed" in err
+    # both pieces of advice name the real command, quoted: follow one
+    import shlex
+
+    line = next(x for x in text.splitlines() if "--resume" in x)
+    argv = shlex.split(line.split(":", 1)[1].strip())
+    assert argv == shlex.split(err.split("with: ", 1)[1].strip())[:2] + [
+        str(exp),
+        "--resume",
+        "--out",
+        str(out),
+    ]
+    code, text, _ = cli(capsys, *argv[1:], "--workers", "1", "--no-progress")
+    assert code == 0 and "2 this session, 0 failed" in text, text
+    rows = read_runs(out)
+    assert rows["error"].isna().all() and len(rows) == 8
+    pd.testing.assert_frame_equal(by_key(rows), by_key(clean), check_dtype=False)
+    assert Store(out).manifest()["sessions"][-1]["retried_failed_runs"] == [2, 5]
+    # 6. the documented reader reads the resumed sweep's parts as one table
+    assert len(pd.read_parquet(out / "runs")) == 8
+
+
+# --- 6. every part shares one schema -----------------------------------------------------------
+def test_parts_share_one_schema_for_any_parquet_reader(tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from qisim.sweep.storage import Store
+
+    store = Store(tmp_path)
+    (tmp_path / "runs").mkdir()
+    sessions = [
+        [{"run": 0, "x": 0.5, "time_to_embed": None, "error": None, "traceback": None}],
+        [{"run": 1, "error": "WorkerDied: exit code 70", "traceback": None}],
+        [{"run": 2, "x": 1, "time_to_embed": 40, "error": "E: x", "traceback": "Traceback..."}],
+    ]
+    for rows in sessions:
+        for row in rows:
+            store.write_run(row)
+        store.compact()
+    parts = sorted((tmp_path / "runs").glob("part-*.parquet"))
+    assert len(parts) == 3
+    schemas = [pq.read_schema(p).remove_metadata() for p in parts]
+    assert all(s.equals(schemas[0]) for s in schemas)
+    df = pd.read_parquet(tmp_path / "runs").sort_values("run")
+    assert list(df["error"].isna()) == [True, False, False]
+    assert df["time_to_embed"].tolist()[2] == 40 and df["x"].tolist()[0] == 0.5
+
+
+# --- 7. --resume with nothing to resume --------------------------------------------------------
+def test_resume_with_nothing_to_resume_says_so_and_finds_the_sweep(tmp_path, monkeypatch, capsys):
+    exp = sweep_file(
+        tmp_path / "project" / "experiments",
+        '[uncertainties]\n"wards.*.vacancy" = [0.1]\n',
+        1,
+        output=False,
+    )
+    monkeypatch.chdir(tmp_path / "project")
+    assert cli(capsys, "sweep", exp, "--workers", "1", "--no-progress")[0] == 0
+    started = tmp_path / "project" / "out" / "sweeps" / "exp"
+    assert (started / "manifest.json").exists()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, err = cli(capsys, "sweep", exp, "--resume")
+    assert code == 2 and "nothing to resume" in err and "Traceback" not in err
+    assert str(started) in err and not (elsewhere / "out").exists()
+    code, _, err = cli(capsys, "sweep", exp, "--resume", "--out", tmp_path / "none")
+    assert code == 2 and "nothing to resume" in err and not (tmp_path / "none").exists()
+    code, _, err = cli(capsys, "sweep", exp, "--resume", "--overwrite")
+    assert code == 2 and "contradict" in err
+
+
+# --- issue 13, item 2: extendable sweeps -------------------------------------------------------
+def test_resume_takes_more_replications_and_runs_only_them(tmp_path):
+    from qisim.sweep import read_runs, run_sweep
+    from qisim.sweep.storage import Store
+
+    exp = sweep_file(tmp_path / "a", GRID, replications=2)
+    first = run_sweep(exp, workers=1, progress=False)
+    before = read_runs(first.folder)
+    exp.write_text(exp.read_text().replace("replications = 2", "replications = 3"))
+    report = run_sweep(exp, workers=1, resume=True, progress=False)
+    assert report.skipped == 8 and report.done == 4  # 4 points x levers, one more replication
+    rows = read_runs(first.folder)
+    kept = rows[rows["run"].isin(before["run"])].reset_index(drop=True)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(kept, before)  # old runs untouched, same ids
+    fresh = read_runs(run_sweep(sweep_file(tmp_path / "b", GRID, 3), workers=1, progress=False,
+                                output=tmp_path / "fresh").folder)  # fmt: skip
+    pd.testing.assert_frame_equal(by_key(rows), by_key(fresh), check_dtype=False)
+    manifest = Store(first.folder).manifest()
+    assert manifest["replications"] == 3 and manifest["n_runs"] == 12
+    ext = manifest["extensions"][0]
+    assert ext["runs_added"] == 4 and ext["replications"] == [2, 3]
+    assert (first.folder / "experiment.toml").read_text() == exp.read_text()
+
+
+def test_resume_takes_more_sobol_samples_but_refuses_a_new_lhs(tmp_path):
+    from qisim.sweep import read_runs, run_sweep
+
+    sobol = '[design]\nkind = "sobol"\nsamples = 4\n[uncertainties]\n"wards.*.vacancy" = { range = [0.05, 0.3] }\n"qi_team.technical" = { range = [0.2, 0.8] }\n'
+    exp = sweep_file(tmp_path / "s", sobol, replications=1)
+    first = run_sweep(exp, workers=2, progress=False)
+    assert first.done == 16
+    exp.write_text(exp.read_text().replace("samples = 4", "samples = 8"))
+    again = run_sweep(exp, workers=2, resume=True, progress=False)
+    assert again.done == 16 and again.skipped == 16
+    assert sorted(read_runs(first.folder)["point"].unique()) == list(range(32))
+    lhs = sobol.replace('"sobol"', '"lhs"')
+    exp = sweep_file(tmp_path / "l", lhs, replications=1)
+    run_sweep(exp, workers=2, progress=False)
+    exp.write_text(exp.read_text().replace("samples = 4", "samples = 8"))
+    with pytest.raises(ScenarioError, match="other values or another seed"):
+        run_sweep(exp, workers=2, resume=True, progress=False)
+    exp.write_text(
+        exp.read_text()
+        .replace("replications = 1", "replications = 2")
+        .replace("samples = 8", "samples = 4")
+        .replace("days = 60", "days = 61")
+    )
+    with pytest.raises(ScenarioError, match="base scenario"):
+        run_sweep(exp, workers=2, resume=True, progress=False)
+
+
+# --- 4. sensitivity: censored outcomes are counted, and the user chooses ------------------------
+def test_sensitivity_refuses_censored_outcomes_unless_told(tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from qisim.sweep import run_sweep, sensitivity
+    from qisim.sweep.storage import Store
+
+    sobol = '[design]\nkind = "sobol"\nsamples = 4\n[uncertainties]\n"wards.*.vacancy" = { range = [0.05, 0.3] }\n"qi_team.technical" = { range = [0.2, 0.8] }\n'
+    folder = run_sweep(sweep_file(tmp_path, sobol, 2), workers=2, progress=False).folder
+    # a launch on day 10 and embedding in a third of the runs; the others never embed
+    part = next((folder / "runs").glob("part-*.parquet"))
+    t = pq.read_table(part)
+    runs = t.column("run").to_pylist()
+    tte = [None if r % 3 else 20 + r for r in runs]
+    t = t.set_column(
+        t.schema.get_field_index("time_to_embed"), "time_to_embed", pa.array(tte, pa.int64())
+    )
+    t = t.set_column(
+        t.schema.get_field_index("first_launch_day"),
+        "first_launch_day",
+        pa.array([10] * len(runs), pa.int64()),
+    )
+    pq.write_table(t, part)
+    lacking = sum(v is None for v in tte)
+    store = Store(folder)
+    with pytest.raises(ScenarioError, match=f"{lacking} of {len(runs)} runs have no value") as exc:
+        sensitivity.analyse(store, "time_to_embed")
+    assert "censored" in str(exc.value) and "--censor-at" in str(exc.value)
+    code, _, err = cli(capsys, "sensitivity", folder, "--outcome", "time_to_embed")
+    assert code == 2 and "Traceback" not in err
+    by_horizon = sensitivity.analyse(store, "time_to_embed", censor_at="horizon")
+    by_number = sensitivity.analyse(store, "time_to_embed", censor_at=60 - 10)
+    assert by_horizon.attrs["censored"] == lacking
+    assert by_horizon["ST"].tolist() == by_number["ST"].tolist()
+    code, out, _ = cli(
+        capsys, "sensitivity", folder, "--outcome", "time_to_embed", "--censor-at", "horizon"
+    )
+    assert code == 0 and f"{lacking} run(s) lacked time_to_embed" in out

@@ -22,6 +22,13 @@ def register(sub) -> None:
         help="outcome column or expression (default habit_rate), e.g. embedded_ward_fraction "
         "or \"status == 'embedded'\"",
     )  # fmt: skip
+    p.add_argument(
+        "--censor-at", metavar="horizon|NUMBER",
+        help="value for runs that lack the outcome because the event did not happen in the run "
+        "(time_to_embed of a run that never embedded): 'horizon' (the days observed, after "
+        "launch for time_to_embed) or a number. Without it such runs stop the analysis, with "
+        "their count",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--out", help="folder for the table and figure (default DIR/sensitivity)")
     p.add_argument("--title", help="figure title")
@@ -41,7 +48,7 @@ def main(args) -> int:
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
-    indices = sensitivity.analyse(store, args.outcome, seed=args.seed)
+    indices = sensitivity.analyse(store, args.outcome, seed=args.seed, censor_at=args.censor_at)
     out = Path(args.out) if args.out else store.folder / "sensitivity"
     out.mkdir(parents=True, exist_ok=True)
     kind = "sobol" if "ST" in indices else "morris"
@@ -60,5 +67,10 @@ def main(args) -> int:
                 else (f"  sigma {r['sigma']:.3f}")
             )
             print(f"  {r['parameter'][:44]:44s} {key} {r[key]:.3f} ± {r[conf]:.3f}{extra}")
+    if indices.attrs.get("censored"):
+        print(
+            f"{indices.attrs['censored']} run(s) lacked {args.outcome} (censored) and counted as "
+            f"{args.censor_at}"
+        )
     print(f"wrote {out}/{stem}.csv and {stem}.png")
     return 0

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from qisim.scenario import ScenarioError
+from qisim.shell import shell_command
 from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
 from qisim.sweep.storage import Store
 
@@ -31,32 +32,93 @@ def _problem(manifest: dict) -> dict:
     return problem
 
 
-def point_means(store: Store, outcome: str) -> tuple[pd.DataFrame, dict]:
-    """Outcome averaged over replications: one column per lever, one row per point."""
+# why a finished run may lack an outcome: the value is censored (the event did not happen
+# within the run), not missing
+CENSORED = {
+    "time_to_embed": "the run ended before 80% of the target wards had embedded, so the time is "
+    "longer than the days observed after launch",
+    "first_launch_day": "the initiative had not launched when the run ended",
+}
+
+
+def horizon(runs: pd.DataFrame, outcome: str) -> pd.Series:
+    """The observation window of each run for ``outcome``: days observed after the first launch
+    for ``time_to_embed`` (the whole run if it never launched), else the run's days."""
+    days = pd.to_numeric(runs["days"], errors="coerce")
+    if outcome == "time_to_embed" and "first_launch_day" in runs:
+        launch = pd.to_numeric(runs["first_launch_day"], errors="coerce").fillna(0)
+        return days - launch
+    return days
+
+
+def point_means(
+    store: Store, outcome: str, censor_at: str | float | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """Outcome averaged over replications: one column per lever, one row per point.
+
+    Every planned run must be on disk and finished: failed runs and runs not yet done raise
+    :class:`ScenarioError` with the command that runs them. A finished run without a value of
+    the outcome (``time_to_embed`` of a run that never embedded) is censored, not missing;
+    averaging the others would bias the index, so that raises too, counting them, unless
+    ``censor_at`` gives the value to use: a number, or ``"horizon"`` (:func:`horizon`).
+    ``means.attrs["censored"]`` is the number of values so filled."""
     manifest = store.manifest()
     plan = store.plan()
     runs = store.read("runs")
     if runs.empty:
         raise ScenarioError(f"{store.folder}: no runs on disk yet.")
     ok = ok_runs(runs).copy()
-    ok["_y"] = outcome_values(ok, outcome).to_numpy()
+    failed, absent = len(runs) - len(ok), len(plan) - len(runs)
+    if failed or absent:
+        cmd = shell_command(
+            "qisim", "sweep", manifest["experiment"]["file"], "--resume", "--out", store.folder
+        )
+        raise ScenarioError(
+            f"{store.folder}: sensitivity indices need every run of the design, and {failed} "
+            f"run(s) failed and {absent} of {len(plan)} are not on disk. Run them (--resume "
+            f"runs failed runs again) with: {cmd}"
+        )
+    y = outcome_values(ok, outcome)
+    lacking = y.isna().to_numpy()
+    censored = int(lacking.sum())
+    if censored and censor_at is None:
+        points = ok.loc[lacking, ["point", "lever"]].drop_duplicates()
+        why = CENSORED.get(
+            outcome, "the outcome is undefined for them (e.g. a ratio to a zero baseline)"
+        )
+        raise ScenarioError(
+            f"{store.folder}: {censored} of {len(ok)} runs have no value of {outcome!r}, in "
+            f"{len(points)} of {manifest['n_points'] * manifest['n_levers']} design points: "
+            f"{why}. Such a value is censored, not missing; averaging the other replications "
+            "would bias the indices, so nothing was computed. Choose: --censor-at horizon (the "
+            "days observed, after launch for time_to_embed), --censor-at NUMBER, or another "
+            "outcome (e.g. embedded_ward_fraction)."
+        )
+    if censored:
+        if censor_at == "horizon":
+            fill = horizon(ok, outcome)
+        else:
+            try:
+                fill = pd.Series(float(censor_at), index=ok.index)
+            except (TypeError, ValueError):
+                raise ScenarioError(
+                    f"--censor-at {censor_at!r}: give a number or 'horizon'."
+                ) from None
+        y = y.where(~lacking, fill)
+    ok["_y"] = y.to_numpy()
     means = ok.groupby(["point", "lever"])["_y"].mean().unstack("lever")
     means = means.reindex(index=range(manifest["n_points"]), columns=range(manifest["n_levers"]))
-    missing = int(means.isna().to_numpy().sum())
-    if missing:
-        raise ScenarioError(
-            f"{store.folder}: {missing} design point(s) have no usable value of {outcome!r} "
-            f"({len(runs)} of {len(plan)} runs on disk, {len(runs) - len(ok)} failed; or the "
-            "outcome is undefined for some runs, like time_to_embed when nothing embeds). "
-            "Finish the sweep with `qisim sweep EXPERIMENT --resume`, or choose another outcome."
-        )
+    means.attrs["censored"] = censored
     return means, manifest
 
 
-def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
+def analyse(
+    store: Store, outcome: str, seed: int = 0, censor_at: str | float | None = None
+) -> pd.DataFrame:
     """Sensitivity indices per lever row and parameter (or group). With a second-order Sobol
-    design, ``result.attrs["S2"]`` holds the second-order indices, one row per pair."""
-    means, manifest = point_means(store, outcome)
+    design, ``result.attrs["S2"]`` holds the second-order indices, one row per pair;
+    ``result.attrs["censored"]`` counts the censored values filled (see :func:`point_means`)."""
+    means, manifest = point_means(store, outcome, censor_at)
     kind = manifest["design"]["kind"]
     if kind not in ("sobol", "morris"):
         raise ScenarioError(
@@ -118,6 +180,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                 rows.append({"lever": lever, "lever_label": labels[lever], "parameter": name,
                              **values})  # fmt: skip
     out = pd.DataFrame(rows)
+    out.attrs["censored"] = means.attrs["censored"]
     if pairs:  # second-order indices, one row per pair of parameters
         out.attrs["S2"] = pd.DataFrame(pairs)
     groups = manifest.get("groups") or {}
