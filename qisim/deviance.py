@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from qisim.mechanisms.culture import trust_culture_index
+from qisim.paths import make_folder
 
 if TYPE_CHECKING:
     from qisim.results import RunResult
@@ -609,7 +610,7 @@ def report(result: DevianceResult, name: str = "") -> str:
 def write(result: DevianceResult, out: str | Path, title: str = "") -> list[Path]:
     """Write deviance_wards.csv, deviance_attributes.csv, deviance_runs.csv and deviance.png."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     paths = [out / "deviance_wards.csv", out / "deviance_attributes.csv", out / "deviance_runs.csv"]
     result.wards.to_csv(paths[0], index=False, float_format="%.4g")
     result.effects.to_csv(paths[1], index=False, float_format="%.4g")

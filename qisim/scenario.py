@@ -538,7 +538,7 @@ def _set(
             return [".".join([*at, key, k]) for k in flatten_overrides(value)]
         node[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
         return [".".join([*at, key])]
-    if key not in node:
+    if node.get(key) is None:  # absent or empty (e.g. no FFIT audit yet): a new table
         node[key] = {}
     return _set(node[key], rest, value, path, source, [*at, key])
 

@@ -443,3 +443,74 @@ def test_sensitivity_refuses_censored_outcomes_unless_told(tmp_path, capsys):
         capsys, "sensitivity", folder, "--outcome", "time_to_embed", "--censor-at", "horizon"
     )
     assert code == 0 and f"{lacking} run(s) lacked time_to_embed" in out
+
+
+# --- 8. a spreadsheet's padded header ----------------------------------------------------------
+def test_csv_audit_with_padded_header_is_accepted(tmp_path):
+    from qisim import ffit
+
+    rows = ffit.template_csv().splitlines()
+    assert all(r.endswith(",") for r in rows[1:])  # an empty score last
+    filled = [rows[0] + ","] + [r + "3," for r in rows[1:]]
+    path = write(tmp_path, "audit.csv", "\n".join(filled) + "\n,,,,\n")
+    scores = ffit.read_audit(path)
+    assert set(scores.values()) == {3} and len(scores) == 45
+    # a value under the unnamed column is not padding; odd names are quoted
+    stray = write(tmp_path, "stray.csv", "\n".join([filled[0], filled[1] + "x", *filled[2:]]))
+    with pytest.raises(ScenarioError, match="line 2: 'x' is in a column with no name"):
+        ffit.read_audit(stray)
+    odd = write(tmp_path, "odd.csv", "\n".join([rows[0] + ", Score ", *filled[1:]]))
+    with pytest.raises(ScenarioError, match="column\\(s\\) named twice 'score'"):
+        ffit.read_audit(odd)
+
+
+# --- 9. --out naming a file: exit 2, one paragraph, the file untouched -------------------------
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    from qisim.sweep import run_sweep
+
+    folder = tmp_path_factory.mktemp("sweep")
+    exp = sweep_file(folder, '[uncertainties]\n"wards.*.vacancy" = [0.1, 0.2]\n', 1)
+    return run_sweep(exp, workers=1, progress=False).folder
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", EXAMPLE, "--days", "5", "--out", "{file}"],
+        ["sweep", "{exp}", "--out", "{file}"],
+        ["sweep", "{exp}", "--out", "{file}/sub"],
+        ["analyse", "{sweep}", "--out", "{file}"],
+        ["sensitivity", "{sweep}", "--out", "{file}"],
+        ["discover", "{sweep}", "--outcome", "habit_rate < 0.5", "--out", "{file}"],
+        ["compare", EXAMPLE, "--reps", "1", "--out", "{file}"],
+        ["deviance", EXAMPLE, "--reps", "2", "--out", "{file}"],
+        ["plan", "{plan}", "--out", "{file}"],
+        ["study", "ffit-validity", "--n", "1", "--out", "{file}"],
+        ["validate", "--reps", "1", "--out", "{file}"],
+        ["ffit", "score", "{audit}", "--out", "{folder}"],
+        ["ffit", "simulate", "{audit}", "--initiative", EXAMPLE, "--csv", "{folder}"],
+    ],
+    ids=lambda a: " ".join(str(x) for x in a[:2]),
+)
+def test_out_naming_an_existing_file_exits_2_and_leaves_it(tmp_path, capsys, small_sweep, argv):
+    from qisim import ffit
+
+    file = write(tmp_path, "results.txt", "precious\n")
+    audit = ffit.template_csv().replace(",\n", ",3\n")
+    names = {
+        "file": file,
+        "folder": tmp_path,
+        "sweep": small_sweep,
+        "exp": sweep_file(tmp_path / "e", '[uncertainties]\n"wards.*.vacancy" = [0.1]\n', 1),
+        "plan": write(
+            tmp_path,
+            "p.toml",
+            f'scenario = "{EXAMPLE}"\nlaunch_months = [0]\n[[strategies]]\nname = "w"\n',
+        ),  # fmt: skip
+        "audit": write(tmp_path, "audit.csv", audit),
+    }
+    code, _, err = cli(capsys, *[str(a).format(**names) for a in argv])
+    assert code == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1 and str(tmp_path) in err
+    assert file.read_text() == "precious\n"

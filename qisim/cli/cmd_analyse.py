@@ -42,14 +42,15 @@ def _fmt(x) -> str:
 
 
 def main(args) -> int:
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.scenario import ScenarioError
     from qisim.sweep import analysis
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
     manifest = store.manifest()
+    check_folder(args.out or store.folder / "analysis")
     runs = store.read("runs")
     if runs.empty:
         raise ScenarioError(f"{args.folder}: no runs on disk yet.")
@@ -61,8 +62,7 @@ def main(args) -> int:
             + ", ".join(c for c in runs.columns if c != "traceback")
         )
     params = manifest["uncertainties"] + manifest["levers"]
-    out = Path(args.out) if args.out else store.folder / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out or store.folder / "analysis")
     points = analysis.by_point(runs, params, outcomes)
     levers = analysis.by_lever(runs, manifest["levers"], outcomes)
     points.to_csv(out / "points.csv", index=False, float_format="%.6g")

@@ -59,8 +59,10 @@ def register(sub) -> None:
 def main(args) -> int:
     import qisim
     from qisim import deviance
+    from qisim.paths import check_folder
     from qisim.scenario import ScenarioError
 
+    check_folder(args.out)
     source = Path(args.source)
     if not source.exists():
         raise ScenarioError(f"{source}: no such file.")

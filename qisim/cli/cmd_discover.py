@@ -32,18 +32,18 @@ def register(sub) -> None:
 
 def main(args) -> int:
     import re
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.sweep import discovery
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
+    check_folder(args.out or store.folder / "discover")
     d = discovery.discover(
         store, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha,
         mass_min=args.mass_min,
     )  # fmt: skip
-    out = Path(args.out) if args.out else store.folder / "discover"
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out or store.folder / "discover")
     stem = re.sub(r"[^A-Za-z0-9]+", "_", args.outcome).strip("_")[:60] or "outcome"
     d.trajectory.to_csv(out / f"{stem}_trajectory.csv", index=False, float_format="%.4g")
     d.limits.to_csv(out / f"{stem}_box.csv", index=False, float_format="%.4g")

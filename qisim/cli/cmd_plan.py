@@ -40,7 +40,10 @@ def main(args) -> int:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give at least 1 worker.")
+    from qisim.paths import check_folder
+
     plan = planning.load_plan(args.plan, output=args.out, replications=args.reps)
+    check_folder(plan.output, "--out" if args.out else f"{args.plan}: output")
     start = time.perf_counter()
     step = max(1, plan.n_runs // 10)
 

@@ -42,15 +42,16 @@ def _slug(text: str) -> str:
 
 
 def main(args) -> int:
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.sweep import sensitivity
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
+    store.manifest()  # not a sweep folder: say so first
+    check_folder(args.out or store.folder / "sensitivity")
     indices = sensitivity.analyse(store, args.outcome, seed=args.seed, censor_at=args.censor_at)
-    out = Path(args.out) if args.out else store.folder / "sensitivity"
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out or store.folder / "sensitivity")
     kind = "sobol" if "ST" in indices else "morris"
     stem = f"{_slug(args.outcome)}_{kind}"
     indices.to_csv(out / f"{stem}.csv", index=False, float_format="%.5g")

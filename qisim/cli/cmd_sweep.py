@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qisim.shell import shell_command
+from qisim.paths import shell_command
 
 HELP = "run an experiment (many seeded runs of a scenario) on this machine or a Dask cluster"
 

@@ -29,6 +29,7 @@ from qisim.domain import FFIT_ITEM_IDS, FFIT_SECTION_KEYS, FFIT_SECTIONS, TRIBES
 from qisim.ffit.audit import ITEMS, section_means, total
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, model_profile
 from qisim.ffit.simulate import run_jobs
+from qisim.paths import make_folder
 from qisim.scenario import ScenarioError, flatten_overrides, read_toml, scenario_from_dict
 
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
@@ -530,7 +531,7 @@ def write_results(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Path]:
     from qisim.ffit.plots import plot_validity
 
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     table = predictor_table(runs)
     failures = failure_table(runs, cfg.high_ffit_quantile)
     summary = summarise(runs, cfg)

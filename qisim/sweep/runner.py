@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qisim.paths import check_folder, shell_command
 from qisim.scenario import ScenarioError
-from qisim.shell import shell_command
 from qisim.sweep.backends import make_pool
 from qisim.sweep.design import RunSpec, make_plan
 from qisim.sweep.experiment import Experiment, load_experiment
@@ -144,11 +144,7 @@ def _prepare(
             "--resume and --overwrite contradict each other: --resume finishes the sweep in "
             f"{exp.output}, --overwrite deletes it first. Give one."
         )
-    if exp.output.exists() and not exp.output.is_dir():
-        raise ScenarioError(
-            f"{exp.output} is a file, not a folder; give a new or empty --out folder for the "
-            "sweep (the file is left as it is)."
-        )
+    check_folder(exp.output)
     if store.exists():
         if resume:
             _check_resumable(store, exp, model_changed)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qisim.paths import shell_command
 from qisim.scenario import ScenarioError
-from qisim.shell import shell_command
 from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
 from qisim.sweep.storage import Store
 
