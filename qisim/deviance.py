@@ -39,6 +39,7 @@ import pandas as pd
 
 from qisim.mechanisms.culture import trust_culture_index
 from qisim.paths import make_folder
+from qisim.processes import check_main_guard
 
 if TYPE_CHECKING:
     from qisim.results import RunResult
@@ -190,6 +191,7 @@ def collect(runs: Sequence[tuple], jobs: int = 1, progress=None) -> pd.DataFrame
                 progress(i + 1)
     else:
         # spawn, not fork: forking a process that already runs threads can deadlock
+        check_main_guard("collect")
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for i, table in enumerate(pool.map(_one_run, runs)):

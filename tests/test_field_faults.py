@@ -514,3 +514,87 @@ def test_out_naming_an_existing_file_exits_2_and_leaves_it(tmp_path, capsys, sma
     assert code == 2, err
     assert "Traceback" not in err and err.count("\n") == 1 and str(tmp_path) in err
     assert file.read_text() == "precious\n"
+
+
+# --- 10. a script without the main guard ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "layout", ["top level", "inside a function called at top level", "guarded"]
+)
+def test_script_without_main_guard_gets_one_clear_message(tmp_path, layout):
+    import subprocess
+    import sys
+
+    exp = sweep_file(tmp_path, '[uncertainties]\n"wards.*.vacancy" = [0.1]\n', 1)
+    call = f"run_sweep({str(exp)!r}, workers=1, progress=False)"
+    body = {
+        "top level": f"r = {call}\n",
+        "inside a function called at top level": f"def go():\n    return {call}\n\nr = go()\n",
+        "guarded": f'if __name__ == "__main__":\n    r = {call}\n',
+    }[layout]
+    script = write(tmp_path, "my script.py", "from qisim.sweep import run_sweep\n\n" + body)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    if layout == "guarded":
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert proc.returncode == 1
+    assert proc.stderr.count("Traceback") == 1, proc.stderr  # the script's own, not one per worker
+    assert 'if __name__ == "__main__":' in proc.stderr and "MainGuardError" in proc.stderr
+    assert "import qisim" not in proc.stderr  # no advice that points elsewhere
+
+
+# --- smaller: plain progress in logs; orphaned workers end quietly -----------------------------
+def test_progress_in_a_log_is_plain_lines(tmp_path):
+    import subprocess
+    import sys
+
+    exp = sweep_file(tmp_path, '[uncertainties]\n"wards.*.vacancy" = [0.1, 0.2, 0.3]\n', 1)
+    log = tmp_path / "sweep.log"
+    with open(log, "w") as fh:
+        proc = subprocess.run([sys.executable, "-m", "qisim", "sweep", str(exp), "--workers", "1"],
+                              stdout=subprocess.DEVNULL, stderr=fh, timeout=120)  # fmt: skip
+    text = log.read_text()
+    assert proc.returncode == 0 and "\r" not in text
+    assert "exp: 3/3 runs (100%)" in text, text
+
+
+def test_orphaned_worker_ends_quietly_when_the_parent_is_gone(capfd):
+    import multiprocessing as mp
+    import signal
+
+    from qisim.sweep.backends import _serve
+    from qisim.sweep.design import RunSpec
+    from qisim.sweep.worker import Context
+
+    parent, child = mp.Pipe()
+    parent.send(RunSpec(0, 0, 0, 0, seed=1, overrides={"days": 3}, constants={}))
+    parent.close()  # the parent is killed while the run goes on
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        _serve(child, Context(BASE))  # returns: no BrokenPipeError
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+# --- smaller: advice printed for pasting is shell-quoted ---------------------------------------
+def test_printed_commands_survive_paths_with_spaces_and_brackets(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from qisim.sweep.worker import FAULTS_ENV
+
+    exp = sweep_file(
+        tmp_path / "my [project]", '[uncertainties]\n"wards.*.vacancy" = [0.1, 0.2]\n', 1
+    )
+    out = tmp_path / "results (v2)" / "my sweep"
+    monkeypatch.chdir(tmp_path)  # `qisim run` writes to ./out
+    monkeypatch.setenv(FAULTS_ENV, "1:raise")
+    code, text, _ = cli(capsys, "sweep", exp, "--workers", "1", "--no-progress", "--out", out)
+    assert code == 0
+    monkeypatch.delenv(FAULTS_ENV)
+    commands = [line.split(": ", 1)[1] for line in text.splitlines() if ": qisim " in line]
+    assert len(commands) == 3  # see one alone, run the failed again, next
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "qisim" and cli(capsys, *argv[1:])[0] == 0, command

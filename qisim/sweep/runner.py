@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qisim.paths import check_folder, shell_command
+from qisim.processes import PlainProgress, check_main_guard, interactive
 from qisim.scenario import ScenarioError
 from qisim.sweep.backends import make_pool
 from qisim.sweep.design import RunSpec, make_plan
@@ -343,6 +344,7 @@ def run_sweep(
         output: results folder, instead of the experiment's ``output``.
         progress: show a progress bar (``None``: only on a terminal).
     """
+    check_main_guard("run_sweep")
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, output)
     if scheduler:
         backend = "dask"
@@ -379,15 +381,23 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
 
     context = Context(store.scenario(), exp.spec.record, exp.spec.record_every, faults_from_env())
     pool = make_pool(backend, workers, context, scheduler)
-    bar = tqdm(
-        total=report.total,
-        initial=report.skipped,
-        unit="run",
-        desc=exp.name,
-        disable=(None if progress is None else not progress),
-        smoothing=0.05,
-        dynamic_ncols=True,
-    )
+    if progress is not False and not interactive():
+        # a log, not a terminal: plain lines now and then (None: only on a terminal)
+        bar = (
+            PlainProgress(report.total, report.skipped, exp.name)
+            if progress
+            else tqdm(disable=True)
+        )
+    else:
+        bar = tqdm(
+            total=report.total,
+            initial=report.skipped,
+            unit="run",
+            desc=exp.name,
+            disable=not progress and progress is not None,
+            smoothing=0.05,
+            dynamic_ncols=True,
+        )
     since_compact = 0
     # worker memory is sampled at each tenth of the session: it should stay flat
     trace_at = {max(1, round(len(todo) * k / 10)) for k in range(1, 11)}
