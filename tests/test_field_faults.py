@@ -443,6 +443,18 @@ def test_sensitivity_refuses_censored_outcomes_unless_told(tmp_path, capsys):
         capsys, "sensitivity", folder, "--outcome", "time_to_embed", "--censor-at", "horizon"
     )
     assert code == 0 and f"{lacking} run(s) lacked time_to_embed" in out
+    # the same kind in an expression, and in PRIM: a comparison with a missing value would
+    # silently come out false
+    with pytest.raises(ScenarioError, match="runs have no value of time_to_embed"):
+        sensitivity.analyse(store, "time_to_embed > 30")
+    from qisim.sweep import discovery
+
+    with pytest.raises(ScenarioError, match=f"{lacking} of {len(runs)} runs have no value"):
+        discovery.discover(store, "time_to_embed > 30")
+    d = discovery.discover(store, "time_to_embed > 30", censor_at="horizon")  # 50 days > 30
+    assert d.of_interest == lacking + sum(1 for v in tte if v is not None and v > 30)
+    code, _, err = cli(capsys, "discover", folder, "--outcome", "time_to_embed > 30")
+    assert code == 2 and "--censor-at" in err
 
 
 # --- 8. a spreadsheet's padded header ----------------------------------------------------------

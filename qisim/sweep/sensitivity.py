@@ -18,7 +18,7 @@ from scipy import stats
 
 from qisim.paths import shell_command
 from qisim.scenario import ScenarioError
-from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
+from qisim.sweep.analysis import censored_outcome, lever_labels, ok_runs
 from qisim.sweep.storage import Store
 
 RESAMPLES = 1000
@@ -32,25 +32,6 @@ def _problem(manifest: dict) -> dict:
     return problem
 
 
-# why a finished run may lack an outcome: the value is censored (the event did not happen
-# within the run), not missing
-CENSORED = {
-    "time_to_embed": "the run ended before 80% of the target wards had embedded, so the time is "
-    "longer than the days observed after launch",
-    "first_launch_day": "the initiative had not launched when the run ended",
-}
-
-
-def horizon(runs: pd.DataFrame, outcome: str) -> pd.Series:
-    """The observation window of each run for ``outcome``: days observed after the first launch
-    for ``time_to_embed`` (the whole run if it never launched), else the run's days."""
-    days = pd.to_numeric(runs["days"], errors="coerce")
-    if outcome == "time_to_embed" and "first_launch_day" in runs:
-        launch = pd.to_numeric(runs["first_launch_day"], errors="coerce").fillna(0)
-        return days - launch
-    return days
-
-
 def point_means(
     store: Store, outcome: str, censor_at: str | float | None = None
 ) -> tuple[pd.DataFrame, dict]:
@@ -60,7 +41,8 @@ def point_means(
     :class:`ScenarioError` with the command that runs them. A finished run without a value of
     the outcome (``time_to_embed`` of a run that never embedded) is censored, not missing;
     averaging the others would bias the index, so that raises too, counting them, unless
-    ``censor_at`` gives the value to use: a number, or ``"horizon"`` (:func:`horizon`).
+    ``censor_at`` gives the value to use: a number, or ``"horizon"`` (see
+    :func:`qisim.sweep.analysis.censored_outcome`).
     ``means.attrs["censored"]`` is the number of values so filled."""
     manifest = store.manifest()
     plan = store.plan()
@@ -78,33 +60,8 @@ def point_means(
             f"run(s) failed and {absent} of {len(plan)} are not on disk. Run them (--resume "
             f"runs failed runs again) with: {cmd}"
         )
-    y = outcome_values(ok, outcome)
-    lacking = y.isna().to_numpy()
-    censored = int(lacking.sum())
-    if censored and censor_at is None:
-        points = ok.loc[lacking, ["point", "lever"]].drop_duplicates()
-        why = CENSORED.get(
-            outcome, "the outcome is undefined for them (e.g. a ratio to a zero baseline)"
-        )
-        raise ScenarioError(
-            f"{store.folder}: {censored} of {len(ok)} runs have no value of {outcome!r}, in "
-            f"{len(points)} of {manifest['n_points'] * manifest['n_levers']} design points: "
-            f"{why}. Such a value is censored, not missing; averaging the other replications "
-            "would bias the indices, so nothing was computed. Choose: --censor-at horizon (the "
-            "days observed, after launch for time_to_embed), --censor-at NUMBER, or another "
-            "outcome (e.g. embedded_ward_fraction)."
-        )
-    if censored:
-        if censor_at == "horizon":
-            fill = horizon(ok, outcome)
-        else:
-            try:
-                fill = pd.Series(float(censor_at), index=ok.index)
-            except (TypeError, ValueError):
-                raise ScenarioError(
-                    f"--censor-at {censor_at!r}: give a number or 'horizon'."
-                ) from None
-        y = y.where(~lacking, fill)
+    outcome_columns = [c for c in ok.columns if c not in plan.columns]
+    y, censored = censored_outcome(ok, outcome, outcome_columns, censor_at, str(store.folder))
     ok["_y"] = y.to_numpy()
     means = ok.groupby(["point", "lever"])["_y"].mean().unstack("lever")
     means = means.reindex(index=range(manifest["n_points"]), columns=range(manifest["n_levers"]))
