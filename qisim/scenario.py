@@ -530,7 +530,7 @@ def _set(
         return done
     if not isinstance(node, dict):
         raise ScenarioError(
-            f"{source}: '{path}' goes inside {_short_repr(node)}, which has no fields."
+            f"{source}: '{path}' goes inside {short_repr(node)}, which has no fields."
         )
     if not rest:
         if isinstance(value, dict) and isinstance(node.get(key), dict):
@@ -567,7 +567,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "overri
 MAX_SHOWN = 80  # characters of a value an error message shows
 
 
-def _short_repr(value: Any) -> str:
+def short_repr(value: Any) -> str:
     """A value for an error message: whole if short, else cut (a table is never printed whole)."""
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 5] + " ...)"
@@ -592,7 +592,7 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             msg = f"'{loc}': {msg}" if loc and not msg.startswith(loc) else msg
         else:
-            msg = f"'{loc}' = {_short_repr(value)} is not allowed: {err['msg']}"
+            msg = f"'{loc}' = {short_repr(value)} is not allowed: {err['msg']}"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 

@@ -30,6 +30,7 @@ from qisim.scenario import (
     load_scenario,
     read_toml,
     set_path,
+    short_repr,
     toml_key,
     validate,
 )
@@ -248,7 +249,7 @@ def _explain(exc: ValidationError, source: str) -> str:
         elif err["type"] == "missing":
             lines.append(f"'{loc}' is required but missing")
         else:
-            lines.append(f"'{loc}' = {err.get('input')!r} is not allowed: {err['msg']}")
+            lines.append(f"'{loc}' = {short_repr(err.get('input'))} is not allowed: {err['msg']}")
     return f"{source}: invalid experiment. " + "; ".join(lines) + "."
 
 
@@ -670,7 +671,7 @@ def _trial_overrides(overrides: dict[str, Any], base: dict, source: Path, where:
     fields: set[str] = set()
     for path, v in overrides.items():
         fields.update(set_path(data, path, v, f"{source}: {where}"))
-    validate(data, f"{source}: {where} (value {list(overrides.values())[0]!r})")
+    validate(data, f"{source}: {where} (value {short_repr(list(overrides.values())[0])})")
     return fields
 
 
