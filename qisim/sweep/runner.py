@@ -349,12 +349,15 @@ def run_sweep(
     if scheduler:
         backend = "dask"
     workers = workers or os.cpu_count() or 1
-    store = _prepare(exp, backend, workers, resume, overwrite, allow_model_change)
-    lock = _lock(store.folder)
+    # a sweep being resumed (and perhaps extended) is locked before its plan may change
+    lock = _lock(exp.output) if resume and Store(exp.output).exists() else None
     try:
+        store = _prepare(exp, backend, workers, resume, overwrite, allow_model_change)
+        lock = lock or _lock(store.folder)
         return _run(store, exp, backend, workers, scheduler, progress, compact_every)
     finally:
-        lock.unlink(missing_ok=True)
+        if lock is not None:
+            lock.unlink(missing_ok=True)
 
 
 def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> SweepReport:
