@@ -610,3 +610,57 @@ def test_printed_commands_survive_paths_with_spaces_and_brackets(tmp_path, capsy
     for command in commands:
         argv = shlex.split(command)
         assert argv[0] == "qisim" and cli(capsys, *argv[1:])[0] == 0, command
+
+
+def test_analyse_advice_to_add_replications_works_when_followed(tmp_path, capsys):
+    import shlex
+
+    from qisim.sweep import run_sweep
+    from qisim.sweep.storage import Store
+
+    exp = sweep_file(tmp_path, GRID, replications=3)
+    folder = run_sweep(exp, workers=2, progress=False).folder
+    code, out, _ = cli(capsys, "analyse", folder)
+    line = next(x for x in out.splitlines() if "to add replications" in x)
+    command = shlex.split(line.split(" with ", 1)[1])
+    exp.write_text(exp.read_text().replace("replications = 3", "replications = 5"))
+    code, out, _ = cli(capsys, *command[1:], "--workers", "2", "--no-progress")
+    assert code == 0 and "20 of 20 runs on disk (8 this session" in out, out
+    assert Store(folder).manifest()["extensions"][0]["replications"] == [3, 5]
+
+
+FRACTIONS = ("co_design", "problem_clarity", "pdsa_pilot", "senior_backing", "channels.written",
+             "channels.sessions", "rollout.readiness_threshold")  # fmt: skip
+
+
+def test_nested_and_dotted_overrides_are_the_same_property():
+    """Any set of initiative fields, written as one nested table, as bare dotted keys (TOML's
+    nested tables) or as quoted dotted paths, gives the same scenario; every other field keeps
+    its value."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.dictionaries(st.sampled_from(FRACTIONS), st.floats(0, 1), min_size=1))
+    def check(values):
+        nested: dict = {}
+        for path, v in values.items():
+            node = nested
+            *heads, last = path.split(".")
+            for h in heads:
+                node = node.setdefault(h, {})
+            node[last] = v
+        dotted = {f"initiative.{p}": v for p, v in values.items()}
+        a = with_overrides(BASE, {"initiative": nested})
+        b = with_overrides(BASE, dotted)
+        assert a == b
+        expect = BASE.model_dump()
+        for path, v in values.items():
+            node = expect["initiative"]
+            *heads, last = path.split(".")
+            for h in heads:
+                node = node[h]
+            node[last] = v
+        assert a.model_dump() == expect
+
+    check()

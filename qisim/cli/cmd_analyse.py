@@ -114,6 +114,14 @@ def main(args) -> int:
             f"median from n={r['median_stable_from']:g} of {r['replications']} "
             f"(median CV {_fmt(r['median_cv']).strip()}): {verdict}"
         )
+    if checkable and (reps["share_settled"] < 0.9).any():
+        from qisim.paths import shell_command
+
+        experiment = manifest["experiment"]["file"]
+        print(
+            f"  to add replications: raise `replications` in {experiment}, then run only the new "
+            f"runs with {shell_command('qisim', 'sweep', experiment, '--resume', '--out', store.folder)}"
+        )
     written += [f.name for f in figures if f is not None]
     print(f"\nwrote {out}/: " + ", ".join(written))
     return 0
