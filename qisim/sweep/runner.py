@@ -16,13 +16,7 @@ from qisim.scenario import ScenarioError
 from qisim.sweep.backends import make_pool
 from qisim.sweep.design import RunSpec, make_plan
 from qisim.sweep.experiment import Experiment, load_experiment
-from qisim.sweep.storage import (
-    Store,
-    base_manifest,
-    git_commit,
-    model_fingerprint,
-    now,
-)
+from qisim.sweep.storage import Store, base_manifest, git_commit, model_fingerprint, now
 from qisim.sweep.worker import Context, faults_from_env
 
 COMPACT_EVERY = 500  # merge single-run files into a part after this many results

@@ -45,6 +45,7 @@ from qisim.scenario import Scenario, ScenarioError, validate
 
 KINDS = ("runs", "daily", "trust")
 TEXT_COLUMNS = ("error", "traceback")
+TOOL_FILES = ("paths.py", "processes.py")  # outside sweep/ and cli/, but no run reads them
 PACKAGES = (
     "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
     "distributed", "tqdm", "ema_workbench",
@@ -157,13 +158,14 @@ def git_commit() -> dict[str, Any]:
 
 def model_fingerprint() -> str:
     """A hash of the code and data a run depends on: every file of the qisim package except the
-    sweep and command-line tools. If it changes between sessions of a sweep, the rows would come
-    from two different models."""
+    sweep and command-line tools (and their helpers for output paths and worker processes). If
+    it changes between sessions of a sweep, the rows would come from two different models."""
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if not path.is_file() or rel.startswith(("sweep/", "cli/")) or "__pycache__" in rel:
+        tools = rel.startswith(("sweep/", "cli/")) or rel in TOOL_FILES
+        if not path.is_file() or tools or "__pycache__" in rel:
             continue
         if path.suffix not in (".py", ".toml", ".json", ".csv", ".txt", ".yaml"):
             continue
