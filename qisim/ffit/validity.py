@@ -30,6 +30,7 @@ from qisim.ffit.audit import ITEMS, section_means, total
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, model_profile
 from qisim.ffit.simulate import run_jobs
 from qisim.paths import make_folder
+from qisim.processes import PlainProgress
 from qisim.scenario import ScenarioError, flatten_overrides, read_toml, scenario_from_dict
 
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
@@ -257,7 +258,10 @@ def run_study(cfg: StudyConfig, progress: bool = True) -> pd.DataFrame:
     seeds = np.random.SeedSequence(cfg.seed).spawn(cfg.n)
     jobs = [(base, {**cfg.fixed, **x}, sd, cfg.days) for x, sd in zip(samples, seeds)]
     start = time.time()
-    rows = run_jobs(study_run, jobs, cfg.workers, _Progress(cfg.n, start) if progress else None)
+    bar = PlainProgress(cfg.n, desc="FFIT validity study")
+    rows = run_jobs(
+        study_run, jobs, cfg.workers, (lambda done: bar.update(done - bar.n)) if progress else None
+    )
     runs = pd.DataFrame(rows)
     inputs = pd.DataFrame(
         [
@@ -271,16 +275,6 @@ def run_study(cfg: StudyConfig, progress: bool = True) -> pd.DataFrame:
     runs["why"] = why_failed(runs)
     runs.attrs["seconds"] = time.time() - start
     return runs
-
-
-class _Progress:
-    def __init__(self, n: int, start: float) -> None:
-        self.n, self.start, self.step = n, start, max(1, n // 10)
-
-    def __call__(self, done: int) -> None:
-        if done % self.step == 0 or done == self.n:
-            elapsed = time.time() - self.start
-            print(f"  {done}/{self.n} runs, {elapsed:.0f} s", file=sys.stderr, flush=True)
 
 
 def percentile_within(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
