@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 from qisim.mechanisms.culture import trust_culture_index
+from qisim.paths import make_folder
+from qisim.processes import check_main_guard
 
 if TYPE_CHECKING:
     from qisim.results import RunResult
@@ -189,6 +191,7 @@ def collect(runs: Sequence[tuple], jobs: int = 1, progress=None) -> pd.DataFrame
                 progress(i + 1)
     else:
         # spawn, not fork: forking a process that already runs threads can deadlock
+        check_main_guard("collect")
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for i, table in enumerate(pool.map(_one_run, runs)):
@@ -609,7 +612,7 @@ def report(result: DevianceResult, name: str = "") -> str:
 def write(result: DevianceResult, out: str | Path, title: str = "") -> list[Path]:
     """Write deviance_wards.csv, deviance_attributes.csv, deviance_runs.csv and deviance.png."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     paths = [out / "deviance_wards.csv", out / "deviance_attributes.csv", out / "deviance_runs.csv"]
     result.wards.to_csv(paths[0], index=False, float_format="%.4g")
     result.effects.to_csv(paths[1], index=False, float_format="%.4g")

@@ -15,7 +15,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from qisim.domain import OUTCOMES, ROLES
 
@@ -246,6 +253,17 @@ class Event(Strict):
     set: dict[str, Scalar]
     note: str = ""
 
+    @field_validator("set", mode="before")
+    @classmethod
+    def _dotted(cls, value: Any) -> Any:
+        # `set.initiative.co_design = 0.9` reaches here as nested tables: one field each
+        if isinstance(value, dict):
+            try:
+                return flatten_overrides(value)
+            except ScenarioError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
 
 Month = Annotated[int, Field(ge=1, le=12)]
 WINTER_NOTE = "winter peak"  # notes of the events a winter peak adds (see Staffing)
@@ -429,43 +447,130 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def set_path(data: dict, path: str, value: Any, source: str = "override") -> None:
-    """Set ``value`` at a dotted ``path`` in a raw scenario dict.
+def toml_key(parts: list[str]) -> str:
+    """A key as TOML shows it: parts joined by dots, each quoted if it holds a dot or space."""
+    return ".".join(f'"{p}"' if any(c in p for c in ". *") else p for p in parts)
+
+
+def flatten_overrides(table: dict[str, Any], source: str = "", where: str = "") -> dict[str, Any]:
+    """A table of overrides as ``{dotted.path: value}``.
+
+    TOML reads a bare dotted key (``initiative.co_design = 0.9``) as nested tables
+    (``{"initiative": {"co_design": 0.9}}``); here it becomes the path it spells, so it sets that
+    one field and the rest of the scenario's table stays. Lists (``competing = [...]``) and empty
+    tables stay whole values. The same path given twice, in two spellings (a quoted
+    ``"qi_team.technical"`` and a bare ``qi_team.technical``), raises :class:`ScenarioError`
+    naming both, instead of one silently winning.
+
+    Args:
+        table: the overrides as read (keys dotted, nested or both).
+        source: file (or option) named in the error.
+        where: the table's name in that file, e.g. ``"[set]"``.
+    """
+    out: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+
+    def walk(node: dict, prefix: list[str], shown: list[str]) -> None:
+        for key, value in node.items():
+            key = str(key)
+            parts, names = [*prefix, *key.split(".")], [*shown, key]
+            if isinstance(value, dict) and value:
+                walk(value, parts, names)
+                continue
+            path = ".".join(parts)
+            spelling = toml_key(names)
+            if path in out:
+                head = f"{source}: " if source else ""
+                raise ScenarioError(
+                    f"{head}{where + ': ' if where else ''}'{path}' is given twice, as "
+                    f"{spelled[path]} = {out[path]!r} and as {spelling} = {value!r}; "
+                    "keep one of them."
+                )
+            out[path], spelled[path] = value, spelling
+
+    walk(table, [], [])
+    return out
+
+
+def set_path(data: dict, path: str, value: Any, source: str = "override") -> list[str]:
+    """Set ``value`` at a dotted ``path`` in a raw scenario dict; returns the concrete paths set
+    (list elements by index).
 
     List elements are addressed by index (``wards.0.vacancy``) or by name
-    (``wards.Ward A.vacancy``); ``*`` addresses every element (``wards.*.vacancy``).
+    (``wards.Ward A.vacancy``); ``*`` addresses every element (``wards.*.vacancy``). A table
+    value merges field by field into the table already there (``initiative = {co_design =
+    0.9}`` changes co_design only); it never replaces the whole table.
     """
     parts = path.split(".")
-    _set(data, parts, value, path, source)
+    return _set(data, parts, value, path, source, [])
 
 
-def _set(node: Any, parts: list[str], value: Any, path: str, source: str) -> None:
+def _set(
+    node: Any, parts: list[str], value: Any, path: str, source: str, at: list[str]
+) -> list[str]:
     key, rest = parts[0], parts[1:]
     if isinstance(node, list):
         if key == "*":
-            targets = node
+            targets = list(enumerate(node))
         elif key.isdigit() and int(key) < len(node):
-            targets = [node[int(key)]]
+            targets = [(int(key), node[int(key)])]
         else:
-            targets = [e for e in node if isinstance(e, dict) and e.get("name") == key]
+            targets = [
+                (i, e) for i, e in enumerate(node) if isinstance(e, dict) and e.get("name") == key
+            ]
         if not targets:
             raise ScenarioError(
                 f"{source}: '{path}' names no element {key!r} (use an index, a name or '*')."
             )
-        for t in targets:
-            if rest:
-                _set(t, rest, value, path, source)
-            else:
-                raise ScenarioError(f"{source}: '{path}' must name a field inside the element.")
-        return
+        if not rest:
+            raise ScenarioError(f"{source}: '{path}' must name a field inside the element.")
+        done: list[str] = []
+        for i, t in targets:
+            done += _set(t, rest, value, path, source, [*at, str(i)])
+        return done
     if not isinstance(node, dict):
-        raise ScenarioError(f"{source}: '{path}' goes inside {node!r}, which has no fields.")
+        raise ScenarioError(
+            f"{source}: '{path}' goes inside {short_repr(node)}, which has no fields."
+        )
     if not rest:
-        node[key] = value
-        return
-    if key not in node:
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            node[key] = _deep_merge(node[key], value)
+            return [".".join([*at, key, k]) for k in flatten_overrides(value)]
+        node[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        return [".".join([*at, key])]
+    if node.get(key) is None:  # absent or empty (e.g. no FFIT audit yet): a new table
         node[key] = {}
-    _set(node[key], rest, value, path, source)
+    return _set(node[key], rest, value, path, source, [*at, key])
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "override") -> None:
+    """Apply one table of ``{dotted.path: value}`` overrides to a raw scenario dict, in order.
+
+    Nested tables are flattened first (:func:`flatten_overrides`). Two keys that name the same
+    field in different spellings (``wards.0.vacancy`` and ``wards.Ward A.vacancy``) raise
+    :class:`ScenarioError`; a wildcard (``wards.*.vacancy``) followed by one element's own value
+    is an ordinary refinement and allowed.
+    """
+    flat = flatten_overrides(overrides, source)
+    by_field: dict[str, str] = {}
+    for key, value in flat.items():
+        for concrete in set_path(data, key, value, f"{source} (override {key})"):
+            first = by_field.get(concrete)
+            if first is not None and first != key and "*" not in first and "*" not in key:
+                raise ScenarioError(
+                    f"{source}: '{first}' and '{key}' both set the field '{concrete}'; "
+                    "give it once."
+                )
+            by_field[concrete] = key
+
+
+MAX_SHOWN = 80  # characters of a value an error message shows
+
+
+def short_repr(value: Any) -> str:
+    """A value for an error message: whole if short, else cut (a table is never printed whole)."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 5] + " ...)"
 
 
 def _explain(exc: ValidationError, source: str, data: dict) -> str:
@@ -481,8 +586,13 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
             )
         elif kind == "missing":
             msg = f"'{loc}' is required but missing"
+        elif kind == "value_error" or isinstance(value, (dict, list)):
+            # a cross-field check names its fields itself; its input is a whole table (the
+            # scenario, some 4 KB), which would bury the message
+            msg = err["msg"].removeprefix("Value error, ")
+            msg = f"'{loc}': {msg}" if loc and not msg.startswith(loc) else msg
         else:
-            msg = f"'{loc}' = {value!r} is not allowed: {err['msg']}"
+            msg = f"'{loc}' = {short_repr(value)} is not allowed: {err['msg']}"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 
@@ -591,17 +701,16 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     data = _resolve_base(path.resolve(), read_toml(path))
     data.pop("base", None)
     data = _apply_ffit(path, data)
-    for key, value in (overrides or {}).items():
-        if isinstance(value, str):
-            value = parse_value(value)
-        set_path(data, key, value, f"{path} (override {key})")
+    parsed = {k: parse_value(v) if isinstance(v, str) else v for k, v in (overrides or {}).items()}
+    apply_overrides(data, parsed, str(path))
     return validate(data, str(path))
 
 
 def scenario_from_dict(data: dict, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate a raw scenario dict after applying ``{dotted.path: value}`` overrides (see
+    :func:`apply_overrides`)."""
     data = copy.deepcopy(data)
-    for key, value in (overrides or {}).items():
-        set_path(data, key, value)
+    apply_overrides(data, overrides or {})
     return validate(data)
 
 

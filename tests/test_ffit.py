@@ -153,7 +153,8 @@ def test_csv_errors(tmp_path):
         ffit.read_audit(path)
     path.write_text(text.replace("section,item,score", "item,points"))
     with pytest.raises(
-        ScenarioError, match="missing column\\(s\\) section, score; unknown column\\(s\\) points"
+        ScenarioError,
+        match="missing column\\(s\\) 'section', 'score'; unknown column\\(s\\) 'points'",
     ):
         ffit.read_audit(path)
 

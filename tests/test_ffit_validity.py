@@ -103,5 +103,6 @@ def test_study_run_and_tables(cfg, tmp_path):
 def test_study_is_reproducible(cfg):
     small = v.load_config(CONFIG, n=2, days=40, workers=1)
     a, b = v.run_study(small, progress=False), v.run_study(small, progress=False)
+    assert len(a) == 2 and a["cpu_seconds"].gt(0).all()  # two runs were done, not none
     # everything but the CPU time each run took
     pd.testing.assert_frame_equal(a.drop(columns="cpu_seconds"), b.drop(columns="cpu_seconds"))

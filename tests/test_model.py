@@ -174,7 +174,9 @@ def test_invariants_under_generated_scenarios(data, seed):
         "stalled",
         "in_progress",
     )
-    assert s.n >= 0 and len(r.model.qi_team) >= 0
+    # no event changes the team or the staff: the run keeps the scenario's numbers
+    assert len(r.model.qi_team) == sc.qi_team.size
+    assert s.n == r.summary["n_staff"] > 0 and w.n == len(qisim.scenario.ward_names(sc))
 
 
 def test_small_scenario_fixture_runs():

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import qisim
-from qisim.scenario import ScenarioError, load_scenario
+from qisim.scenario import ScenarioError, load_scenario, validate
 from tests.conftest import SCENARIOS
 
 
@@ -25,7 +25,9 @@ def test_all_shipped_scenarios_load():
     files = sorted(SCENARIOS.glob("*.toml"))
     assert len(files) >= 8
     for f in files:
-        assert load_scenario(f).wards
+        sc = load_scenario(f)
+        # the loaded scenario is whole: its dump (what a sweep stores) validates to itself
+        assert validate(sc.model_dump(mode="json"), str(f)) == sc, f
 
 
 @pytest.mark.parametrize(

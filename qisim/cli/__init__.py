@@ -72,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        # an output path that cannot be written: one paragraph, not a traceback
+        print(
+            f"error: cannot write {exc.filename}: {exc.strerror}. Give another output path "
+            "(--out); nothing there was changed.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

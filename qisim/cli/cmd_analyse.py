@@ -53,8 +53,8 @@ def _fmt(x) -> str:
 
 
 def main(args) -> int:
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.scenario import ScenarioError
     from qisim.sweep import analysis, publish, timing
     from qisim.sweep.storage import Store
@@ -62,6 +62,7 @@ def main(args) -> int:
     store = Store(args.folder)
     manifest = store.manifest()
     formats = publish.parse_formats(args.format)
+    check_folder(args.out or store.folder / "analysis")
     runs = store.read("runs")
     if runs.empty:
         raise ScenarioError(f"{args.folder}: no runs on disk yet.")
@@ -77,8 +78,7 @@ def main(args) -> int:
         )
     labels = manifest.get("labels", {})
     params = manifest["uncertainties"] + manifest["levers"]
-    out = Path(args.out) if args.out else store.folder / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out or store.folder / "analysis")
     points = analysis.by_point(runs, params, outcomes, labels)
     levers = analysis.by_lever(runs, manifest["levers"], outcomes, labels)
     points.to_csv(out / "points.csv", index=False, float_format="%.6g")
@@ -161,6 +161,14 @@ def main(args) -> int:
         )
     for _, r in reps.iterrows() if checkable else ():
         print("  " + _adequacy(r))
+    if checkable and (reps["share_settled"] < 0.9).any():
+        from qisim.paths import shell_command
+
+        experiment = manifest["experiment"]["file"]
+        print(
+            f"  to add replications: raise `replications` in {experiment}, then run only the new "
+            f"runs with {shell_command('qisim', 'sweep', experiment, '--resume', '--out', store.folder)}"
+        )
     if check.warnings:
         print("\nlaunch timing:\n" + timing.report(check))
     extra = (

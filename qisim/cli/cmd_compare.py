@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from qisim.scenario import ScenarioError
 
@@ -34,13 +33,14 @@ def register(sub) -> None:
 def main(args) -> int:
     from qisim.ffit.compare import compare, load_all
     from qisim.ffit.plots import plot_compare
+    from qisim.paths import check_folder, make_folder
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
+    check_folder(args.out)
     scenarios, labels = load_all(args.scenarios)
     table, sections, _ = compare(scenarios, labels, args.reps, args.seed, args.days, args.workers)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out)
     figure = plot_compare(table, sections, out / f"{args.name}.png")
     csv_path = out / f"{args.name}.csv"
     table.drop(columns=["embedded_runs"]).to_csv(csv_path, index=False, float_format="%.4g")

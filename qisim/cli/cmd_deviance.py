@@ -59,8 +59,11 @@ def register(sub) -> None:
 def main(args) -> int:
     import qisim
     from qisim import deviance
+    from qisim.paths import check_folder
+    from qisim.processes import PlainProgress, interactive
     from qisim.scenario import ScenarioError
 
+    check_folder(args.out)
     source = Path(args.source)
     if not source.exists():
         raise ScenarioError(f"{source}: no such file.")
@@ -79,12 +82,17 @@ def main(args) -> int:
         name, title = scenario.name, scenario.description or scenario.name
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(runs)))
 
+    live = interactive()
+    plain = PlainProgress(len(runs), desc="qisim deviance")
+
     def progress(done: int) -> None:
-        if sys.stderr.isatty():
+        if live:
             print(f"\r  {done}/{len(runs)} runs", end="", file=sys.stderr, flush=True)
+        else:
+            plain.update(done - plain.n)
 
     table = deviance.collect(runs, jobs=jobs, progress=progress)
-    if sys.stderr.isatty():
+    if live:
         print(file=sys.stderr)
     try:
         result = deviance.analyse(

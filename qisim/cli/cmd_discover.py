@@ -24,6 +24,12 @@ def register(sub) -> None:
         "--threshold", type=float, default=0.8,
         help="density the chosen box must reach (default 0.8); the widest such box is chosen",
     )  # fmt: skip
+    p.add_argument(
+        "--censor-at", metavar="horizon|NUMBER",
+        help="value for runs lacking a column the outcome reads because the event did not happen "
+        "in the run (time_to_embed of a run that never embedded): 'horizon' (days observed, "
+        "after launch for time_to_embed) or a number. Without it such runs stop the analysis",
+    )  # fmt: skip
     p.add_argument("--peel-alpha", type=float, default=0.05, help="share peeled per step")
     p.add_argument("--mass-min", type=float, default=0.05, help="smallest box, share of runs")
     p.add_argument("--out", help="folder for the tables and figure (default DIR/discover)")
@@ -36,20 +42,20 @@ def register(sub) -> None:
 
 def main(args) -> int:
     import re
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.sweep import discovery, publish
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
     formats = publish.parse_formats(args.format)
     manifest = store.manifest()
+    check_folder(args.out or store.folder / "discover")
     d = discovery.discover(
         store, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha,
-        mass_min=args.mass_min,
+        mass_min=args.mass_min, censor_at=args.censor_at,
     )  # fmt: skip
-    out = Path(args.out) if args.out else store.folder / "discover"
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out or store.folder / "discover")
     stem = re.sub(r"[^A-Za-z0-9]+", "_", args.outcome).strip("_")[:60] or "outcome"
     d.trajectory.to_csv(out / f"{stem}_trajectory.csv", index=False, float_format="%.4g")
     d.limits.to_csv(out / f"{stem}_box.csv", index=False, float_format="%.4g")
@@ -59,7 +65,8 @@ def main(args) -> int:
     publish.write_provenance(
         out / f"{stem}_provenance.json", store.folder, manifest, written, d.cases,
         {"outcome": args.outcome, "threshold": args.threshold, "peel_alpha": args.peel_alpha,
-         "mass_min": args.mass_min, "formats": list(formats)}, args,
+         "mass_min": args.mass_min, "censor_at": args.censor_at, "formats": list(formats)},
+        args,
     )  # fmt: skip
     row = d.trajectory.iloc[d.chosen]
     print(

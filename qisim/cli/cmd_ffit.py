@@ -93,8 +93,10 @@ def main_score(args) -> int:
     from qisim.ffit import read_audit, section_means, sofft_title, total, weakest
     from qisim.ffit.audit import MAX_TOTAL
     from qisim.ffit.plots import plot_audit
+    from qisim.paths import check_file
 
     path = Path(args.audit)
+    out = check_file(args.out or f"{path.stem}_radar.png")
     scores = read_audit(path)
     means = section_means(scores)
     print(f"FFIT audit {path}")
@@ -109,7 +111,6 @@ def main_score(args) -> int:
     for item in weakest(scores, args.weakest):
         print(f"  {item.id:<14} {scores[item.id]}  {item.text}")
         print(f"  {'':<17}SOFFT: {sofft_title(item)}")
-    out = Path(args.out) if args.out else Path(f"{path.stem}_radar.png")
     plot_audit(means, f"FFIT: {path.name}  (total {t:.0f} / {MAX_TOTAL})", out)
     print(f"\nwrote {out}")
     return 0
@@ -120,9 +121,12 @@ def main_simulate(args) -> int:
     from qisim.ffit import read_audit
     from qisim.ffit.audit import ITEMS
     from qisim.ffit.simulate import simulate
+    from qisim.paths import check_file, make_folder
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
+    if args.csv:
+        check_file(args.csv, "--csv")
     scores = read_audit(args.audit)
     scenario = qisim.load_scenario(args.initiative)
     after = parse_sets(args.set)  # applied after the audit, so they win over it
@@ -167,7 +171,7 @@ def main_simulate(args) -> int:
         elif zero:
             print(f"  ({zero} of {len(eff)} variants changed no ward's embedding in these runs)")
     if args.csv:
-        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(args.csv).parent, "--csv")
         eff.to_csv(args.csv, index=False, float_format="%.4g")
         print(f"wrote {args.csv}")
     return 0

@@ -35,22 +35,22 @@ def register(sub) -> None:
 
 def main(args) -> int:
     from qisim import planning
+    from qisim.processes import PlainProgress
 
     if args.reps is not None and args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give at least 1 worker.")
+    from qisim.paths import check_folder
+
     plan = planning.load_plan(args.plan, output=args.out, replications=args.reps)
+    check_folder(plan.output, "--out" if args.out else f"{args.plan}: output")
     start = time.perf_counter()
-    step = max(1, plan.n_runs // 10)
+    bar = PlainProgress(plan.n_runs, desc="qisim plan")
 
     def progress(done: int, total: int) -> None:
-        if not args.quiet and (done % step == 0 or done == total):
-            print(
-                f"  {done}/{total} runs, {time.perf_counter() - start:.0f} s",
-                file=sys.stderr,
-                flush=True,
-            )
+        if not args.quiet:
+            bar.update(done - bar.n)
 
     if not args.quiet:
         print(

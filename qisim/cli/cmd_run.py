@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from qisim.cli.common import add_set_option, parse_sets
 
@@ -36,8 +35,10 @@ def register(sub) -> None:
 
 def main(args) -> int:
     import qisim
+    from qisim.paths import check_folder, make_folder
     from qisim.scenario import ScenarioError
 
+    check_folder(args.out)  # before the run: a file in the way is refused, untouched
     if args.from_sweep:
         try:
             from qisim.sweep import rerun_spec
@@ -54,8 +55,7 @@ def main(args) -> int:
             raise ScenarioError("qisim run: give a scenario file, or --from-sweep DIR --run ID.")
         scenario = qisim.load_scenario(args.scenario, parse_sets(args.set))
         result = qisim.run(scenario, seed=args.seed, days=args.days)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out)
     s = result.summary
     (out / "summary.json").write_text(json.dumps(s, indent=2) + "\n")
     result.daily.to_csv(out / "daily.csv", index=False, float_format="%.4g")

@@ -25,6 +25,13 @@ def register(sub) -> None:
         help="outcome column or expression (default habit_rate), e.g. embedded_ward_fraction "
         "or \"status == 'embedded'\"",
     )  # fmt: skip
+    p.add_argument(
+        "--censor-at", metavar="horizon|NUMBER",
+        help="value for runs that lack the outcome because the event did not happen in the run "
+        "(time_to_embed of a run that never embedded): 'horizon' (the days observed, after "
+        "launch for time_to_embed) or a number. Without it such runs stop the analysis, with "
+        "their count",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--out", help="folder for the table and figure (default DIR/sensitivity)")
     p.add_argument("--title", help="figure title")
@@ -42,20 +49,20 @@ def _slug(text: str) -> str:
 
 
 def main(args) -> int:
-    from pathlib import Path
 
+    from qisim.paths import check_folder, make_folder
     from qisim.sweep import publish, sensitivity
     from qisim.sweep.analysis import ok_runs
     from qisim.sweep.storage import Store
 
     store = Store(args.folder)
     formats = publish.parse_formats(args.format)
-    manifest = store.manifest()
+    manifest = store.manifest()  # not a sweep folder: say so first
+    check_folder(args.out or store.folder / "sensitivity")
     labels = manifest.get("labels", {})
-    indices = sensitivity.analyse(store, args.outcome, seed=args.seed)
-    conv = sensitivity.convergence(store, args.outcome, seed=args.seed)
-    out = Path(args.out) if args.out else store.folder / "sensitivity"
-    out.mkdir(parents=True, exist_ok=True)
+    indices = sensitivity.analyse(store, args.outcome, seed=args.seed, censor_at=args.censor_at)
+    conv = sensitivity.convergence(store, args.outcome, seed=args.seed, censor_at=args.censor_at)
+    out = make_folder(args.out or store.folder / "sensitivity")
     kind = "sobol" if "ST" in indices else "morris"
     stem = f"{_slug(args.outcome)}_{kind}"
     written = [out / f"{stem}.csv", out / f"{stem}_convergence.csv"]
@@ -80,6 +87,9 @@ def main(args) -> int:
                 else (f"  sigma {r['sigma']:.3f}")
             )
             print(f"  {r['parameter'][:44]:44s} {key} {r[key]:.3f} ± {r[conf]:.3f}{extra}")
+    censored = indices.attrs.get("censored", 0)
+    if censored:
+        print(f"{censored} run(s) lacked {args.outcome} (censored) and counted as {args.censor_at}")
     print(_convergence_table(conv, key))
     warnings = sensitivity.convergence_warnings(conv)
     for w in warnings:
@@ -98,12 +108,25 @@ def main(args) -> int:
             f"with 95% bootstrap intervals ({sensitivity.RESAMPLES} resamples, seed {args.seed})."
         )
     else:
+        own = "effects" in indices  # qisim's own effects, each divided by its real step
         how = (
             f"Morris elementary effects of {publish.axis_label(args.outcome, labels)} (mu*, sigma; "
-            f"Campolongo et al. 2007) were computed with SALib {_version('SALib')} from "
-            f"{n_max} trajectories on {manifest['design']['levels']} levels, replications "
+            f"Campolongo et al. 2007) were computed "
+            + (
+                f"from a SALib {_version('SALib')} design, each effect divided by the realised "
+                "change of the parameter's position in its range (the real step of whole-number "
+                "and listed values), "
+                if own
+                else f"with SALib {_version('SALib')} "
+            )
+            + f"from {n_max} trajectories on {manifest['design']['levels']} levels, replications "
             f"averaged per design point, with 95% bootstrap intervals ({sensitivity.RESAMPLES} "
             f"resamples, seed {args.seed})."
+        )
+    if censored:
+        how += (
+            f" {censored} run(s) lacking the outcome (censored: the event did not happen before "
+            f"the run ended) were counted as {args.censor_at}."
         )
     how += (
         " Convergence was checked by recomputing the indices on the first N/8, N/4 and N/2 "
@@ -122,7 +145,8 @@ def main(args) -> int:
     publish.write_provenance(
         out / f"{stem}_provenance.json", store.folder, manifest, written, len(ok),
         {"outcome": args.outcome, "method": kind, "bootstrap_seed": args.seed,
-         "resamples": sensitivity.RESAMPLES, "formats": list(formats)}, args,
+         "resamples": sensitivity.RESAMPLES, "formats": list(formats),
+         "censor_at": args.censor_at, "censored": censored}, args,
     )  # fmt: skip
     print(f"wrote {out}/{stem}.csv, .png, _convergence.csv/.png, _methods.md, _provenance.json")
     return 0

@@ -55,9 +55,11 @@ def main(args) -> int:
             raise ScenarioError(f"--{name} {value}: must be at least 1.")
     if args.name == "ffit-validity":
         from qisim.ffit import validity
+        from qisim.paths import check_folder
 
         cfg = validity.load_config(
             path, n=args.n, days=args.days, seed=args.seed, workers=args.workers, out=args.out
         )
+        check_folder(cfg.out, "--out" if args.out else f"{path}: study.out")
         validity.main(cfg, reanalyse=args.reanalyse)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from qisim.paths import shell_command
+
 HELP = "run an experiment (many seeded runs of a scenario) on this machine or a Dask cluster"
 
 DESCRIPTION = f"""{HELP}.
@@ -12,7 +14,9 @@ DESCRIPTION = f"""{HELP}.
 An experiment file (TOML, see experiments/ and docs/sweeps.md) names a base scenario, the
 uncertainties and levers it varies, the design (grid, scenarios, lhs, sobol, morris), the
 replications, what to record and the output folder. Each finished run is written at once, so a
-sweep stopped at any moment keeps its results; --resume runs only what is missing.
+sweep stopped at any moment keeps its results. --resume runs only what is missing: runs not on
+disk and runs that failed. After raising `replications` (or the samples of a Sobol or Morris
+design) in the experiment file, --resume runs only the new runs.
 
 examples:
   qisim sweep experiments/rollout_staffing.toml
@@ -39,7 +43,11 @@ def register(sub) -> None:
         "--scheduler", metavar="ADDRESS",
         help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --backend dask)",
     )  # fmt: skip
-    p.add_argument("--resume", action="store_true", help="finish a sweep: run only missing runs")
+    p.add_argument(
+        "--resume", action="store_true",
+        help="finish the sweep in the output folder: run the runs not on disk and the failed "
+        "ones again; takes in added replications or Sobol/Morris samples",
+    )  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="delete the output folder first")
     p.add_argument(
         "--allow-model-change", action="store_true",
@@ -48,6 +56,13 @@ def register(sub) -> None:
     p.add_argument("--out", help="output folder (default: the experiment's `output`)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
+
+
+def resume_command(args) -> str:
+    """The command that finishes this sweep, quoted for pasting."""
+    return shell_command(
+        "qisim", "sweep", args.experiment, "--resume", *(("--out", args.out) if args.out else ())
+    )
 
 
 def main(args) -> int:
@@ -70,9 +85,7 @@ def main(args) -> int:
         )
     except KeyboardInterrupt:
         print(
-            "interrupted: every finished run is on disk; finish with\n"
-            f"  qisim sweep {args.experiment} --resume"
-            + (f" --out {args.out}" if args.out else ""),
+            f"interrupted: every finished run is on disk; finish with\n  {resume_command(args)}",
             file=sys.stderr,
         )
         return 130
@@ -87,13 +100,15 @@ def main(args) -> int:
     if len(report.errors) > 5:
         print(f"  ... and {len(report.errors) - 5} more (see the `error` column)")
     if report.errors:
+        first = report.errors[0][0]
         print(
-            f"  re-run one alone: qisim run --from-sweep {report.folder} --run {report.errors[0][0]}"
+            f"  see one alone: {shell_command('qisim', 'run', '--from-sweep', report.folder, '--run', first)}"
         )
+        print(f"  run the failed runs again: {resume_command(args)}")
     from qisim.sweep import timing
 
     warnings = timing.report(timing.check_sweep(report.folder))
     if warnings:
         print(warnings)
-    print(f"next: qisim analyse {report.folder}")
+    print(f"next: {shell_command('qisim', 'analyse', report.folder)}")
     return 0

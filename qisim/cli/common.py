@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import argparse
 
-from qisim.scenario import ScenarioError, parse_value
+from qisim.scenario import ScenarioError, flatten_overrides, parse_value
 
 
 def parse_sets(items: list[str] | None) -> dict:
-    """``["a.b=1", "c=x"]`` -> ``{"a.b": 1, "c": "x"}``; values parsed as TOML."""
-    out = {}
+    """``["a.b=1", "c=x"]`` -> ``{"a.b": 1, "c": "x"}``; values parsed as TOML. An inline table
+    (``initiative={co_design=0.9}``) sets its fields one by one; a path given twice (in any
+    spelling) raises :class:`ScenarioError`."""
+    out: dict = {}
+    spelled: dict[str, str] = {}
     for item in items or []:
         if "=" not in item:
             raise ScenarioError(
                 f"--set {item!r}: expected PATH=VALUE, e.g. initiative.co_design=0.8"
             )
         key, value = item.split("=", 1)
-        out[key.strip()] = parse_value(value.strip())
+        for path, v in flatten_overrides({key.strip(): parse_value(value.strip())}).items():
+            if path in out:
+                raise ScenarioError(
+                    f"--set: '{path}' is given twice ({spelled[path]!r} and {item!r}); keep one."
+                )
+            out[path], spelled[path] = v, item
     return out
 
 

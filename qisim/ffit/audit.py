@@ -144,21 +144,28 @@ def _from_toml(data: dict, source: str) -> dict[str, Any]:
 
 
 def _read_csv(path: Path) -> dict[str, int]:
+    """A CSV audit. Column names are matched without case or surrounding spaces; empty columns
+    with no name, as spreadsheet programs pad a header (``section,item,text,score,``), are
+    ignored as long as they hold nothing."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file. " + HINT) from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
-    missing = [c for c in CSV_COLUMNS if c not in columns]
-    extra = [c for c in columns if c not in CSV_COLUMNS + CSV_OPTIONAL]
-    if missing or extra:
+    lines = list(csv.reader(io.StringIO(text)))
+    header = [c.strip().lower() for c in (lines[0] if lines else [])]
+    named = [c for c in header if c]
+    missing = [c for c in CSV_COLUMNS if c not in named]
+    extra = [c for c in named if c not in CSV_COLUMNS + CSV_OPTIONAL]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if missing or extra or twice:
         what = []
         if missing:
-            what.append("missing column(s) " + ", ".join(missing))
+            what.append("missing column(s) " + ", ".join(repr(c) for c in missing))
         if extra:
-            what.append("unknown column(s) " + ", ".join(extra))
+            what.append("unknown column(s) " + ", ".join(repr(c) for c in extra))
+        if twice:
+            what.append("column(s) named twice " + ", ".join(repr(c) for c in twice))
         raise ScenarioError(
             f"{path}: invalid FFIT audit: {'; '.join(what)}. The header must name the columns "
             f"{', '.join(CSV_COLUMNS)} (and may add {', '.join(CSV_OPTIONAL)}). "
@@ -166,11 +173,15 @@ def _read_csv(path: Path) -> dict[str, int]:
         )
     flat: dict[str, Any] = {}
     problems: list[str] = []
-    for n, raw in enumerate(reader, start=2):
-        row = {
-            (k or "").strip().lower(): ",".join(v) if isinstance(v, list) else (v or "").strip()
-            for k, v in raw.items()
-        }
+    for n, cells in enumerate(lines[1:], start=2):
+        cells = [c.strip() for c in cells] + [""] * (len(header) - len(cells))
+        stray = [c for name, c in zip(header, cells) if not name and c] + cells[len(header) :]
+        if any(stray):
+            problems.append(
+                f"line {n}: {next(c for c in stray if c)!r} is in a column with no name "
+                "(a cell beyond the header's columns)"
+            )
+        row = {name: c for name, c in zip(header, cells) if name}
         item, section = row["item"], row["section"]
         if not item and not section and not row["score"]:
             continue  # a blank line

@@ -29,7 +29,9 @@ from qisim.domain import FFIT_ITEM_IDS, FFIT_SECTION_KEYS, FFIT_SECTIONS, TRIBES
 from qisim.ffit.audit import ITEMS, section_means, total
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, model_profile
 from qisim.ffit.simulate import run_jobs
-from qisim.scenario import ScenarioError, read_toml, scenario_from_dict
+from qisim.paths import make_folder
+from qisim.processes import PlainProgress
+from qisim.scenario import ScenarioError, flatten_overrides, read_toml, scenario_from_dict
 
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
 FAILED = ("fizzled", "halted", "stalled", "in_progress")  # neither embedded nor patchy
@@ -101,8 +103,9 @@ def load_config(path: str | Path, **overrides: Any) -> StudyConfig:
     for key, value in overrides.items():
         if value is not None:
             setattr(cfg, key, Path(value) if key == "out" else value)
-    cfg.fixed = dict(data.get("fixed", {}))
-    cfg.ranges = dict(data.get("ranges", {}))
+    # bare dotted keys arrive as nested tables: each becomes the one field it names
+    cfg.fixed = flatten_overrides(data.get("fixed", {}), str(path), "[fixed]")
+    cfg.ranges = flatten_overrides(data.get("ranges", {}), str(path), "[ranges]")
     problems = []
     if cfg.sampler not in ("lhs", "sobol"):
         problems.append(f"study.sampler = {cfg.sampler!r} is not 'lhs' or 'sobol'")
@@ -255,7 +258,10 @@ def run_study(cfg: StudyConfig, progress: bool = True) -> pd.DataFrame:
     seeds = np.random.SeedSequence(cfg.seed).spawn(cfg.n)
     jobs = [(base, {**cfg.fixed, **x}, sd, cfg.days) for x, sd in zip(samples, seeds)]
     start = time.time()
-    rows = run_jobs(study_run, jobs, cfg.workers, _Progress(cfg.n, start) if progress else None)
+    bar = PlainProgress(cfg.n, desc="FFIT validity study")
+    rows = run_jobs(
+        study_run, jobs, cfg.workers, (lambda done: bar.update(done - bar.n)) if progress else None
+    )
     runs = pd.DataFrame(rows)
     inputs = pd.DataFrame(
         [
@@ -269,16 +275,6 @@ def run_study(cfg: StudyConfig, progress: bool = True) -> pd.DataFrame:
     runs["why"] = why_failed(runs)
     runs.attrs["seconds"] = time.time() - start
     return runs
-
-
-class _Progress:
-    def __init__(self, n: int, start: float) -> None:
-        self.n, self.start, self.step = n, start, max(1, n // 10)
-
-    def __call__(self, done: int) -> None:
-        if done % self.step == 0 or done == self.n:
-            elapsed = time.time() - self.start
-            print(f"  {done}/{self.n} runs, {elapsed:.0f} s", file=sys.stderr, flush=True)
 
 
 def percentile_within(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -529,7 +525,7 @@ def write_results(runs: pd.DataFrame, cfg: StudyConfig) -> dict[str, Path]:
     from qisim.ffit.plots import plot_validity
 
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     table = predictor_table(runs)
     failures = failure_table(runs, cfg.high_ffit_quantile)
     summary = summarise(runs, cfg)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from qisim import __version__
+from qisim.paths import make_folder
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan, load_plan
 from qisim.planning.report import (
     crn_note,
@@ -99,7 +100,7 @@ def write_outputs(
     """Write report.txt, table.csv (ranked), runs.csv (one row per run), trajectories.csv,
     heatmap.csv, the figures and manifest.json into the plan's output folder."""
     out = plan.output
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     files = []
     (out / "report.txt").write_text(text + "\n")
     files.append(out / "report.txt")

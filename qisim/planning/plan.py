@@ -23,6 +23,7 @@ from qisim.scenario import (
     Rollout,
     Scenario,
     ScenarioError,
+    flatten_overrides,
     load_scenario,
     read_toml,
 )
@@ -62,11 +63,15 @@ class StrategySpec(BaseModel):
                 f"unknown roll-out setting(s) {', '.join(unknown)}; a strategy may give "
                 f"{', '.join(STRATEGY_FIELDS)}, and any other scenario field under 'set'"
             )
+        self.set = _flat_set(self.set, f"strategy {self.name!r}")
+        _given_once(self._named(), self.set, f"strategy {self.name!r}")
         return self
 
+    def _named(self) -> dict[str, Any]:
+        return {f"initiative.rollout.{k}": v for k, v in (self.model_extra or {}).items()}
+
     def overrides(self) -> dict[str, Any]:
-        out = {f"initiative.rollout.{k}": v for k, v in (self.model_extra or {}).items()}
-        return {**out, **self.set}
+        return {**self._named(), **self.set}
 
 
 class StaffingSpec(Strict):
@@ -79,14 +84,41 @@ class StaffingSpec(Strict):
     agency_fill: Annotated[float, Field(ge=0, le=1)] | None = None
     set: dict[str, Any] = {}
 
-    def overrides(self) -> dict[str, Any]:
+    @model_validator(mode="after")
+    def _set_once(self) -> StaffingSpec:
+        self.set = _flat_set(self.set, f"staffing case {self.name!r}")
+        _given_once(self._named(), self.set, f"staffing case {self.name!r}")
+        return self
+
+    def _named(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.winter_sickness is not None:
             out["staffing.winter_sickness"] = self.winter_sickness
         for name in ("vacancy", "sickness", "agency_fill"):
             if getattr(self, name) is not None:
                 out[f"wards.*.{name}"] = getattr(self, name)
-        return {**out, **self.set}
+        return out
+
+    def overrides(self) -> dict[str, Any]:
+        return {**self._named(), **self.set}
+
+
+def _flat_set(table: dict[str, Any], where: str) -> dict[str, Any]:
+    """A ``set`` table as dotted paths (nested tables merge field by field; see
+    :func:`qisim.scenario.flatten_overrides`)."""
+    try:
+        return flatten_overrides(table, where=f"{where}: set")
+    except ScenarioError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _given_once(named: dict[str, Any], table: dict[str, Any], where: str) -> None:
+    """A setting given by name and again under ``set`` would silently lose one value."""
+    both = sorted(set(named) & set(table))
+    if both:
+        raise ValueError(
+            f"{where} gives {', '.join(both)} twice, by name and under 'set'; keep one"
+        )
 
 
 class PlanFile(Strict):
@@ -228,13 +260,17 @@ def load_plan(
         spec = PlanFile.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_explain(exc, str(path))) from None
+    try:
+        fixed = flatten_overrides(spec.set, str(path), "set")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc} See docs/plan.md.") from None
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
         raise ScenarioError(
             f"{path}: 'scenario' = {spec.scenario!r}: no such file ({scenario_path}); the path "
             "is relative to the plan file."
         )
-    base = load_scenario(scenario_path, dict(spec.set))
+    base = load_scenario(scenario_path, fixed)
     competing = [c.model_dump() for c in base.competing] + [c.model_dump() for c in spec.competing]
     cells = []
     for strategy in spec.strategies:
@@ -242,7 +278,7 @@ def load_plan(
             for staffing in spec.staffing:
                 day = launch_day(month)
                 overrides = {
-                    **spec.set,
+                    **fixed,
                     "competing": competing,
                     **staffing.overrides(),
                     **strategy.overrides(),

@@ -496,3 +496,94 @@ def plot_interactions(
     fig.suptitle(f"Interactions: {axis_label(outcome, labels)}", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path, formats)
+
+
+# why a finished run may lack an outcome: the value is censored (the event did not happen
+# within the run), not missing
+CENSORED = {
+    "time_to_embed": "the run ended before 80% of the target wards had embedded, so the time is "
+    "longer than the days observed after launch",
+    "first_launch_day": "the initiative had not launched when the run ended",
+}
+
+
+def horizon(runs: pd.DataFrame, column: str) -> pd.Series:
+    """The observation window of each run for ``column``: days observed after the first launch
+    for ``time_to_embed`` (the whole run if it never launched), else the run's days."""
+    days = pd.to_numeric(runs["days"], errors="coerce")
+    if column == "time_to_embed" and "first_launch_day" in runs:
+        return days - pd.to_numeric(runs["first_launch_day"], errors="coerce").fillna(0)
+    return days
+
+
+def referenced(expr: str, columns: list[str]) -> list[str]:
+    """The columns an outcome (a column, or an expression over columns) reads."""
+    import re
+
+    out = []
+    for c in columns:
+        if c == expr or f"`{c}`" in expr:
+            out.append(c)
+        elif re.search(rf"(?<![\w.`]){re.escape(c)}(?![\w`])", expr):
+            out.append(c)
+    return out
+
+
+def censored_outcome(
+    runs: pd.DataFrame,
+    expr: str,
+    outcome_columns: list[str],
+    censor_at: str | float | None,
+    source: str,
+) -> tuple[pd.Series, int]:
+    """The outcome of finished ``runs`` (:func:`outcome_values`), with runs that lack a value it
+    reads handled openly: such a value is censored (``time_to_embed`` of a run that never
+    embedded is longer than the run), and dropping it, or letting a comparison with it come out
+    false, would bias what follows towards the runs where the event happened.
+
+    Args:
+        runs: finished runs.
+        expr: the outcome, a column or an expression over columns.
+        outcome_columns: the run outcome columns (not the plan's parameter columns).
+        censor_at: None to refuse; ``"horizon"`` to count each lacking value as the run's
+            observation window (:func:`horizon`); or a number.
+        source: named in the error (the sweep folder).
+
+    Returns:
+        (outcome values, how many runs had a value filled).
+
+    Raises:
+        ScenarioError: runs lack a value and ``censor_at`` is None (counting them and saying
+            why), or ``censor_at`` is neither a number nor "horizon".
+    """
+    from qisim.scenario import ScenarioError
+
+    cols = [c for c in referenced(expr, outcome_columns) if runs[c].isna().any()]
+    if not cols:
+        return outcome_values(runs, expr), 0
+    lacking = runs[cols].isna().any(axis=1)
+    n = int(lacking.sum())
+    if censor_at is None:
+        points = runs.loc[lacking, ["point", "lever"]].drop_duplicates()
+        why = "; ".join(f"{c}: {CENSORED.get(c, 'it is undefined for them')}" for c in cols)
+        raise ScenarioError(
+            f"{source}: {n} of {len(runs)} runs have no value of {', '.join(cols)} (read by "
+            f"{expr!r}), in {len(points)} design point(s) ({why}). Such a value is censored, "
+            "not missing; leaving those runs out (or letting a comparison with them come out "
+            "false) would bias the result, so nothing was computed. Choose: --censor-at horizon "
+            "(the days observed, after launch for time_to_embed), --censor-at NUMBER, or an "
+            "outcome every run has (e.g. embedded_ward_fraction)."
+        )
+    filled = runs.copy()
+    for c in cols:
+        if censor_at == "horizon":
+            fill = horizon(runs, c)
+        else:
+            try:
+                fill = pd.Series(float(censor_at), index=runs.index)
+            except (TypeError, ValueError):
+                raise ScenarioError(
+                    f"--censor-at {censor_at!r}: give a number or 'horizon'."
+                ) from None
+        filled[c] = pd.to_numeric(runs[c], errors="coerce").where(runs[c].notna(), fill)
+    return outcome_values(filled, expr), n

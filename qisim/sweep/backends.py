@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from qisim.processes import MAIN_REIMPORTED, reimport_error
 from qisim.sweep.design import RunSpec
 from qisim.sweep.worker import Context, execute, failure
 
@@ -71,7 +72,11 @@ def _serve(conn: Connection, context: Context) -> None:
             return  # the parent is gone
         if task is None:
             return
-        conn.send(execute(context, task))
+        result = execute(context, task)
+        try:
+            conn.send(result)
+        except (BrokenPipeError, OSError):
+            return  # the parent was killed (kill -9): end quietly, no traceback in its log
 
 
 class LocalPool:
@@ -141,11 +146,15 @@ class LocalPool:
                         if w.task is None or w.process.is_alive():
                             continue
                         task, code = w.task, w.process.exitcode
+                        if code == MAIN_REIMPORTED:
+                            raise reimport_error("run_sweep")
                         deaths[task.run] = deaths.get(task.run, 0) + 1
                         if not results and sum(deaths.values()) >= 3 * self.n + 2:
                             raise RuntimeError(
                                 f"every worker process died (exit code {code}) before finishing "
-                                "a single run; check that `python -c 'import qisim'` works"
+                                "a single run, so nothing was recorded. Check that `python -c "
+                                "'import qisim'` works in this environment, and try one run alone "
+                                "with `qisim run --from-sweep DIR --run 0`"
                             )
                         self.workers[self.workers.index(w)] = self._start()
                         if deaths[task.run] <= RETRIES_AFTER_DEATH:

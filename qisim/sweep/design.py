@@ -214,4 +214,7 @@ def make_plan(exp: Experiment) -> Plan:
     if unit is not None:
         for k, p in enumerate(exp.uncertainties):
             design[f"unit:{p.name}"] = unit[:, k]
+        for p in exp.uncertainties:
+            # where each value lies in its range: a Morris effect is divided by its change
+            design[f"pos:{p.name}"] = [p.position(pt.values[p.name]) for pt in points]
     return Plan(table=table, runs=runs, design=design, points=points, levers=levers)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qisim.scenario import ScenarioError
-from qisim.sweep.analysis import ok_runs, outcome_values
+from qisim.sweep.analysis import censored_outcome, ok_runs
 from qisim.sweep.storage import Store
 
 
@@ -59,15 +59,20 @@ def discover(
     threshold: float = 0.8,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
+    censor_at: str | float | None = None,
 ) -> Discovery:
     """Find the box of parameters where ``outcome`` (a boolean expression over the results
     columns, e.g. ``status == 'fizzled'``) holds. The box chosen is the one on the peeling
     trajectory with the highest coverage among those with density >= ``threshold`` (or the
-    densest, if none reaches it)."""
+    densest, if none reaches it). Runs lacking a value the outcome reads (``time_to_embed`` of a
+    run that never embedded) raise :class:`ScenarioError` unless ``censor_at`` says what they
+    count as (:func:`qisim.sweep.analysis.censored_outcome`)."""
     runs = ok_runs(store.read("runs"))
     if runs.empty:
         raise ScenarioError(f"{store.folder}: no finished runs to analyse.")
-    y = outcome_values(runs, outcome)
+    plan_columns = set(store.plan().columns)
+    outcome_columns = [c for c in runs.columns if c not in plan_columns]
+    y, _ = censored_outcome(runs, outcome, outcome_columns, censor_at, str(store.folder))
     values = set(np.unique(y.dropna()))
     if not values <= {0.0, 1.0}:
         raise ScenarioError(

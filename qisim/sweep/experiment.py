@@ -26,9 +26,12 @@ from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.scenario import (
     Scenario,
     ScenarioError,
+    flatten_overrides,
     load_scenario,
     read_toml,
     set_path,
+    short_repr,
+    toml_key,
     validate,
 )
 
@@ -121,13 +124,35 @@ class Parameter:
     # relative range over fields with different base values: the value is a multiplier and each
     # path gets multiplier x its own base value
     scale: dict[str, float] | None = None
+    fields: set[str] = field(default_factory=set)  # the concrete fields it sets (by index)
+
+    def whole_numbers(self) -> tuple[int, int]:
+        """The first and last whole number of an integer range."""
+        return math.ceil(self.low - 1e-9), math.floor(self.high + 1e-9)
 
     def from_unit(self, u: float) -> Any:
         """The value at position ``u`` in [0, 1] of the parameter's range (or list of values)."""
         if self.values is not None:
             return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
-        x = self.low + float(u) * (self.high - self.low)
-        return int(round(x)) if self.integer and self.scale is None else x
+        if self.integer and self.scale is None:
+            # n equal bins, one per whole number, so every value is equally likely (rounding
+            # would give each end value half a bin)
+            lo, hi = self.whole_numbers()
+            n = hi - lo + 1
+            return lo + min(int(float(u) * n), n - 1)
+        # a relative range over fields with different base values samples the multiplier
+        # itself; each field's value is rounded when it is set (see overrides)
+        return self.low + float(u) * (self.high - self.low)
+
+    def position(self, value: Any) -> float:
+        """Where ``value`` lies in the parameter's range, 0 to 1 (a value list: its index over
+        the last index). Morris effects are divided by the change of this position, the real
+        step, not by the step of the unit-cube sample."""
+        if self.values is not None:
+            return self.values.index(value) / max(len(self.values) - 1, 1)
+        whole = self.integer and self.scale is None
+        lo, hi = self.whole_numbers() if whole else (self.low, self.high)
+        return (float(value) - lo) / (hi - lo)
 
     def grid(self) -> list[Any]:
         if self.values is not None:
@@ -156,6 +181,7 @@ class Row:
     values: dict[str, Any]  # column -> value
     overrides: dict[str, Any]  # scenario path -> value
     constants: dict[str, float]
+    fields: set[str] = field(default_factory=set)  # the concrete fields it sets (by index)
 
 
 @dataclass
@@ -261,7 +287,7 @@ def _explain(exc: ValidationError, source: str) -> str:
         elif err["type"] == "missing":
             lines.append(f"'{loc}' is required but missing")
         else:
-            lines.append(f"'{loc}' = {err.get('input')!r} is not allowed: {err['msg']}")
+            lines.append(f"'{loc}' = {short_repr(err.get('input'))} is not allowed: {err['msg']}")
     return f"{source}: invalid experiment. " + "; ".join(lines) + "."
 
 
@@ -273,34 +299,43 @@ def _fail(source: Path | str, msg: str) -> ScenarioError:
 # Reading
 
 
-def _flatten_params(table: dict, prefix: str = "") -> dict[str, Any]:
+def _flatten_params(table: dict, source: Path, side: str) -> dict[str, Any]:
     """Parameters may be written as quoted dotted keys or as nested TOML tables; both become
-    ``{"dotted.path": spec}``. A list is shorthand for ``{values = [...]}``."""
+    ``{"dotted.path": spec}``. A list is shorthand for ``{values = [...]}``. One path given in two
+    spellings (``"qi_team.technical"`` and a bare ``qi_team.technical``) is refused, naming both.
+    """
     out: dict[str, Any] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        # a bare key with a table that is not a parameter is a level of a dotted path (TOML
-        # reads `trust.culture.extra_mile = [...]` as nested tables); a quoted dotted key is a
-        # whole path already, so its table is the parameter
-        nested = "." not in key and "*" not in key
-        if isinstance(value, dict) and value and nested and not set(value) & SPEC_KEYS:
-            out.update(_flatten_params(value, name + "."))
-        elif isinstance(value, list):
-            out[name] = {"values": value}
-        else:
-            out[name] = value
+    spelled: dict[str, str] = {}
+
+    def walk(node: dict, prefix: str, shown: list[str]) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            # a bare key with a table that is not a parameter is a level of a dotted path (TOML
+            # reads `trust.culture.extra_mile = [...]` as nested tables); a quoted dotted key is
+            # a whole path already, so its table is the parameter
+            nested = "." not in key and "*" not in key
+            if isinstance(value, dict) and value and nested and not set(value) & SPEC_KEYS:
+                walk(value, name + ".", [*shown, key])
+                continue
+            spelling = toml_key([*shown, key])
+            if name in out:
+                raise _fail(
+                    source,
+                    f"{side}: the parameter '{name}' is given twice, as {spelled[name]} and as "
+                    f"{spelling}; keep one of them (each parameter once per experiment).",
+                )
+            out[name] = {"values": value} if isinstance(value, list) else value
+            spelled[name] = spelling
+
+    walk(table, "", [])
     return out
 
 
-def _flatten_row(row: dict, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and not (prefix == "" and key == "name"):
-            out.update(_flatten_row(value, name + "."))
-        else:
-            out[name] = value
-    return out
+def _flatten_row(row: dict, source: Path, where: str) -> dict[str, Any]:
+    name = row.get("name")
+    rest = {k: v for k, v in row.items() if k != "name"}
+    out = flatten_overrides(rest, str(source), where)
+    return {"name": name, **out} if "name" in row else out
 
 
 def _normalise(data: dict, source: Path) -> dict:
@@ -314,7 +349,7 @@ def _normalise(data: dict, source: Path) -> dict:
         rows = table.pop("rows", [])
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise _fail(source, f"'{side}.rows' must be an array of tables ([[{side}.rows]]).")
-        params = _flatten_params(table)
+        params = _flatten_params(table, source, side)
         for name, spec in params.items():
             if not isinstance(spec, dict):
                 raise _fail(
@@ -324,7 +359,12 @@ def _normalise(data: dict, source: Path) -> dict:
                     "table with values, range (and levels for a grid), relative, integer, paths, "
                     "each, group. To fix a value for every run, put it under [set].",
                 )
-        data[side] = {"parameters": params, "rows": [_flatten_row(r) for r in rows]}
+        data[side] = {
+            "parameters": params,
+            "rows": [_flatten_row(r, source, f"{side}.rows.{i}") for i, r in enumerate(rows)],
+        }
+    if isinstance(data.get("set"), dict):
+        data["set"] = flatten_overrides(data["set"], str(source), "[set]")
     return data
 
 
@@ -537,7 +577,24 @@ def _resolve_params(
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise _fail(source, f"{side}: parameter(s) {', '.join(dupes)} given twice.")
+    _one_owner(out, source, side)
     return out
+
+
+def _one_owner(items: list, source: Path, side: str) -> None:
+    """Refuse two parameters (or an uncertainty and a lever) that set the same field, however
+    each spells it (``wards.0.vacancy``, ``"wards.Ward A.vacancy"``, ``wards.*.vacancy``):
+    one would silently overwrite the other in every run."""
+    owner: dict[str, str] = {}
+    for item in items:
+        for f in sorted(item.fields):
+            if f in owner and owner[f] != item.name:
+                raise _fail(
+                    source,
+                    f"{side}: '{owner[f]}' and '{item.name}' both set the field '{f}', so one "
+                    "would overwrite the other; vary each field in one parameter only.",
+                )
+            owner[f] = item.name
 
 
 def _substitute(key: str, label: str) -> str:
@@ -613,9 +670,15 @@ def _make_param(
         if not hi > lo or not (math.isfinite(lo) and math.isfinite(hi)):
             raise _fail(source, f"{where}: range = [{lo}, {hi}] must have high > low.")
         p.low, p.high = float(lo), float(hi)
+        if p.integer and p.scale is None and p.whole_numbers()[1] <= p.whole_numbers()[0]:
+            raise _fail(
+                source,
+                f"{where}: range = [{lo:g}, {hi:g}] with integer = true holds fewer than two "
+                "whole numbers; widen it, or fix the value under [set].",
+            )
         trial_values = [p.from_unit(0.0), p.from_unit(1.0)]
     for value in trial_values:
-        _trial(p, value, base, source, where)
+        p.fields |= _trial(p, value, base, source, where)
     return p
 
 
@@ -649,12 +712,13 @@ def _constant_range(name: str) -> tuple[float, float]:
     return f.metadata["range"]
 
 
-def _trial(p: Parameter, value: Any, base: dict, source: Path, where: str) -> None:
+def _trial(p: Parameter, value: Any, base: dict, source: Path, where: str) -> set[str]:
     """Apply one value to the base scenario (or constants) and validate, so a bad path or value
-    is reported now, naming the experiment file, and not by a thousand failed runs later."""
+    is reported now, naming the experiment file, and not by a thousand failed runs later.
+    Returns the concrete fields set (``wards.2.vacancy``, ``constants.x``)."""
     if p.target == "constants":
         _check_constants({q: value for q in p.paths}, source, where)
-        return
+        return {CONSTANTS_PREFIX + q for q in p.paths}
     if p.scale is not None:
         bad = []
         for path, v in p.overrides(value).items():
@@ -671,14 +735,16 @@ def _trial(p: Parameter, value: Any, base: dict, source: Path, where: str) -> No
                 + "; ".join(bad)
                 + ". Narrow the range.",
             )
-    _trial_overrides(p.overrides(value), base, source, where)
+    return _trial_overrides(p.overrides(value), base, source, where)
 
 
-def _trial_overrides(overrides: dict[str, Any], base: dict, source: Path, where: str) -> None:
+def _trial_overrides(overrides: dict[str, Any], base: dict, source: Path, where: str) -> set[str]:
     data = copy.deepcopy(base)
+    fields: set[str] = set()
     for path, v in overrides.items():
-        set_path(data, path, v, f"{source}: {where}")
-    validate(data, f"{source}: {where} (value {list(overrides.values())[0]!r})")
+        fields.update(set_path(data, path, v, f"{source}: {where}"))
+    validate(data, f"{source}: {where} (value {short_repr(list(overrides.values())[0])})")
+    return fields
 
 
 def _resolve_rows(
@@ -706,11 +772,12 @@ def _resolve_rows(
             else:
                 for concrete, _ in _expand(key, base, False):
                     overrides[concrete] = value
+        fields = {CONSTANTS_PREFIX + q for q in constants}
         if constants:
             _check_constants(constants, source, f"{where} ({name})")
         if overrides:
-            _trial_overrides(overrides, base, source, f"{where} ({name})")
-        out.append(Row(name=name, values=values, overrides=overrides, constants=constants))
+            fields |= _trial_overrides(overrides, base, source, f"{where} ({name})")
+        out.append(Row(name, values, overrides, constants, fields))
     names = [r.name for r in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -777,20 +844,11 @@ def _check_design(exp: Experiment) -> None:
         raise _fail(
             src, "levers: give either lever parameters (a grid) or [[levers.rows]], not both."
         )
-    u_paths = _targets(u, rows)
-    l_paths = _targets(exp.levers, exp.lever_rows)
-    both = sorted(u_paths & l_paths)
+    u_fields = set().union(*(x.fields for x in [*u, *rows]))
+    l_fields = set().union(*(x.fields for x in [*exp.levers, *exp.lever_rows]))
+    both = sorted(u_fields & l_fields)
     if both:
         raise _fail(
             src,
-            f"{', '.join(both)} is both an uncertainty and a lever; a path can be only one.",
+            f"{', '.join(both)} is both an uncertainty and a lever; a field can be only one.",
         )
-
-
-def _targets(params: list[Parameter], rows: list[Row]) -> set[str]:
-    out = {
-        (CONSTANTS_PREFIX if p.target == "constants" else "") + q for p in params for q in p.paths
-    }
-    for r in rows:
-        out |= set(r.overrides) | {CONSTANTS_PREFIX + q for q in r.constants}
-    return out

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qisim.paths import check_folder, shell_command
+from qisim.processes import PlainProgress, check_main_guard, interactive
 from qisim.scenario import ScenarioError
 from qisim.sweep.backends import make_pool
 from qisim.sweep.design import RunSpec, make_plan
@@ -132,22 +134,15 @@ def _prepare(
     exp: Experiment, backend: str, workers: int, resume: bool, overwrite: bool, model_changed: bool
 ) -> Store:
     store = Store(exp.output)
+    if resume and overwrite:
+        raise ScenarioError(
+            "--resume and --overwrite contradict each other: --resume finishes the sweep in "
+            f"{exp.output}, --overwrite deletes it first. Give one."
+        )
+    check_folder(exp.output)
     if store.exists():
         if resume:
-            old = store.manifest()
-            if old["experiment"]["sha256"] != exp.sha256:
-                raise ScenarioError(
-                    f"{exp.path}: the experiment file changed since the sweep in {exp.output} "
-                    "began (its hash differs), so --resume would mix two experiments. Restore the "
-                    "file, or start afresh with --overwrite or another --out folder."
-                )
-            if old.get("model_fingerprint") != model_fingerprint() and not model_changed:
-                raise ScenarioError(
-                    f"{exp.output}: qisim's model code changed since this sweep began (git "
-                    f"commit then: {old['git'].get('commit')}), so --resume would mix rows of two "
-                    "models. Start afresh with --overwrite, or pass --allow-model-change if the "
-                    "change cannot alter results."
-                )
+            _check_resumable(store, exp, model_changed)
             return store
         if not overwrite:
             raise ScenarioError(
@@ -155,6 +150,8 @@ def _prepare(
                 "Use --resume to finish it, --overwrite to start again, or --out for a new folder."
             )
         shutil.rmtree(exp.output)
+    elif resume:
+        raise ScenarioError(_nothing_to_resume(exp))
     elif exp.output.exists() and any(exp.output.iterdir()):
         raise ScenarioError(
             f"{exp.output} exists and is not a sweep folder; give an empty or new --out folder."
@@ -162,6 +159,157 @@ def _prepare(
     plan = make_plan(exp)
     store.create(exp, plan, base_manifest(exp, plan, backend, workers))
     return store
+
+
+def _check_resumable(store: Store, exp: Experiment, model_changed: bool) -> None:
+    old = store.manifest()
+    if old.get("model_fingerprint") != model_fingerprint() and not model_changed:
+        raise ScenarioError(
+            f"{exp.output}: qisim's model code changed since this sweep began (git "
+            f"commit then: {old['git'].get('commit')}), so --resume would mix rows of two "
+            "models. Start afresh with --overwrite, or pass --allow-model-change if the "
+            "change cannot alter results."
+        )
+    if old["experiment"]["sha256"] != exp.sha256:
+        extend(store, exp)
+
+
+def extend(store: Store, exp: Experiment) -> int:
+    """Take an edited experiment into an existing sweep, if every run already planned stays
+    exactly as it was (same point, lever, replication, seed, overrides, constants and
+    parameter values): more replications, or more samples of a design whose sequence extends
+    (Sobol, Morris). The runs already planned keep their ids; the new ones get the next ids.
+    The change is recorded under ``extensions`` in the manifest. Returns the runs added.
+
+    Raises :class:`ScenarioError`, naming the first difference, if the edit would change or
+    drop a planned run (another scenario or [set], other values, fewer replications, a Latin
+    hypercube of another size...)."""
+    old = store.manifest()
+    refuse = (
+        f"{exp.path}: the experiment file changed since the sweep in {exp.output} began, and "
+        "--resume can only take in an edit that adds runs and leaves every planned run as it "
+        "was (more replications, or more samples of a Sobol or Morris design)"
+    )
+    advice = "Restore the file, or start afresh with --overwrite or another --out folder."
+    stored = json.loads((store.folder / "scenario.json").read_text())
+    if stored != exp.base.model_dump(mode="json"):
+        raise ScenarioError(f"{refuse}; here the base scenario (scenario, [set], days) changed. "
+                            + advice)  # fmt: skip
+    for key, now_value in (("record", exp.spec.record), ("record_every", exp.spec.record_every)):
+        if old.get(key) != now_value:
+            raise ScenarioError(f"{refuse}; here '{key}' changed. {advice}")
+    plan = make_plan(exp)
+    key = ["point", "lever", "replication"]
+    before = store.plan().set_index(key)
+    after = plan.table.set_index(key)
+    missing = before.index.difference(after.index)
+    if len(missing):
+        p, lv, r = missing[0]
+        raise ScenarioError(
+            f"{refuse}; here {len(missing)} planned run(s) would be dropped (e.g. point {p}, "
+            f"lever {lv}, replication {r}). {advice}"
+        )
+    by_key = {(s.point, s.lever, s.replication): s for s in plan.runs}
+    shown = [c for c in before.columns if c not in ("run", "overrides", "constants")]
+    for k, row in before.iterrows():
+        spec, new = by_key[k], after.loc[k]
+        same = (
+            int(row["seed"]) == spec.seed
+            and json.loads(row["overrides"]) == spec.overrides
+            and json.loads(row["constants"]) == spec.constants
+            and all(c in after.columns and _same_cell(row[c], new[c]) for c in shown)
+        )
+        if not same:
+            raise ScenarioError(
+                f"{refuse}; here run {int(row['run'])} (point {k[0]}, lever {k[1]}, replication "
+                f"{k[2]}) would get other values or another seed. {advice}"
+            )
+    # old runs keep their ids; new runs follow, in the new plan's order
+    ids = dict(zip(before.index, before["run"].astype(int)))
+    next_id = max(ids.values(), default=-1) + 1
+    renumber = {}
+    for s in plan.runs:
+        k = (s.point, s.lever, s.replication)
+        if k in ids:
+            renumber[s.run] = ids[k]
+        else:
+            renumber[s.run] = next_id
+            next_id += 1
+    for s in plan.runs:
+        s.run = renumber[s.run]
+    plan.table["run"] = plan.table["run"].map(renumber)
+    plan.table = plan.table.sort_values("run", kind="stable").reset_index(drop=True)
+    plan.runs.sort(key=lambda s: s.run)
+    added = len(plan.runs) - len(before)
+    store.replace_plan(exp, plan)
+    manifest = store.manifest()
+    change = {
+        "date": now(),
+        "from_sha256": old["experiment"]["sha256"],
+        "to_sha256": exp.sha256,
+        "runs_added": added,
+        "replications": [old["replications"], exp.spec.replications],
+        "samples": [old["design"].get("samples"), exp.design.samples],
+        "n_runs": [old["n_runs"], len(plan.runs)],
+    }
+    manifest.setdefault("extensions", []).append(change)
+    manifest["experiment"]["sha256"] = exp.sha256
+    manifest.update(
+        design=exp.design.model_dump(),
+        replications=exp.spec.replications,
+        n_points=len(plan.points),
+        n_levers=len(plan.levers),
+        n_runs=len(plan.runs),
+    )
+    store.write_manifest(manifest)
+    return added
+
+
+def _same_cell(a: Any, b: Any) -> bool:
+    if _missing(a) and _missing(b):
+        return True
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return float(a) == float(b)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def _nothing_to_resume(exp: Experiment) -> str:
+    """There is no sweep at the output folder: say so, and point to the sweep of this
+    experiment file if one is found where the default output would put it from another
+    folder."""
+    msg = (
+        f"--resume: there is nothing to resume at {exp.output} (no sweep there: "
+        f"{'the folder does not exist' if not exp.output.exists() else 'no manifest.json'}); "
+        "nothing was run."
+    )
+    found = find_sweeps(exp)
+    if found:
+        cmd = shell_command("qisim", "sweep", exp.path, "--resume", "--out", found[0])
+        return msg + f" A sweep of this experiment file is in {found[0]}; to finish it: {cmd}"
+    return msg + (
+        " The default output, out/sweeps/<file name>, is relative to the folder the sweep was "
+        "started from: run from that folder, give --out, or leave out --resume to start afresh."
+    )
+
+
+def find_sweeps(exp: Experiment) -> list[Path]:
+    """Sweep folders of this experiment file under ``out/sweeps/<stem>`` of the experiment's
+    folder and of each folder above it (where a default output lands when the sweep was started
+    there)."""
+    out = []
+    for folder in [exp.path.parent, *exp.path.parents]:
+        candidate = folder / "out" / "sweeps" / exp.path.stem
+        store = Store(candidate)
+        try:
+            same = store.exists() and store.manifest()["experiment"]["file"] == str(exp.path)
+        except (OSError, ValueError, KeyError):
+            same = False
+        if same and candidate.resolve() != exp.output.resolve():
+            out.append(candidate)
+    return out
 
 
 def run_sweep(
@@ -190,22 +338,27 @@ def run_sweep(
         output: results folder, instead of the experiment's ``output``.
         progress: show a progress bar (``None``: only on a terminal).
     """
+    check_main_guard("run_sweep")
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment, output)
     if scheduler:
         backend = "dask"
     workers = workers or os.cpu_count() or 1
-    store = _prepare(exp, backend, workers, resume, overwrite, allow_model_change)
-    lock = _lock(store.folder)
+    # a sweep being resumed (and perhaps extended) is locked before its plan may change
+    lock = _lock(exp.output) if resume and Store(exp.output).exists() else None
     try:
+        store = _prepare(exp, backend, workers, resume, overwrite, allow_model_change)
+        lock = lock or _lock(store.folder)
         return _run(store, exp, backend, workers, scheduler, progress, compact_every)
     finally:
-        lock.unlink(missing_ok=True)
+        if lock is not None:
+            lock.unlink(missing_ok=True)
 
 
 def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> SweepReport:
     from tqdm.auto import tqdm
 
-    store.compact()  # leftovers of a killed session become parts first
+    # leftovers of a killed session become parts first; failed runs are run again
+    retried = store.drop_failed()
     done_before = store.done_runs()
     todo = tasks_from_plan(store, done_before)
     rows = _plan_rows(store)
@@ -218,21 +371,30 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
         "scheduler": scheduler,
         "model_fingerprint": model_fingerprint(),
         "git": git_commit(),
+        "retried_failed_runs": retried,
     }
     manifest["sessions"].append(session)
     store.write_manifest(manifest)
 
     context = Context(store.scenario(), exp.spec.record, exp.spec.record_every, faults_from_env())
     pool = make_pool(backend, workers, context, scheduler)
-    bar = tqdm(
-        total=report.total,
-        initial=report.skipped,
-        unit="run",
-        desc=exp.name,
-        disable=(None if progress is None else not progress),
-        smoothing=0.05,
-        dynamic_ncols=True,
-    )
+    if progress is not False and not interactive():
+        # a log, not a terminal: plain lines now and then (None: only on a terminal)
+        bar = (
+            PlainProgress(report.total, report.skipped, exp.name)
+            if progress
+            else tqdm(disable=True)
+        )
+    else:
+        bar = tqdm(
+            total=report.total,
+            initial=report.skipped,
+            unit="run",
+            desc=exp.name,
+            disable=not progress and progress is not None,
+            smoothing=0.05,
+            dynamic_ncols=True,
+        )
     since_compact = 0
     # worker memory is sampled at each tenth of the session: it should stay flat
     trace_at = {max(1, round(len(todo) * k / 10)) for k in range(1, 11)}

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from qisim.paths import shell_command
 from qisim.scenario import ScenarioError
-from qisim.sweep.analysis import lever_labels, ok_runs, outcome_values
+from qisim.sweep.analysis import censored_outcome, lever_labels, ok_runs
 from qisim.sweep.storage import Store
 
 RESAMPLES = 1000
@@ -30,32 +32,50 @@ def _problem(manifest: dict) -> dict:
     return problem
 
 
-def point_means(store: Store, outcome: str) -> tuple[pd.DataFrame, dict]:
-    """Outcome averaged over replications: one column per lever, one row per point."""
+def point_means(
+    store: Store, outcome: str, censor_at: str | float | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """Outcome averaged over replications: one column per lever, one row per point.
+
+    Every planned run must be on disk and finished: failed runs and runs not yet done raise
+    :class:`ScenarioError` with the command that runs them. A finished run without a value of
+    the outcome (``time_to_embed`` of a run that never embedded) is censored, not missing;
+    averaging the others would bias the index, so that raises too, counting them, unless
+    ``censor_at`` gives the value to use: a number, or ``"horizon"`` (see
+    :func:`qisim.sweep.analysis.censored_outcome`).
+    ``means.attrs["censored"]`` is the number of values so filled."""
     manifest = store.manifest()
     plan = store.plan()
     runs = store.read("runs")
     if runs.empty:
         raise ScenarioError(f"{store.folder}: no runs on disk yet.")
     ok = ok_runs(runs).copy()
-    ok["_y"] = outcome_values(ok, outcome).to_numpy()
+    failed, absent = len(runs) - len(ok), len(plan) - len(runs)
+    if failed or absent:
+        cmd = shell_command(
+            "qisim", "sweep", manifest["experiment"]["file"], "--resume", "--out", store.folder
+        )
+        raise ScenarioError(
+            f"{store.folder}: sensitivity indices need every run of the design, and {failed} "
+            f"run(s) failed and {absent} of {len(plan)} are not on disk. Run them (--resume "
+            f"runs failed runs again) with: {cmd}"
+        )
+    outcome_columns = [c for c in ok.columns if c not in plan.columns]
+    y, censored = censored_outcome(ok, outcome, outcome_columns, censor_at, str(store.folder))
+    ok["_y"] = y.to_numpy()
     means = ok.groupby(["point", "lever"])["_y"].mean().unstack("lever")
     means = means.reindex(index=range(manifest["n_points"]), columns=range(manifest["n_levers"]))
-    missing = int(means.isna().to_numpy().sum())
-    if missing:
-        raise ScenarioError(
-            f"{store.folder}: {missing} design point(s) have no usable value of {outcome!r} "
-            f"({len(runs)} of {len(plan)} runs on disk, {len(runs) - len(ok)} failed; or the "
-            "outcome is undefined for some runs, like time_to_embed when nothing embeds). "
-            "Finish the sweep with `qisim sweep EXPERIMENT --resume`, or choose another outcome."
-        )
+    means.attrs["censored"] = censored
     return means, manifest
 
 
-def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
+def analyse(
+    store: Store, outcome: str, seed: int = 0, censor_at: str | float | None = None
+) -> pd.DataFrame:
     """Sensitivity indices per lever row and parameter (or group). With a second-order Sobol
-    design, ``result.attrs["S2"]`` holds the second-order indices, one row per pair."""
-    means, manifest = point_means(store, outcome)
+    design, ``result.attrs["S2"]`` holds the second-order indices, one row per pair;
+    ``result.attrs["censored"]`` counts the censored values filled (see :func:`point_means`)."""
+    means, manifest = point_means(store, outcome, censor_at)
     kind = manifest["design"]["kind"]
     if kind not in ("sobol", "morris"):
         raise ScenarioError(
@@ -64,6 +84,7 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
         )
     problem = _problem(manifest)
     labels = lever_labels(store.plan(), manifest["levers"], manifest.get("labels"))
+    design = store.design().sort_values("point") if kind == "morris" else None
     rows, pairs = [], []
     for lever in means.columns:
         y = means[lever].to_numpy(dtype=float)
@@ -104,22 +125,11 @@ def analyse(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
                     }
                 )
         else:
-            design = store.design().sort_values("point")
-            x = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
-            res = _salib(kind, problem, manifest, y, x, seed)
-            for k, name in enumerate(res["names"]):
-                rows.append(
-                    {
-                        "lever": lever,
-                        "lever_label": labels[lever],
-                        "parameter": name,
-                        "mu": res["mu"][k],
-                        "mu_star": res["mu_star"][k],
-                        "mu_star_conf": res["mu_star_conf"][k],
-                        "sigma": res["sigma"][k],
-                    }
-                )
+            for name, values in _morris(problem, design, manifest, y, seed):
+                rows.append({"lever": lever, "lever_label": labels[lever], "parameter": name,
+                             **values})  # fmt: skip
     out = pd.DataFrame(rows)
+    out.attrs["censored"] = means.attrs["censored"]
     if pairs:  # second-order indices, one row per pair of parameters
         out.attrs["S2"] = pd.DataFrame(pairs)
     groups = manifest.get("groups") or {}
@@ -159,6 +169,73 @@ def _salib(kind: str, problem: dict, manifest: dict, y: np.ndarray, x, seed: int
     )
 
 
+def _morris(problem: dict, design: pd.DataFrame, manifest: dict, y: np.ndarray, seed: int):
+    """Morris statistics per parameter (or group): ``(name, {mu, mu_star, mu_star_conf, sigma,
+    effects})``. Without groups, each elementary effect is the outcome's change divided by the
+    real change of the parameter's position in its range (``pos:`` columns of the design): for a
+    whole-number or listed parameter that is not the unit-cube step SALib divides by, and a step
+    that leaves the value unchanged carries no effect at all. Grouped designs, and sweeps written
+    before the ``pos:`` columns, use SALib's own analysis (:func:`_salib`). ``design`` holds
+    the rows of ``y``'s points, in order (the whole design, or its first trajectories)."""
+    names = problem["names"]
+    unit = design[[f"unit:{n}" for n in names]].to_numpy(dtype=float)
+    has_pos = all(f"pos:{n}" in design for n in names)
+    if problem.get("groups") or not has_pos:
+        res = _salib("morris", problem, manifest, y, unit, seed)
+        for k, name in enumerate(res["names"]):
+            yield name, {"mu": res["mu"][k], "mu_star": res["mu_star"][k],
+                         "mu_star_conf": res["mu_star_conf"][k], "sigma": res["sigma"][k]}  # fmt: skip
+        return
+    pos = design[[f"pos:{n}" for n in names]].to_numpy(dtype=float)
+    effects = elementary_effects(unit, pos, y)
+    rng = np.random.default_rng(seed)
+    z = stats.norm.ppf(0.5 + 0.95 / 2)
+    for k, name in enumerate(names):
+        e = effects[k][~np.isnan(effects[k])]
+        if e.size:
+            boot = np.abs(e[rng.integers(e.size, size=(RESAMPLES, e.size))]).mean(axis=1)
+        yield (
+            name,
+            {
+                "mu": e.mean() if e.size else np.nan,
+                "mu_star": np.abs(e).mean() if e.size else np.nan,
+                "mu_star_conf": z * boot.std(ddof=1) if e.size > 1 else np.nan,
+                "sigma": e.std(ddof=1) if e.size > 1 else np.nan,
+                "effects": int(e.size),
+            },
+        )
+
+
+def elementary_effects(unit: np.ndarray, pos: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Elementary effects of Morris trajectories, shape (parameters, trajectories).
+
+    Args:
+        unit: the sample on the unit cube, (k + 1) rows per trajectory, k parameters; one
+            parameter moves at each step.
+        pos: the realised position of each value in its parameter's range, 0 to 1, same shape.
+        y: the outcome at each row.
+
+    Each effect is (y after - y before) / (position after - position before) of the parameter
+    that moved: per unit of its range, by its real step. A step whose realised value did not
+    change (two unit values in the same whole-number bin) gives NaN.
+    """
+    k = unit.shape[1]
+    trajectories = len(y) // (k + 1)
+    out = np.full((k, trajectories), np.nan)
+    for t in range(trajectories):
+        rows = slice(t * (k + 1), (t + 1) * (k + 1))
+        u, p, yy = unit[rows], pos[rows], y[rows]
+        for step in range(k):
+            moved = np.flatnonzero(u[step + 1] != u[step])
+            if moved.size != 1:
+                continue
+            j = moved[0]
+            change = p[step + 1, j] - p[step, j]
+            if change != 0:
+                out[j, t] = (yy[step + 1] - yy[step]) / change
+    return out
+
+
 # Convergence check: thresholds beyond which the indices are not to be trusted
 WIDE = 0.1  # Sobol: a 95% interval wider than +-0.1 cannot rank parameters
 OUT_OF_RANGE = 0.05  # Sobol: S1 or ST beyond [0, 1] by more than this is sampling error
@@ -167,12 +244,16 @@ MORRIS_WIDE = 0.5  # Morris: mu* interval wider than half of mu* itself
 TOP = 3  # the leading parameters whose order must hold from N/2 to N
 
 
-def convergence(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
+def convergence(
+    store: Store, outcome: str, seed: int = 0, censor_at: str | float | None = None
+) -> pd.DataFrame:
     """The indices recomputed on the first N/8, N/4, N/2 and all N base samples (Sobol; the
     Saltelli design's blocks in order are a valid design at each power of 2) or trajectories
-    (Morris), each with its 95% bootstrap interval: one row per lever, sample size ``N`` and
-    parameter. Where the indices still move between N/2 and N, N was too small."""
-    means, manifest = point_means(store, outcome)
+    (Morris, each effect divided by its real step as in :func:`analyse`), each with its 95%
+    bootstrap interval: one row per lever, sample size ``N`` and parameter. Where the indices
+    still move between N/2 and N, N was too small. Censored values are handled as in
+    :func:`point_means`."""
+    means, manifest = point_means(store, outcome, censor_at)
     kind = manifest["design"]["kind"]
     problem = _problem(manifest)
     names = list(dict.fromkeys(problem["groups"])) if "groups" in problem else problem["names"]
@@ -182,10 +263,7 @@ def convergence(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
     )
     total = len(means) // block
     sizes = sorted({max(total // d, 2) for d in (8, 4, 2, 1) if total // d >= 2} | {total})
-    x_all = None
-    if kind == "morris":
-        design = store.design().sort_values("point")
-        x_all = design[[f"unit:{n}" for n in problem["names"]]].to_numpy(dtype=float)
+    design = store.design().sort_values("point") if kind == "morris" else None
     labels = lever_labels(store.plan(), manifest["levers"], manifest.get("labels"))
     rows = []
     for lever in means.columns:
@@ -194,13 +272,20 @@ def convergence(store: Store, outcome: str, seed: int = 0) -> pd.DataFrame:
             y = y_all[: n * block]
             if np.ptp(y) == 0:
                 continue
-            x = None if x_all is None else x_all[: n * block]
-            res = _salib(kind, problem, manifest, y, x, seed)
-            for j, name in enumerate(names):
+            if kind == "sobol":
+                res = _salib(kind, problem, manifest, y, None, seed)
+                stats_of = {
+                    name: {key: float(res[key][j]) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+                    for j, name in enumerate(names)
+                }
+            else:
+                stats_of = {
+                    name: {key: float(v[key]) for key in ("mu_star", "mu_star_conf", "sigma")}
+                    for name, v in _morris(problem, design.iloc[: n * block], manifest, y, seed)
+                }
+            for name in names:
                 row = {"lever": lever, "lever_label": labels[lever], "N": n, "parameter": name}
-                keys = ("S1", "S1_conf", "ST", "ST_conf") if kind == "sobol" else (
-                    "mu_star", "mu_star_conf", "sigma")  # fmt: skip
-                row.update({key: float(res[key][j]) for key in keys})
+                row.update(stats_of[name])
                 rows.append(row)
     return pd.DataFrame(rows)
 

@@ -44,6 +44,8 @@ import pyarrow.parquet as pq
 from qisim.scenario import Scenario, ScenarioError, validate
 
 KINDS = ("runs", "daily", "trust")
+TEXT_COLUMNS = ("error", "traceback")
+TOOL_FILES = ("paths.py", "processes.py")  # outside sweep/ and cli/, but no run reads them
 PACKAGES = (
     "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
     "distributed", "tqdm", "ema_workbench",
@@ -88,11 +90,40 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
 
 
 def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """Rows as a table; a column mixing text and numbers (a lever's values) becomes text."""
+    """Rows as a table; a column mixing text and numbers (a lever's values) becomes text. The
+    ``error`` and ``traceback`` columns are always text, even when every value is empty."""
     try:
-        return pa.Table.from_pylist(rows)
+        table = pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _concat([pa.Table.from_pylist([r]) for r in rows])
+        table = _concat([pa.Table.from_pylist([r]) for r in rows])
+    for name in TEXT_COLUMNS:
+        if name in table.column_names and not pa.types.is_string(table.column(name).type):
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, name, table.column(name).cast(pa.string()))
+    return table
+
+
+def common_schema(schemas: list[pa.Schema]) -> pa.Schema:
+    """One schema every part can take: every column of any part, in order of first appearance,
+    each of the type the parts' types promote to (null -> any; int -> float; numbers and text ->
+    text), without pandas metadata."""
+    return _concat([sch.remove_metadata().empty_table() for sch in schemas]).schema
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns and types (a missing column is all null)."""
+    columns = []
+    for f in schema:
+        if f.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, f.type))
+            continue
+        col = table.column(f.name)
+        if col.type != f.type:
+            if pa.types.is_string(f.type) and pa.types.is_floating(col.type):
+                col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+            col = col.cast(f.type)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _json_scalar(value: Any) -> Any:
@@ -127,13 +158,14 @@ def git_commit() -> dict[str, Any]:
 
 def model_fingerprint() -> str:
     """A hash of the code and data a run depends on: every file of the qisim package except the
-    sweep and command-line tools. If it changes between sessions of a sweep, the rows would come
-    from two different models."""
+    sweep and command-line tools (and their helpers for output paths and worker processes). If
+    it changes between sessions of a sweep, the rows would come from two different models."""
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if not path.is_file() or rel.startswith(("sweep/", "cli/")) or "__pycache__" in rel:
+        tools = rel.startswith(("sweep/", "cli/")) or rel in TOOL_FILES
+        if not path.is_file() or tools or "__pycache__" in rel:
             continue
         if path.suffix not in (".py", ".toml", ".json", ".csv", ".txt", ".yaml"):
             continue
@@ -179,11 +211,17 @@ class Store:
         self.folder.mkdir(parents=True, exist_ok=True)
         for kind in KINDS if exp.spec.record == "daily" else ("runs",):
             self.kind_dir(kind).mkdir(exist_ok=True)
-        _atomic_write_text(exp.text, self.folder / "experiment.toml")
         _atomic_write_text(
             json.dumps(exp.base.model_dump(mode="json"), indent=1) + "\n",
             self.folder / "scenario.json",
         )
+        self.replace_plan(exp, plan)
+        self.write_manifest(manifest)
+
+    def replace_plan(self, exp, plan) -> None:
+        """Write the experiment file, the plan and the design (a new sweep, or an extended
+        one: see :func:`qisim.sweep.runner.extend`)."""
+        _atomic_write_text(exp.text, self.folder / "experiment.toml")
         table = plan.table.copy()
         by_run = {s.run: s for s in plan.runs}
         table["overrides"] = [json.dumps(by_run[r].overrides, sort_keys=True) for r in table["run"]]
@@ -194,7 +232,6 @@ class Store:
         _atomic_write_table(
             pa.Table.from_pandas(plan.design, preserve_index=False), self.folder / "design.parquet"
         )
-        self.write_manifest(manifest)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         _atomic_write_text(json.dumps(manifest, indent=2, default=str) + "\n", self.manifest_path)
@@ -305,7 +342,53 @@ class Store:
                 merged += len(fresh) if kind == "runs" else 0
             for s in take:
                 s.unlink(missing_ok=True)
+        for kind in KINDS:
+            self.unify(kind)
         return merged
+
+    def unify(self, kind: str = "runs") -> int:
+        """Give every part of ``kind`` one schema (:func:`common_schema`), rewriting the parts
+        that differ; returns how many were rewritten. Any Parquet reader can then read the
+        folder as one dataset (``pandas.read_parquet(DIR / "runs")``): a reader takes the first
+        file's schema and fails on a part whose column is text where the first had nulls."""
+        parts = self._files(kind)[0]
+        if not parts:
+            return 0
+        schemas = [pq.read_schema(p) for p in parts]
+        target = common_schema(schemas)
+        rewritten = 0
+        for path, schema in zip(parts, schemas):
+            if not schema.remove_metadata().equals(target):
+                _atomic_write_table(conform(pq.read_table(path), target), path)
+                rewritten += 1
+        return rewritten
+
+    def drop_failed(self) -> list[int]:
+        """Remove the rows of failed runs (``error`` set) so that they run again; returns their
+        ids. Each part holding one is rewritten without it (whole or not at all)."""
+        self.compact()
+        dropped: list[int] = []
+        for path in self._files("runs")[0]:
+            table = pq.read_table(path)
+            if "error" not in table.column_names:
+                continue
+            failed = pc.is_valid(table.column("error"))
+            if not pc.any(failed).as_py():
+                continue
+            dropped += table.filter(failed).column("run").to_pylist()
+            kept = table.filter(pc.invert(failed))
+            if kept.num_rows:
+                _atomic_write_table(kept, path)
+            else:
+                path.unlink()
+        return sorted(dropped)
+
+    def failed_runs(self) -> list[int]:
+        """Ids of the runs on disk that failed (their ``error`` is set)."""
+        table = self.read_arrow("runs")
+        if table is None or "error" not in table.column_names:
+            return []
+        return sorted(table.filter(pc.is_valid(table.column("error"))).column("run").to_pylist())
 
     def _next_part(self, kind: str) -> str:
         parts = self._files(kind)[0]
