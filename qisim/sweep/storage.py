@@ -41,10 +41,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qisim.results import LAUNCH_MONTHS
 from qisim.scenario import Scenario, ScenarioError, validate
 
 KINDS = ("runs", "daily", "trust")
 TEXT_COLUMNS = ("error", "traceback")
+# outcome columns that may be empty in every row of a part (a censored time; a month after
+# launch that short runs never reach, qisim.results.since_launch): their type is fixed here, so
+# that such a part is not typed null and every part takes one schema
+OUTCOME_TYPES: dict[str, pa.DataType] = {
+    "time_to_embed": pa.int64(),
+    "first_launch_day": pa.int64(),
+    "days_after_launch": pa.int64(),
+    "team_staffed_day": pa.int64(),
+    "practice_before_staffed": pa.float64(),
+    "practice_after_staffed": pa.float64(),
+    "audit_improvement": pa.float64(),
+    "audits_showing_improvement": pa.float64(),
+    **{f"{kind}_{m}m": pa.float64() for kind in ("practice", "embedded") for m in LAUNCH_MONTHS},
+}
 TOOL_FILES = ("paths.py", "processes.py")  # outside sweep/ and cli/, but no run reads them
 PACKAGES = (
     "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
@@ -91,7 +106,8 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
 
 def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
     """Rows as a table; a column mixing text and numbers (a lever's values) becomes text. The
-    ``error`` and ``traceback`` columns are always text, even when every value is empty."""
+    ``error`` and ``traceback`` columns are always text, and the outcomes of
+    :data:`OUTCOME_TYPES` numbers, even when every value is empty."""
     try:
         table = pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -100,6 +116,10 @@ def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
         if name in table.column_names and not pa.types.is_string(table.column(name).type):
             i = table.schema.get_field_index(name)
             table = table.set_column(i, name, table.column(name).cast(pa.string()))
+    for name, kind in OUTCOME_TYPES.items():
+        if name in table.column_names and pa.types.is_null(table.column(name).type):
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, name, table.column(name).cast(kind))
     return table
 
 
