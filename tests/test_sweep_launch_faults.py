@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from qisim.cli import main as cli_main
+from qisim.scenario import ScenarioError
 
 LAUNCH = [
     "days_after_launch",
@@ -48,6 +49,30 @@ def test_parts_with_and_without_launch_columns_read_as_one(tmp_path):
     assert df["error"].notna().tolist() == [False, False, False, True]
     mine = store.read_arrow("runs").to_pandas().sort_values("run").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine[df.columns], df, check_dtype=False)
+
+
+def _runs(days_after_launch, practice_12m):
+    n = len(practice_12m)
+    return pd.DataFrame({
+        "point": range(n), "lever": 0, "days": 400, "first_launch_day": 10,
+        "days_after_launch": days_after_launch, "practice_12m": practice_12m,
+    })  # fmt: skip
+
+
+def test_censored_launch_outcomes_are_explained_and_horizon_is_refused_for_shares():
+    from qisim.sweep.analysis import censored_outcome
+
+    runs = _runs([390, 390, 390], [0.4, None, 0.6])
+    cols = ["days_after_launch", "practice_12m"]
+    with pytest.raises(ScenarioError, match="1 of 3 runs have no value of practice_12m") as exc:
+        censored_outcome(runs, "practice_12m", cols, None, "S")
+    assert "less than 12 months after launch" in str(exc.value)
+    with pytest.raises(ScenarioError, match="practice_12m is not a time"):
+        censored_outcome(runs, "practice_12m", cols, "horizon", "S")
+    y, n = censored_outcome(runs, "practice_12m", cols, 0, "S")
+    assert n == 1 and y.tolist() == [0.4, 0.0, 0.6]
+    y, n = censored_outcome(runs, "practice_12m > 0.5", cols, "0", "S")
+    assert n == 1 and y.tolist() == [0.0, 0.0, 1.0]
 
 
 SMALL = """

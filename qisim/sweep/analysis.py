@@ -504,7 +504,32 @@ CENSORED = {
     "time_to_embed": "the run ended before 80% of the target wards had embedded, so the time is "
     "longer than the days observed after launch",
     "first_launch_day": "the initiative had not launched when the run ended",
+    "days_after_launch": "the initiative had not launched when the run ended",
 }
+
+
+def why_censored(column: str) -> str:
+    """Why a finished run may lack ``column`` (:data:`CENSORED`; the launch-relative
+    ``practice_<m>m`` and ``embedded_<m>m`` of :func:`qisim.results.since_launch` too)."""
+    import re
+
+    if column in CENSORED:
+        return CENSORED[column]
+    m = re.fullmatch(r"(practice|embedded)_(\d+)m", column)
+    if m:
+        return (
+            f"the run ended less than {m.group(2)} months after launch, or never launched, so "
+            "that time was not observed"
+        )
+    return "it is undefined for them"
+
+
+def horizon_applies(column: str) -> bool:
+    """Whether ``--censor-at horizon`` can stand in for ``column``: a day or a time to an event,
+    not a share measured at a time after launch (``practice_12m``) or the days observed."""
+    import re
+
+    return column != "days_after_launch" and not re.fullmatch(r"(practice|embedded)_\d+m", column)
 
 
 def horizon(runs: pd.DataFrame, column: str) -> pd.Series:
@@ -565,7 +590,7 @@ def censored_outcome(
     n = int(lacking.sum())
     if censor_at is None:
         points = runs.loc[lacking, ["point", "lever"]].drop_duplicates()
-        why = "; ".join(f"{c}: {CENSORED.get(c, 'it is undefined for them')}" for c in cols)
+        why = "; ".join(f"{c}: {why_censored(c)}" for c in cols)
         raise ScenarioError(
             f"{source}: {n} of {len(runs)} runs have no value of {', '.join(cols)} (read by "
             f"{expr!r}), in {len(points)} design point(s) ({why}). Such a value is censored, "
@@ -576,6 +601,12 @@ def censored_outcome(
         )
     filled = runs.copy()
     for c in cols:
+        if censor_at == "horizon" and not horizon_applies(c):
+            raise ScenarioError(
+                f"--censor-at horizon: {c} is not a time, so a run's days cannot stand in for "
+                f"its censored value ({why_censored(c)}). Give --censor-at NUMBER, or an outcome "
+                "every run has (e.g. embedded_ward_fraction, or an earlier month after launch)."
+            )
         if censor_at == "horizon":
             fill = horizon(runs, c)
         else:
