@@ -116,3 +116,20 @@ def test_morris_convergence_at_full_r_matches_the_indices(tmp_path, capsys):
         assert full.loc[name, "mu_star"] == pytest.approx(table.loc[name, "mu_star"], nan_ok=True)
     methods = (folder / "sensitivity" / "habit_rate_morris_methods.md").read_text()
     assert "real step" in methods
+
+
+def test_resume_takes_in_edited_labels_with_added_replications(tmp_path, capsys):
+    from qisim.sweep import run_sweep
+    from qisim.sweep.storage import Store
+
+    body = "[uncertainties]\n'qi_team.communication' = {values = [0.2, 0.8], label = 'comms'}\n"
+    exp = _experiment(tmp_path, "replications = 1\n", body)
+    folder = run_sweep(exp, workers=1, progress=False).folder
+    exp.write_text(exp.read_text().replace("replications = 1", "replications = 2")
+                   .replace("'comms'", "'QI team communication'"))  # fmt: skip
+    report = run_sweep(exp, workers=1, progress=False, resume=True)
+    assert report.done == 2
+    manifest = Store(folder).manifest()
+    assert manifest["labels"]["qi_team.communication"]["label"] == "QI team communication"
+    runs = pd.read_parquet(folder / "runs")
+    assert len(runs) == 4 and set(LAUNCH) <= set(runs.columns)

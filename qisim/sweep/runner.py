@@ -256,6 +256,7 @@ def extend(store: Store, exp: Experiment) -> int:
     manifest["experiment"]["sha256"] = exp.sha256
     manifest.update(
         design=exp.design.model_dump(),
+        labels=exp.labels,  # labels and units may be edited too: they change no run
         replications=exp.spec.replications,
         n_points=len(plan.points),
         n_levers=len(plan.levers),
