@@ -11,6 +11,7 @@ and what is allowed. The CLI prints it and exits with code 2.
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,6 +34,20 @@ assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 
 class ScenarioError(Exception):
     """A scenario (or experiment, audit, plan) file that cannot be used, explained for a person."""
+
+
+def did_you_mean(name: str, known: list[str] | set[str]) -> str:
+    """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. Matches ignore case
+    and also catch a name given by its first word (``Heron`` for ``Heron Ward``)."""
+    known = sorted(set(known))
+    lower = {k.lower(): k for k in known}
+    hits = [lower[k] for k in lower if k == name.lower()]
+    hits += [k for k in known if k.lower().split()[:1] == [name.lower()] and k not in hits]
+    hits += [
+        lower[c] for c in difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)
+    ]
+    hits = list(dict.fromkeys(hits))[:3]
+    return f" (did you mean {' or '.join(repr(h) for h in hits)}?)" if hits else ""
 
 
 class Strict(BaseModel):
@@ -82,6 +97,24 @@ class Manager(Strict):
     shielding: Fraction = 0.5
 
 
+PerThousand = Annotated[float, Field(ge=0.0, le=1000.0)]
+RATE_UNIT = "per 1,000 occupied bed-days"
+
+
+class OutcomeRates(Strict):
+    """A trust's (or a ward's) own patient-outcome rates before any improvement, per 1,000
+    occupied bed-days (a night emergency call rate per night on a ward of B beds is that rate x
+    1000 / B). An empty rate falls back: a ward's to its trust's, the trust's to qisim's
+    assumption (``qisim.constants.OUTCOME_BASE_RATES``: of the order seen in NHS acute wards;
+    the report gives no rates). Only the initiative's outcome is simulated."""
+
+    falls: PerThousand | None = None
+    pressure_sores: PerThousand | None = None
+    night_emergency_calls: PerThousand | None = None
+    discharge_delays: PerThousand | None = None
+    source: str = Field("", description="where the rates come from, e.g. 'Datix, 2024-25'")
+
+
 class Ward(Strict):
     name: str
     hospital: str = "main"
@@ -111,6 +144,9 @@ class Ward(Strict):
         0.3, description="how unlike the pilot/design context this ward is"
     )
     manager: Manager = Manager()
+    outcome_rates: OutcomeRates = Field(
+        OutcomeRates(), description="the ward's own outcome rates; empty: the trust's"
+    )
 
 
 class Channels(Strict):
@@ -327,6 +363,9 @@ class Scenario(Strict):
     ffit: dict[str, int] | None = Field(
         None, description="FFIT audit scores of the target wards (set by `ffit` or `ffit_file`)"
     )
+    outcome_rates: OutcomeRates = Field(
+        OutcomeRates(), description="the trust's own outcome rates; empty: qisim's assumption"
+    )
 
     @model_validator(mode="after")
     def _names_exist(self) -> Scenario:
@@ -343,8 +382,8 @@ class Scenario(Strict):
             for name in value:
                 if name not in names:
                     raise ValueError(
-                        f"{path}: no ward or hospital called {name!r}; known: "
-                        + ", ".join(sorted(names))
+                        f"{path}: no ward or hospital called {name!r}{did_you_mean(name, names)}; "
+                        "known: " + ", ".join(sorted(names))
                     )
         return self
 
@@ -354,7 +393,8 @@ class Scenario(Strict):
         known = [c.name for c in self.competing]
         if name is not None and name not in known:
             raise ValueError(
-                f"initiative.rollout.defer_until: no competing initiative called {name!r}; "
+                f"initiative.rollout.defer_until: no competing initiative called {name!r}"
+                f"{did_you_mean(name, known)}; "
                 + (
                     "known: " + ", ".join(repr(k) for k in known)
                     if known
@@ -370,6 +410,26 @@ class Scenario(Strict):
         kept = [e for e in self.events if not e.note.startswith(WINTER_NOTE)]
         self.events[:] = kept + winter_events(self)
         return self
+
+
+def outcome_base_rate(scenario: Scenario, ward: Ward) -> tuple[float, str]:
+    """The initiative's outcome rate on ``ward`` before any improvement, in events per occupied
+    bed-day, and where it comes from (the ward's own rate, the trust's, or qisim's assumption)."""
+    from qisim.constants import OUTCOME_BASE_RATES
+
+    outcome = scenario.initiative.outcome
+    for rates, whose in (
+        (ward.outcome_rates, f"ward {ward.name!r}"),
+        (scenario.outcome_rates, "trust"),
+    ):
+        value = getattr(rates, outcome)
+        if value is not None:
+            src = f"the {whose}'s own rate" + (f" ({rates.source})" if rates.source else "")
+            return value / 1000, src
+    return OUTCOME_BASE_RATES[outcome], (
+        "qisim's assumption (qisim.constants.OUTCOME_BASE_RATES, of the order seen in NHS acute "
+        "wards; the report gives no rates)"
+    )
 
 
 def ward_names(scenario: Scenario) -> list[str]:
@@ -449,8 +509,13 @@ def _set(node: Any, parts: list[str], value: Any, path: str, source: str) -> Non
         else:
             targets = [e for e in node if isinstance(e, dict) and e.get("name") == key]
         if not targets:
+            names = [
+                e["name"] for e in node if isinstance(e, dict) and isinstance(e.get("name"), str)
+            ]
+            known = f"; known: {', '.join(repr(n) for n in names)}" if names else ""
             raise ScenarioError(
-                f"{source}: '{path}' names no element {key!r} (use an index, a name or '*')."
+                f"{source}: '{path}' names no element {key!r}{did_you_mean(key, names)}{known} "
+                "(use a name, an index or '*')."
             )
         for t in targets:
             if rest:
@@ -468,19 +533,36 @@ def _set(node: Any, parts: list[str], value: Any, path: str, source: str) -> Non
     _set(node[key], rest, value, path, source)
 
 
+def _named_loc(loc: tuple, data: Any) -> str:
+    """A dotted error location with list elements by name where they have one (``wards.Heron
+    Ward.vacancy``, the form ``--set`` accepts), by index otherwise."""
+    parts, node = [], data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            parts.append(name if isinstance(name, str) and name else str(part))
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            parts.append(str(part))
+    return ".".join(parts)
+
+
 def _explain(exc: ValidationError, source: str, data: dict) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = _named_loc(err["loc"], data)
         kind = err["type"]
         value = err.get("input")
         if kind == "extra_forbidden":
             parent = _allowed_fields(err["loc"][:-1], data)
-            msg = f"'{loc}' is not a known field" + (
+            msg = f"'{loc}' is not a known field{did_you_mean(str(err['loc'][-1]), parent)}" + (
                 f"; allowed here: {', '.join(parent)}" if parent else ""
             )
         elif kind == "missing":
             msg = f"'{loc}' is required but missing"
+        elif not loc:  # a check of the whole scenario (ward names, deferral): its own words
+            msg = err["msg"].removeprefix("Value error, ")
         else:
             msg = f"'{loc}' = {value!r} is not allowed: {err['msg']}"
         lines.append(msg)

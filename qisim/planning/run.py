@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qisim.constants import OUTCOME_BASE_RATES
 from qisim.domain import LIFECYCLE
 from qisim.lifecycle import SUPPORTING
 from qisim.planning.plan import MEASURE_MONTHS, Plan, horizon_days
@@ -62,7 +61,7 @@ def measure(model: Any) -> dict[str, Any]:
 
     window = slice(launch, end + 1)
     n_days = end + 1 - launch
-    expected = OUTCOME_BASE_RATES[scenario.initiative.outcome] * float(w.beds[t].sum()) * n_days
+    expected = float((w.outcome_base_rate[t] * w.beds[t]).sum()) * n_days
     observed = float(rec.ward["outcome_events"][window][:, t].sum())
     out["outcome_avoided"] = expected - observed
     out["outcome_change"] = observed / expected - 1 if expected > 0 else 0.0
