@@ -147,6 +147,11 @@ class Ward(Strict):
     outcome_rates: OutcomeRates = Field(
         OutcomeRates(), description="the ward's own outcome rates; empty: the trust's"
     )
+    measured: list[str] = Field(
+        [],
+        description="the ward's fields measured locally (e.g. vacancy from a staffing sheet): "
+        "an FFIT audit (`ffit`, `ffit_file`) never overwrites them",
+    )
 
 
 class Channels(Strict):
@@ -419,7 +424,7 @@ def outcome_base_rate(scenario: Scenario, ward: Ward) -> tuple[float, str]:
 
     outcome = scenario.initiative.outcome
     for rates, whose in (
-        (ward.outcome_rates, f"ward {ward.name!r}"),
+        (ward.outcome_rates, "ward"),
         (scenario.outcome_rates, "trust"),
     ):
         value = getattr(rates, outcome)
@@ -651,7 +656,7 @@ def event_path_allowed(path: str) -> bool:
 def _apply_ffit(path: Path, data: dict) -> dict:
     """A scenario may give an FFIT audit of its target wards, inline (``[ffit]`` item = score)
     or as a file (``ffit_file``); its scores set the attributes it maps to (docs/ffit-mapping.md),
-    on top of the file's own values."""
+    on top of the file's own values, except a ward's ``measured`` fields (measured data wins)."""
     audit_file = data.pop("ffit_file", None)
     if audit_file is None and not isinstance(data.get("ffit"), dict):
         return data
@@ -662,7 +667,14 @@ def _apply_ffit(path: Path, data: dict) -> dict:
     else:
         scores = ffit.check_scores(data["ffit"], f"{path}: ffit")
     for key, value in ffit.audit_to_overrides(scores).items():
-        set_path(data, key, value, f"{path}: ffit")
+        ward_field = key.removeprefix("wards.*.")
+        if ward_field != key and isinstance(data.get("wards"), list):
+            # measured data wins: a ward's `measured` fields keep their values
+            for i, ward in enumerate(data["wards"]):
+                if ward_field not in ward.get("measured", []):
+                    set_path(data, f"wards.{i}.{ward_field}", value, f"{path}: ffit")
+        else:
+            set_path(data, key, value, f"{path}: ffit")
     data["ffit"] = dict(scores)
     return data
 

@@ -97,7 +97,12 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
     image = None
     for ax in axes.flat[len(strategies) :]:
         ax.set_visible(False)
-    ticks = [f"m{m:g}\n{month_label(m, plan.start_month).split('(')[1][:3]}" for m in months]
+    ticks = [
+        f"m{m:g}\n{plan.launch_date(m):%b %Y}"
+        if plan.start_date
+        else f"m{m:g}\n{month_label(m, plan.start_month).split('(')[1][:3]}"
+        for m in months
+    ]
     for i, (ax, strategy) in enumerate(zip(axes.flat, strategies)):
         g = cells[cells.strategy == strategy]
         grid = g.pivot(index="staffing", columns="launch_month", values=key)

@@ -93,7 +93,20 @@ def measure(model: Any) -> dict[str, Any]:
     months = np.arange(max(MEASURE_MONTHS) + 1)
     idx = np.minimum(launch + np.round(months * MONTH_DAYS).astype(int), end)
     out["trajectory"] = emb[idx].astype(float).tolist()
+    # each target ward (in target_wards order): embedded at the end, and live by then
+    out["ward_embedded"] = rec.ward["embedded"][end][t].astype(float).tolist()
+    out["ward_live"] = rec.ward["active"][end][t].astype(float).tolist()
     return out
+
+
+def target_wards(scenario: Scenario) -> list[str]:
+    """The names of the initiative's target wards, in the model's order (``measure``'s
+    ``ward_embedded`` lists them in this order)."""
+    from qisim.world import expand_wards, resolve_names
+
+    wards = expand_wards(scenario)
+    mask = resolve_names(scenario.initiative.target_wards, wards)
+    return [name for (name, _, _), on in zip(wards, mask) if on]
 
 
 def run_job(job: Job) -> tuple[int, int, dict[str, Any], float]:
