@@ -69,6 +69,11 @@ th { background: #f3f3f3; font-weight: 600; } td.num { text-align: right; }
 .figs { display: flex; gap: 8px; } .figs figure { margin: 0; flex: 1; }
 .figs img { width: 100%; } figcaption { color: #555; font-size: 9.5px; }
 ul { margin: 2px 0; padding-left: 16px; } .small { font-size: 9.5px; color: #444; }
+@media print {
+  body { font-size: 8.3px; padding: 0; } h1 { font-size: 14px; } h2 { font-size: 10.5px;
+  margin: 6px 0 3px; } th, td { padding: 1px 4px; } .small, figcaption { font-size: 7.5px; }
+  .answer .lead { font-size: 10.5px; } .figs img { max-height: 62mm; object-fit: contain; }
+}
 """
 
 
