@@ -37,17 +37,17 @@ class ScenarioError(Exception):
 
 
 def did_you_mean(name: str, known: list[str] | set[str]) -> str:
-    """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. Matches ignore case
-    and also catch a name given by its first word (``Heron`` for ``Heron Ward``)."""
+    """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. A match ignoring case
+    wins; then names that begin with the given word (``Heron`` for ``Heron Ward``); then close
+    spellings."""
     known = sorted(set(known))
-    lower = {k.lower(): k for k in known}
-    hits = [lower[k] for k in lower if k == name.lower()]
-    hits += [k for k in known if k.lower().split()[:1] == [name.lower()] and k not in hits]
-    hits += [
-        lower[c] for c in difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)
-    ]
-    hits = list(dict.fromkeys(hits))[:3]
-    return f" (did you mean {' or '.join(repr(h) for h in hits)}?)" if hits else ""
+    key = name.lower().strip()
+    hits = [k for k in known if k.lower() == key]
+    hits = hits or [k for k in known if k.lower().split()[:1] == [key]]
+    if not hits:
+        lower = {k.lower(): k for k in known}
+        hits = [lower[c] for c in difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)]
+    return f" (did you mean {' or '.join(repr(h) for h in hits[:3])}?)" if hits else ""
 
 
 class Strict(BaseModel):
