@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from qisim.constants import OUTCOME_BASE_RATES
 from qisim.domain import OUTCOMES, ROLES
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -101,6 +102,13 @@ PerThousand = Annotated[float, Field(ge=0.0, le=1000.0)]
 RATE_UNIT = "per 1,000 occupied bed-days"
 
 
+def _rate_text(outcome: str, words: str) -> str:
+    default = f"{1000 * OUTCOME_BASE_RATES[outcome]:g}"
+    return (
+        f"{words}, 0-1000; empty: a ward takes its trust's, a trust {default} (qisim's assumption)"
+    )
+
+
 class OutcomeRates(Strict):
     """A trust's (or a ward's) own patient-outcome rates before any improvement, per 1,000
     occupied bed-days (a night emergency call rate per night on a ward of B beds is that rate x
@@ -108,10 +116,19 @@ class OutcomeRates(Strict):
     assumption (``qisim.constants.OUTCOME_BASE_RATES``: of the order seen in NHS acute wards;
     the report gives no rates). Only the initiative's outcome is simulated."""
 
-    falls: PerThousand | None = None
-    pressure_sores: PerThousand | None = None
-    night_emergency_calls: PerThousand | None = None
-    discharge_delays: PerThousand | None = None
+    falls: PerThousand | None = Field(
+        None, description=_rate_text("falls", "falls per 1,000 occupied bed-days")
+    )
+    pressure_sores: PerThousand | None = Field(
+        None, description=_rate_text("pressure_sores", "pressure ulcers per 1,000 bed-days")
+    )
+    night_emergency_calls: PerThousand | None = Field(
+        None,
+        description=_rate_text("night_emergency_calls", "night emergency calls per 1,000 bed-days"),
+    )
+    discharge_delays: PerThousand | None = Field(
+        None, description=_rate_text("discharge_delays", "delayed discharges per 1,000 bed-days")
+    )
     source: str = Field("", description="where the rates come from, e.g. 'Datix, 2024-25'")
 
 
@@ -420,8 +437,6 @@ class Scenario(Strict):
 def outcome_base_rate(scenario: Scenario, ward: Ward) -> tuple[float, str]:
     """The initiative's outcome rate on ``ward`` before any improvement, in events per occupied
     bed-day, and where it comes from (the ward's own rate, the trust's, or qisim's assumption)."""
-    from qisim.constants import OUTCOME_BASE_RATES
-
     outcome = scenario.initiative.outcome
     for rates, whose in (
         (ward.outcome_rates, "ward"),

@@ -749,12 +749,17 @@ def write_template(path: str | Path) -> Path:
 
 def columns_markdown() -> str:
     """The column table for docs/plan.md (a test keeps the two the same)."""
-    lines = ["| column | unit | sets | conversion | if absent |", "|---|---|---|---|---|"]
+    lines = [
+        "| column | also read as | unit | sets | conversion | if absent |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in COLUMNS:
         default = (
             "required" if c.required else (_show_default(c) if c.unit == "%" else str(c.default))
         )
-        lines.append(f"| {c.header} | {c.unit} | `{c.field}` | {c.conversion} | {default} |")
+        also = ", ".join(c.aliases)
+        fields = ", ".join(f"`{f.strip()}`" for f in c.field.split(","))
+        lines.append(f"| {c.header} | {also} | {c.unit} | {fields} | {c.conversion} | {default} |")
     return "\n".join(lines) + "\n"
 
 
