@@ -568,6 +568,17 @@ def _named_loc(loc: tuple, data: Any) -> str:
     return ".".join(parts)
 
 
+def _looks_like_percent(err: dict, value: Any) -> bool:
+    """A share (0-1) given as a percentage, e.g. vacancy = 14."""
+    limit = (err.get("ctx") or {}).get("le")
+    return (
+        err["type"] == "less_than_equal"
+        and limit == 1
+        and isinstance(value, int | float)
+        and 1 < value <= 100
+    )
+
+
 def _explain(exc: ValidationError, source: str, data: dict) -> str:
     lines = []
     for err in exc.errors():
@@ -585,6 +596,8 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
             msg = err["msg"].removeprefix("Value error, ")
         else:
             msg = f"'{loc}' = {value!r} is not allowed: {err['msg']}"
+            if _looks_like_percent(err, value):
+                msg += f" (a share from 0 to 1: {value:g}% is {value / 100:g})"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 

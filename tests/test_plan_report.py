@@ -103,6 +103,7 @@ def report(tmp_path_factory) -> Path:
 def test_report_files(report):
     for name in ("report.html", "report.txt", "wards.csv", "trajectories.png", "heatmap.png"):
         assert (report / name).stat().st_size > 0, name
+    assert "stalled: the design never finished" in (report / "report.txt").read_text()
     wards = pd.read_csv(report / "wards.csv")
     assert len(wards) == 3 * 2 * 8 and set(wards.rag) <= {"green", "amber", "red"}
 

@@ -54,6 +54,12 @@ def test_set_path_with_a_near_miss_suggests_the_ward(trust, capsys):
     assert "known: 'Heron Ward', 'Kestrel Ward'" in err
 
 
+def test_a_percentage_for_a_share_gets_a_hint(trust):
+    with pytest.raises(ScenarioError, match=r"'wards.Heron Ward.vacancy' = 14 is not allowed: .*"
+                       r"\(a share from 0 to 1: 14% is 0.14\)"):  # fmt: skip
+        qisim.load_scenario(trust, {"wards.Heron Ward.vacancy": 14})
+
+
 def test_unknown_ward_field_suggests_the_field(trust):
     with pytest.raises(ScenarioError, match=r"'wards.Heron Ward.vacancyy' is not a known field "
                        r"\(did you mean 'vacancy'\?\)"):  # fmt: skip

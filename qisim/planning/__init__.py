@@ -22,6 +22,7 @@ import pandas as pd
 from qisim import __version__
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan, load_plan
 from qisim.planning.report import (
+    STATUS_WORDS,
     crn_note,
     heatmap_table,
     month_label,
@@ -79,6 +80,10 @@ def report_text(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> str:
             robust,
             "",
             recommendation(plan, runs, table, outcome),
+            "",
+            "What the outcomes mean: "
+            + "; ".join(f"{k}: {v}" for k, v in STATUS_WORDS.items())
+            + ".",
         ]
     )
 

@@ -25,6 +25,7 @@ from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan
 from qisim.planning.report import (
     LEVEL,
     OUTCOME_WORDS,
+    STATUS_WORDS,
     Verdict,
     chance_interval,
     fmt,
@@ -33,22 +34,11 @@ from qisim.planning.report import (
     verdict,
     when,
 )
-from qisim.results import EMBEDDED_SHARE, PATCHY_SHARE
+from qisim.results import EMBEDDED_SHARE
 from qisim.scenario import RATE_UNIT, outcome_base_rate
 
 # RAG: the chance a ward has embedded the change 24 months after the planned launch
 GREEN, AMBER = 0.7, 0.4
-STATUS_WORDS = {
-    "embedded": f"at least {EMBEDDED_SHARE:.0%} of the target wards practise the change as a "
-    "habit (embedded) 24 months after the planned launch",
-    "patchy": f"between {PATCHY_SHARE:.0%} and {EMBEDDED_SHARE:.0%} of the target wards embedded",
-    "in progress": f"fewer than {PATCHY_SHARE:.0%} embedded, but the initiative is still going",
-    "stalled": "the design never finished: it took more than twice its planned days (unclear "
-    "leadership, fights over fidelity or a short-handed QI team)",
-    "fizzled": "the QI team lost momentum (wards did not progress, audits showed no gain) and "
-    "stopped",
-    "halted": "the trust's initiative log review stopped it as burdensome or fruitless",
-}
 
 CSS = """
 @page { size: A4; margin: 12mm; }

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan
+from qisim.results import EMBEDDED_SHARE, PATCHY_SHARE
 
 LEVEL = 0.90  # the intervals' coverage
 Z = float(stats.norm.ppf(0.5 + LEVEL / 2))
@@ -103,6 +104,18 @@ INDICATORS = {
         "momentum: a team whose wards do not progress loses heart and stops or redesigns (§3 "
         "Using experience: 'Knowing when to stop and when to persist')",
     ),
+}
+# what each final status means, in words (the ODD §8 has the definitions)
+STATUS_WORDS = {
+    "embedded": f"at least {EMBEDDED_SHARE:.0%} of the target wards practise the change as a "
+    "habit (embedded) 24 months after the planned launch",
+    "patchy": f"between {PATCHY_SHARE:.0%} and {EMBEDDED_SHARE:.0%} of the target wards embedded",
+    "in progress": f"fewer than {PATCHY_SHARE:.0%} embedded, but the initiative is still going",
+    "stalled": "the design never finished: it took more than twice its planned days (unclear "
+    "leadership, fights over fidelity or a short-handed QI team)",
+    "fizzled": "the QI team lost momentum (wards did not progress, audits showed no gain) and "
+    "stopped",
+    "halted": "the trust's initiative log review stopped it as burdensome or fruitless",
 }
 MIN_EFFECT = 0.25  # standardised difference below which an indicator is not named
 MIN_RELATIVE = 0.05  # ... and relative difference (of the larger value) below which neither
