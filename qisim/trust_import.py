@@ -325,6 +325,7 @@ def read_wards(path: str | Path, sheet: str | None = None) -> WardSheet:
         ward: dict[str, Any] = {"name": name}
         got: set[str] = set()
         wte: dict[str, float] = {}
+        rates: list[tuple[Column, str, Cell, float]] = []
         for i, col in columns.items():
             cell = row[i]
             header = table.headers[i]
@@ -372,19 +373,19 @@ def read_wards(path: str | Path, sheet: str | None = None) -> WardSheet:
                 if value < 0 or value > 1000:
                     problems.append(f"{bad} is not allowed: {_allowed(col)}")
                     continue
-                outcome = col.field.split(".")[1]
-                if col.unit == "per night":
-                    beds = ward.get("beds")
-                    if beds is None:
-                        continue  # a bad or missing Beds cell is reported already
-                    per_1000 = round(value * 1000 / beds, 3)
-                    how = f"{value:g} per night x 1000 / {beds} beds"
-                else:
-                    per_1000, how = round(value, 3), "as is"
-                ward.setdefault("outcome_rates", {})[outcome] = per_1000
-                prov.add(
-                    name, col.field, per_1000, f"{header} = {str(cell)}", f"{how} ({RATE_UNIT})"
-                )
+                rates.append((col, header, cell, value))
+        for col, header, cell, value in rates:  # after the row's Beds, whatever the order
+            outcome = col.field.split(".")[1]
+            if col.unit == "per night":
+                beds = ward.get("beds")
+                if beds is None:
+                    continue  # a bad or missing Beds cell is reported already
+                per_1000 = round(value * 1000 / beds, 3)
+                how = f"{value:g} per night x 1000 / {beds} beds"
+            else:
+                per_1000, how = round(value, 3), "as is"
+            ward.setdefault("outcome_rates", {})[outcome] = per_1000
+            prov.add(name, col.field, per_1000, f"{header} = {str(cell)}", f"{how} ({RATE_UNIT})")
         if len(wte) == 2:
             total = wte["RN WTE"] + wte["HCA WTE"]
             posts = round(total)

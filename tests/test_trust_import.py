@@ -172,6 +172,17 @@ def test_bad_cell(tmp_path, case, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_night_calls_per_night_become_a_rate_per_bed_day(tmp_path):
+    header = ["Night emergency calls per night", *HEADER]  # before Beds: order does not matter
+    rows = [["0.6", *GOOD[0]], ["", *GOOD[1]]]
+    sc = build_scenario(write(tmp_path / "w.csv", rows, header), outcome="night_emergency_calls")[0]
+    heron = ward(sc, "Heron Ward")
+    assert heron.outcome_rates.night_emergency_calls == pytest.approx(0.6 * 1000 / 28, abs=1e-3)
+    model = QIModel(sc)  # 0.6 calls a night on Heron's 28 beds; Kestrel the default rate
+    assert model.wards.outcome_base_rate[0] * 28 == pytest.approx(0.6, abs=1e-4)
+    assert ward(sc, "Kestrel Ward").outcome_rates.night_emergency_calls is None
+
+
 def test_bad_rate_cell(tmp_path):
     header = [*HEADER, "Falls per 1,000 bed-days"]
     rows = [[*GOOD[0], "-1"], [*GOOD[1], "7"]]

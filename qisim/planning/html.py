@@ -53,6 +53,7 @@ h1 { font-size: 17px; margin: 0 0 2px; } h2 { font-size: 12.5px; margin: 10px 0 
 table { border-collapse: collapse; width: 100%; margin: 2px 0; }
 th, td { border-bottom: 1px solid #e2e2e2; padding: 2px 5px; text-align: left; }
 th { background: #f3f3f3; font-weight: 600; } td.num { text-align: right; }
+td.num .small { white-space: nowrap; }
 .rag { font-weight: 600; text-align: center; width: 60px; }
 .rag.green { background: #c8e6c9; } .rag.amber { background: #ffe0a3; }
 .rag.red { background: #f8c4c0; }
