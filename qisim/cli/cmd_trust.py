@@ -33,7 +33,7 @@ def register(sub) -> None:
         "from-csv",
         help="build a scenario from a ward sheet (CSV or Excel) and per-ward FFIT audits",
         description="Read one row per ward (columns: Ward, Site, Specialty, Beds, RN WTE, HCA "
-        "WTE, Vacancy %%, Sickness %%, Bank/agency fill %%, Turnover %%, Falls per 1,000 "
+        "WTE, Vacancy %, Sickness %, Bank/agency fill %, Turnover %, Falls per 1,000 "
         "bed-days, ...; only Ward, Beds, RN WTE and HCA WTE are required, the others take "
         "documented defaults) and any FFIT audits (one column per ward, or one file per ward "
         "named after it). Ward-level audit items set that ward's attributes, trust-level items "
@@ -55,7 +55,7 @@ def register(sub) -> None:
     f.add_argument("--outcome", default="falls",
                    choices=("falls", "pressure_sores", "night_emergency_calls", "discharge_delays"),
                    help="the outcome the initiative works on (default falls)")  # fmt: skip
-    f.add_argument("--start-date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+    f.add_argument("--start-date", type=iso_date, metavar="YYYY-MM-DD",
                    help="day 0 of the plan, a first of the month (default: the first of next "
                    "month)")  # fmt: skip
     f.add_argument("--out", default="mytrust", help="output folder (default ./mytrust)")
@@ -66,6 +66,13 @@ def register(sub) -> None:
                    help="write a blank FFIT audit with one column per ward of WARDS and stop")  # fmt: skip
     f.set_defaults(func=main_from_csv)
     p.set_defaults(func=main, trust_parser=p)
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
 
 
 def main(args) -> int:
