@@ -31,6 +31,7 @@ from qisim.planning.report import (
     fmt,
     fmt_interval,
     lead,
+    runner_words,
     verdict,
     when,
 )
@@ -142,15 +143,19 @@ def _answer(plan: Plan, table: pd.DataFrame, v: Verdict, outcome: str) -> str:
         unit = " points" if points else ""
         scale = 100 if points else 1
         parts.append(
-            f"<p>Against the next best option ({_e(v.runner.strategy)}, launch "
-            f"{_e(when(plan, v.runner.launch_month))}): {scale * p.diff:+.0f}{unit} "
+            f"<p>Against {_e(runner_words(plan, v))}: {scale * p.diff:+.0f}{unit} "
             f"(90% interval {scale * p.lo:+.0f} to {scale * p.hi:+.0f}) on {p.n} paired runs "
             f"with the same seeds: {'clearly better' if v.clear else 'not clearly different'}."
             "</p>"
             if not math.isnan(p.lo)
-            else f"<p>Against the next best option ({_e(v.runner.strategy)}): too few runs "
-            "for an interval.</p>"
+            else f"<p>Against {_e(runner_words(plan, v))}: too few runs for an interval.</p>"
         )
+    mine = table[table.strategy == top.strategy].sort_values("launch_month")
+    if len(mine) > 1:
+        dates = ", ".join(
+            f"{when(plan, r.launch_month)} {fmt(key, r[key])}" for _, r in mine.iterrows()
+        )
+        parts.append(f"<p>Launch date for {_e(top.strategy)} ({_e(METRICS[key][0])}): {dates}.</p>")
     cls = "answer" if v.clear else "answer unclear"
     return f'<div class="{cls}">' + "".join(parts) + "</div>"
 

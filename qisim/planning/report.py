@@ -247,7 +247,8 @@ class Verdict:
 
 
 def verdict(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> Verdict:
-    """The top row against the runner-up on the ranking metric, paired on the same seeds.
+    """The top row against the runner-up (the best row of another strategy, if there is one)
+    on the ranking metric, paired on the same seeds.
 
     When the 90% interval of the difference spans zero, the extra replications needed are
     estimated from the paired differences' spread: the interval's half-width falls as
@@ -257,7 +258,10 @@ def verdict(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> Verdict:
     top = table.iloc[0]
     if len(table) < 2:
         return Verdict(True, top, None, None, None, "only one option")
-    runner = table.iloc[1]
+    # the runner-up: the best row of another strategy (the choice a board makes first), else
+    # the same strategy at another launch date
+    others = table[table.strategy != top.strategy]
+    runner = others.iloc[0] if len(others) else table.iloc[1]
     a, b = (top.strategy, top.launch_month), (runner.strategy, runner.launch_month)
     p = paired(runs, a, b, key)
     if p.clear:
@@ -270,7 +274,10 @@ def verdict(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> Verdict:
         return Verdict(False, top, runner, p, None, "one replication")
     sd, diff = float(d.std(ddof=1)), abs(float(d.mean()))
     if diff == 0:
-        return Verdict(False, top, runner, p, None, "they did equally well on every seed")
+        same = (
+            "they did equally well on every seed" if sd == 0 else "on average they did equally well"
+        )
+        return Verdict(False, top, runner, p, None, same)
     need = math.ceil((Z * sd / diff) ** 2 / per_rep)
     more = max(need - plan.replications, 1)
     if more > MAX_MORE:
@@ -285,6 +292,15 @@ def when(plan: Plan, month: float) -> str:
     return f"{date.day} {date:%b %Y}" if date else f"month {month:g}"
 
 
+def runner_words(plan: Plan, v: Verdict) -> str:
+    """'the best other strategy, Big bang (launch 1 Jul 2027)', or the same strategy's next
+    launch date when the plan has one strategy."""
+    r = v.runner
+    if r.strategy == v.top.strategy:
+        return f"the same strategy launched {when(plan, r.launch_month)}"
+    return f"the best other strategy, {r.strategy} (launch {when(plan, r.launch_month)})"
+
+
 def lead(plan: Plan, v: Verdict) -> str:
     """The first line of the answer: the recommendation when the top option is clearly best,
     else 'No clear difference' and what to do about it."""
@@ -293,11 +309,9 @@ def lead(plan: Plan, v: Verdict) -> str:
     top = v.top
     if v.clear:
         return f"Recommendation: {top.strategy}, launched {when(plan, top.launch_month)}."
-    runner = v.runner
     head = (
         f"No clear difference: {top.strategy} (launch {when(plan, top.launch_month)}) leads on "
-        f"{label}, but is not clearly better than the next best option, {runner.strategy} "
-        f"(launch {when(plan, runner.launch_month)}), in these runs."
+        f"{label}, but is not clearly better than {runner_words(plan, v)} in these runs."
     )
     if v.more_reps is not None:
         return (
