@@ -58,13 +58,14 @@ td.num .small { white-space: nowrap; }
 .rag { font-weight: 600; text-align: center; width: 60px; }
 .rag.green { background: #c8e6c9; } .rag.amber { background: #ffe0a3; }
 .rag.red { background: #f8c4c0; }
-.figs { display: flex; gap: 8px; } .figs figure { margin: 0; flex: 1; }
-.figs img { width: 100%; } figcaption { color: #555; font-size: 9.5px; }
+.figs figure { margin: 0 0 6px; } .figs img { width: 100%; }
+figcaption { color: #555; font-size: 9.5px; }
 ul { margin: 2px 0; padding-left: 16px; } .small { font-size: 9.5px; color: #444; }
 @media print {
-  body { font-size: 8.3px; padding: 0; } h1 { font-size: 14px; } h2 { font-size: 10.5px;
-  margin: 6px 0 3px; } th, td { padding: 1px 4px; } .small, figcaption { font-size: 7.5px; }
-  .answer .lead { font-size: 10.5px; } .figs img { max-height: 62mm; object-fit: contain; }
+  body { font-size: 7.8px; padding: 0; } h1 { font-size: 13px; } h2 { font-size: 10px;
+  margin: 5px 0 2px; } th, td { padding: 0 4px; } .small, figcaption { font-size: 7px; }
+  .answer .lead { font-size: 10.5px; } .figs { display: flex; gap: 8px; }
+  .figs figure { flex: 1; margin: 0; } .figs img { max-height: 52mm; object-fit: contain; }
 }
 """
 
