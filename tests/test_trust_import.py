@@ -337,3 +337,37 @@ def test_ffit_file_keeps_a_wards_measured_fields(tmp_path):
 def test_columns_are_unique():
     headers = [c.header for c in COLUMNS]
     assert len(headers) == len(set(headers))
+
+
+names = (
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
+        min_size=1,
+        max_size=20,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(
+    wards=st.lists(
+        st.tuples(names, st.integers(4, 80), st.floats(2, 60), st.floats(2, 40), st.floats(0, 100)),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda t: t[0],
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_any_sheet_round_trips_through_the_scenario_file(tmp_path_factory, wards):
+    """Whatever the ward names (quotes, backslashes, accents, '#'), the written scenario file
+    loads back to the same wards."""
+    from qisim.trust_import import scenario_toml
+
+    rows = [
+        [n, "", str(b), f"{rn:.1f}", f"{hca:.1f}", f"{v:.1f}%", "5%"] for n, b, rn, hca, v in wards
+    ]
+    d = tmp_path_factory.mktemp("rt")
+    sc, data, _, _ = build_scenario(write(d / "w.csv", rows))
+    (d / "t.toml").write_text(scenario_toml(data, ["a test"]), encoding="utf-8")
+    assert qisim.load_scenario(d / "t.toml").wards == sc.wards

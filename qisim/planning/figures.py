@@ -125,7 +125,10 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
         if key.startswith(("p_", "embedded")):
             bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     fig.suptitle(
-        f"{plan.name}: {label} by launch month (from day 0) and staffing case", fontsize=10
+        f"{plan.name}: {label} by launch "
+        + ("date" if plan.start_date else "month (from day 0)")
+        + " and staffing case",
+        fontsize=10,
     )
     path = Path(path)
     fig.savefig(path, dpi=120)
