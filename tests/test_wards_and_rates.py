@@ -11,6 +11,7 @@ import pytest
 import qisim
 from qisim.cli import main as cli_main
 from qisim.constants import OUTCOME_BASE_RATES
+from qisim.domain import FFIT_ITEM_IDS
 from qisim.model import QIModel
 from qisim.planning import load_plan
 from qisim.resources import find_scenario, scenario_names
@@ -158,3 +159,13 @@ def test_a_higher_local_rate_means_more_events(trust):
 def test_bad_rate_is_refused(trust):
     with pytest.raises(ScenarioError, match=r"'outcome_rates.falls' = -1"):
         qisim.load_scenario(trust, {"outcome_rates.falls": -1})
+
+
+@pytest.mark.parametrize("argv", [["deviance"], ["compare"], ["app"], ["ffit", "simulate"]])
+def test_every_command_taking_a_scenario_knows_the_shipped_names(argv, tmp_path, capsys):
+    if argv[0] == "ffit":
+        audit = tmp_path / "audit.toml"
+        audit.write_text("\n".join(f"{i} = 3" for i in FFIT_ITEM_IDS))
+        argv = [*argv, str(audit), "--initiative"]
+    assert cli_main([*argv, "exampel"]) == 2
+    assert "did you mean 'example'" in capsys.readouterr().err.lower()

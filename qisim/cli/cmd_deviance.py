@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from qisim.cli.common import add_set_option, parse_sets
 
@@ -24,7 +23,11 @@ def register(sub) -> None:
         "deviance_attributes.csv, deviance_runs.csv and deviance.png.",
         epilog="example: qisim deviance scenarios/lessons/upsworth_positive_deviant.toml --reps 20",
     )
-    p.add_argument("source", metavar="SCENARIO|EXPERIMENT", help="scenario or experiment TOML file")
+    p.add_argument(
+        "source",
+        metavar="SCENARIO|EXPERIMENT",
+        help="scenario or experiment TOML file, or a shipped scenario's name",
+    )
     p.add_argument(
         "--reps",
         type=int,
@@ -59,9 +62,10 @@ def register(sub) -> None:
 def main(args) -> int:
     import qisim
     from qisim import deviance
+    from qisim.resources import find_scenario
     from qisim.scenario import ScenarioError
 
-    source = Path(args.source)
+    source = find_scenario(args.source)  # a file, or a shipped scenario by name
     if not source.exists():
         raise ScenarioError(f"{source}: no such file.")
     if args.reps is not None and args.reps < 2:

@@ -124,7 +124,9 @@ def main_simulate(args) -> int:
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     scores = read_audit(args.audit)
-    scenario = qisim.load_scenario(args.initiative)
+    from qisim.resources import find_scenario
+
+    scenario = qisim.load_scenario(find_scenario(args.initiative))
     after = parse_sets(args.set)  # applied after the audit, so they win over it
     items = None
     if args.items:
