@@ -8,6 +8,7 @@ left as it is. Commands printed as advice ("finish with", "next:") are quoted fo
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,4 +53,18 @@ def check_file(path: str | Path, option: str = "--out") -> Path:
             f"{option} {out}: is a folder; give a file name (e.g. {out / 'out.png'})."
         )
     check_folder(out.parent, option)
+    return out
+
+
+def check_outputs(folder: str | Path, names: Iterable[str], option: str = "--out") -> Path:
+    """:func:`check_folder` for ``folder``, and none of the files a command writes there
+    (``names``, e.g. ``report.html``) may be a folder already. Raises :class:`ScenarioError`
+    before any work otherwise; creates nothing."""
+    out = check_folder(folder, option)
+    for name in names:
+        if (out / name).is_dir():
+            raise ScenarioError(
+                f"{option} {out}: {out / name} is a folder, where this command writes its file "
+                f"{name}. Move that folder away or give another folder; nothing was written."
+            )
     return out

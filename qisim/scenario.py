@@ -11,6 +11,7 @@ and what is allowed. The CLI prints it and exits with code 2.
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from qisim.constants import OUTCOME_BASE_RATES
 from qisim.domain import OUTCOMES, ROLES
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -40,6 +42,20 @@ assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 
 class ScenarioError(Exception):
     """A scenario (or experiment, audit, plan) file that cannot be used, explained for a person."""
+
+
+def did_you_mean(name: str, known: list[str] | set[str]) -> str:
+    """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. A match ignoring case
+    wins; then names that begin with the given word (``Heron`` for ``Heron Ward``); then close
+    spellings."""
+    known = sorted(set(known))
+    key = name.lower().strip()
+    hits = [k for k in known if k.lower() == key]
+    hits = hits or [k for k in known if k.lower().split()[:1] == [key]]
+    if not hits:
+        lower = {k.lower(): k for k in known}
+        hits = [lower[c] for c in difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)]
+    return f" (did you mean {' or '.join(repr(h) for h in hits[:3])}?)" if hits else ""
 
 
 class Strict(BaseModel):
@@ -89,6 +105,40 @@ class Manager(Strict):
     shielding: Fraction = 0.5
 
 
+PerThousand = Annotated[float, Field(ge=0.0, le=1000.0)]
+RATE_UNIT = "per 1,000 occupied bed-days"
+
+
+def _rate_text(outcome: str, words: str) -> str:
+    default = f"{1000 * OUTCOME_BASE_RATES[outcome]:g}"
+    return (
+        f"{words}, 0-1000; empty: a ward takes its trust's, a trust {default} (qisim's assumption)"
+    )
+
+
+class OutcomeRates(Strict):
+    """A trust's (or a ward's) own patient-outcome rates before any improvement, per 1,000
+    occupied bed-days (a night emergency call rate per night on a ward of B beds is that rate x
+    1000 / B). An empty rate falls back: a ward's to its trust's, the trust's to qisim's
+    assumption (``qisim.constants.OUTCOME_BASE_RATES``: of the order seen in NHS acute wards;
+    the report gives no rates). Only the initiative's outcome is simulated."""
+
+    falls: PerThousand | None = Field(
+        None, description=_rate_text("falls", "falls per 1,000 occupied bed-days")
+    )
+    pressure_sores: PerThousand | None = Field(
+        None, description=_rate_text("pressure_sores", "pressure ulcers per 1,000 bed-days")
+    )
+    night_emergency_calls: PerThousand | None = Field(
+        None,
+        description=_rate_text("night_emergency_calls", "night emergency calls per 1,000 bed-days"),
+    )
+    discharge_delays: PerThousand | None = Field(
+        None, description=_rate_text("discharge_delays", "delayed discharges per 1,000 bed-days")
+    )
+    source: str = Field("", description="where the rates come from, e.g. 'Datix, 2024-25'")
+
+
 class Ward(Strict):
     name: str
     hospital: str = "main"
@@ -118,6 +168,14 @@ class Ward(Strict):
         0.3, description="how unlike the pilot/design context this ward is"
     )
     manager: Manager = Manager()
+    outcome_rates: OutcomeRates = Field(
+        OutcomeRates(), description="the ward's own outcome rates; empty: the trust's"
+    )
+    measured: list[str] = Field(
+        [],
+        description="the ward's fields measured locally (e.g. vacancy from a staffing sheet): "
+        "an FFIT audit (`ffit`, `ffit_file`) never overwrites them",
+    )
 
 
 class Channels(Strict):
@@ -345,6 +403,9 @@ class Scenario(Strict):
     ffit: dict[str, int] | None = Field(
         None, description="FFIT audit scores of the target wards (set by `ffit` or `ffit_file`)"
     )
+    outcome_rates: OutcomeRates = Field(
+        OutcomeRates(), description="the trust's own outcome rates; empty: qisim's assumption"
+    )
 
     @model_validator(mode="after")
     def _names_exist(self) -> Scenario:
@@ -361,8 +422,8 @@ class Scenario(Strict):
             for name in value:
                 if name not in names:
                     raise ValueError(
-                        f"{path}: no ward or hospital called {name!r}; known: "
-                        + ", ".join(sorted(names))
+                        f"{path}: no ward or hospital called {name!r}{did_you_mean(name, names)}; "
+                        "known: " + ", ".join(sorted(names))
                     )
         return self
 
@@ -372,7 +433,8 @@ class Scenario(Strict):
         known = [c.name for c in self.competing]
         if name is not None and name not in known:
             raise ValueError(
-                f"initiative.rollout.defer_until: no competing initiative called {name!r}; "
+                f"initiative.rollout.defer_until: no competing initiative called {name!r}"
+                f"{did_you_mean(name, known)}; "
                 + (
                     "known: " + ", ".join(repr(k) for k in known)
                     if known
@@ -388,6 +450,24 @@ class Scenario(Strict):
         kept = [e for e in self.events if not e.note.startswith(WINTER_NOTE)]
         self.events[:] = kept + winter_events(self)
         return self
+
+
+def outcome_base_rate(scenario: Scenario, ward: Ward) -> tuple[float, str]:
+    """The initiative's outcome rate on ``ward`` before any improvement, in events per occupied
+    bed-day, and where it comes from (the ward's own rate, the trust's, or qisim's assumption)."""
+    outcome = scenario.initiative.outcome
+    for rates, whose in (
+        (ward.outcome_rates, "ward"),
+        (scenario.outcome_rates, "trust"),
+    ):
+        value = getattr(rates, outcome)
+        if value is not None:
+            src = f"the {whose}'s own rate" + (f" ({rates.source})" if rates.source else "")
+            return value / 1000, src
+    return OUTCOME_BASE_RATES[outcome], (
+        "qisim's assumption (qisim.constants.OUTCOME_BASE_RATES, of the order seen in NHS acute "
+        "wards; the report gives no rates)"
+    )
 
 
 def ward_names(scenario: Scenario) -> list[str]:
@@ -519,8 +599,13 @@ def _set(
                 (i, e) for i, e in enumerate(node) if isinstance(e, dict) and e.get("name") == key
             ]
         if not targets:
+            names = [
+                e["name"] for e in node if isinstance(e, dict) and isinstance(e.get("name"), str)
+            ]
+            known = f"; known: {', '.join(repr(n) for n in names)}" if names else ""
             raise ScenarioError(
-                f"{source}: '{path}' names no element {key!r} (use an index, a name or '*')."
+                f"{source}: '{path}' names no element {key!r}{did_you_mean(key, names)}{known} "
+                "(use a name, an index or '*')."
             )
         if not rest:
             raise ScenarioError(f"{source}: '{path}' must name a field inside the element.")
@@ -558,8 +643,8 @@ def apply_overrides(data: dict, overrides: dict[str, Any], source: str = "overri
             first = by_field.get(concrete)
             if first is not None and first != key and "*" not in first and "*" not in key:
                 raise ScenarioError(
-                    f"{source}: '{first}' and '{key}' both set the field '{concrete}'; "
-                    "give it once."
+                    f"{source}: '{first}' and '{key}' both set the field "
+                    f"'{named_path(concrete, data)}'; give it once."
                 )
             by_field[concrete] = key
 
@@ -573,26 +658,60 @@ def short_repr(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 5] + " ...)"
 
 
+def _named_loc(loc: tuple, data: Any) -> str:
+    """A dotted error location with list elements by name where they have one (``wards.Heron
+    Ward.vacancy``, the form ``--set`` accepts), by index otherwise."""
+    parts, node = [], data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            parts.append(name if isinstance(name, str) and name else str(part))
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def named_path(path: str, data: Any) -> str:
+    """A concrete dotted path (``wards.0.vacancy``, as :func:`set_path` returns) with list
+    elements by name where they have one (``wards.Heron Ward.vacancy``), for error messages."""
+    return _named_loc(tuple(int(p) if p.isdigit() else p for p in path.split(".")), data)
+
+
+def _looks_like_percent(err: dict, value: Any) -> bool:
+    """A share (0-1) given as a percentage, e.g. vacancy = 14."""
+    limit = (err.get("ctx") or {}).get("le")
+    return (
+        err["type"] == "less_than_equal"
+        and limit == 1
+        and isinstance(value, int | float)
+        and 1 < value <= 100
+    )
+
+
 def _explain(exc: ValidationError, source: str, data: dict) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = _named_loc(err["loc"], data)
         kind = err["type"]
         value = err.get("input")
         if kind == "extra_forbidden":
             parent = _allowed_fields(err["loc"][:-1], data)
-            msg = f"'{loc}' is not a known field" + (
+            msg = f"'{loc}' is not a known field{did_you_mean(str(err['loc'][-1]), parent)}" + (
                 f"; allowed here: {', '.join(parent)}" if parent else ""
             )
         elif kind == "missing":
             msg = f"'{loc}' is required but missing"
         elif kind == "value_error" or isinstance(value, (dict, list)):
-            # a cross-field check names its fields itself; its input is a whole table (the
-            # scenario, some 4 KB), which would bury the message
+            # a cross-field check (ward names, deferral, winter months) names its fields itself;
+            # its input is a whole table (the scenario, some 4 KB), which would bury the message
             msg = err["msg"].removeprefix("Value error, ")
             msg = f"'{loc}': {msg}" if loc and not msg.startswith(loc) else msg
         else:
             msg = f"'{loc}' = {short_repr(value)} is not allowed: {err['msg']}"
+            if _looks_like_percent(err, value):
+                msg += f" (a share from 0 to 1: {value:g}% is {value / 100:g})"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 
@@ -679,7 +798,7 @@ def event_path_allowed(path: str) -> bool:
 def _apply_ffit(path: Path, data: dict) -> dict:
     """A scenario may give an FFIT audit of its target wards, inline (``[ffit]`` item = score)
     or as a file (``ffit_file``); its scores set the attributes it maps to (docs/ffit-mapping.md),
-    on top of the file's own values."""
+    on top of the file's own values, except a ward's ``measured`` fields (measured data wins)."""
     audit_file = data.pop("ffit_file", None)
     if audit_file is None and not isinstance(data.get("ffit"), dict):
         return data
@@ -690,7 +809,14 @@ def _apply_ffit(path: Path, data: dict) -> dict:
     else:
         scores = ffit.check_scores(data["ffit"], f"{path}: ffit")
     for key, value in ffit.audit_to_overrides(scores).items():
-        set_path(data, key, value, f"{path}: ffit")
+        ward_field = key.removeprefix("wards.*.")
+        if ward_field != key and isinstance(data.get("wards"), list):
+            # measured data wins: a ward's `measured` fields keep their values
+            for i, ward in enumerate(data["wards"]):
+                if ward_field not in ward.get("measured", []):
+                    set_path(data, f"wards.{i}.{ward_field}", value, f"{path}: ffit")
+        else:
+            set_path(data, key, value, f"{path}: ffit")
     data["ffit"] = dict(scores)
     return data
 

@@ -29,11 +29,12 @@ import numpy as np
 from scipy import stats
 
 import qisim
+from qisim.resources import data_dir
 from qisim.scenario import Scenario, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = ROOT / "scenarios"
-VALIDATION_DIR = ROOT / "experiments" / "validation"
+# the checkout's folders, or the wheel's copies (qisim/_data/) in a non-editable install
+SCENARIO_DIR = data_dir("scenarios")
+VALIDATION_DIR = data_dir("experiments") / "validation"
 CLASSES_FILE = VALIDATION_DIR / "classes.toml"
 CONTRASTS_FILE = VALIDATION_DIR / "contrasts.toml"
 
@@ -625,7 +626,7 @@ def case_assumptions(case: Case) -> list[Assumption]:
     return found
 
 
-ROBUSTNESS_DIR = ROOT / "experiments" / "robustness"
+ROBUSTNESS_DIR = data_dir("experiments") / "robustness"
 ROBUSTNESS_POINTS = 256  # at least this many design points per case
 ROBUSTNESS_REPLICATIONS = 3
 ROBUSTNESS_SEED = 20261130

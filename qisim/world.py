@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qisim.domain import NURSING_ROLES, ROLE_TRIBE, ROLES, SHIFTS, TRIBES
-from qisim.scenario import Scenario
+from qisim.scenario import Scenario, outcome_base_rate
 
 ROLE = {r: i for i, r in enumerate(ROLES)}
 TRIBE = {t: i for i, t in enumerate(TRIBES)}
@@ -68,6 +68,7 @@ class WardArrays:
     hospital_names: list[str]
     specialty: list[str]
     beds: np.ndarray
+    outcome_base_rate: np.ndarray  # the outcome's events per occupied bed-day before improvement
     required: np.ndarray  # (W, 2) nurses expected on duty per shift at full establishment
     sickness: np.ndarray
     agency_fill: np.ndarray
@@ -162,6 +163,7 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
         hospital_names=hospitals,
         specialty=[s.specialty for _, s, _ in wards],  # type: ignore[attr-defined]
         beds=col(lambda s: s.beds),
+        outcome_base_rate=col(lambda s: outcome_base_rate(scenario, s)[0]),
         required=required,
         sickness=col(lambda s: s.sickness),
         agency_fill=col(lambda s: s.agency_fill),

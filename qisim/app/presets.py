@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+from qisim.resources import data_dir
+
+SCENARIOS = data_dir("scenarios")  # the checkout's scenarios/, or the wheel's copy
 FALLBACK = "example.toml"
 
 

@@ -15,10 +15,12 @@ from qisim.scenario import ScenarioError
 
 # subcommand modules, in the order --help lists them; a module that is absent is skipped
 COMMANDS = (
+    "init",
     "run",
     "validate",
     "compare",
     "ffit",
+    "trust",
     "plan",
     "sweep",
     "analyse",
@@ -35,7 +37,8 @@ qisim simulates quality-improvement (QI) initiatives on hospital wards: staff, w
 teams and executives with SOFFT skills, under staffing shortages and competing initiatives
 (after Gabbay, le May & Wright, "Able to improve?", The Health Foundation).
 
-Start with:  qisim run scenarios/example.toml
+Start with:  qisim run example     (a shipped scenario, by name)
+             qisim init mydir      (copies the examples into a folder to edit)
 Scenario files are TOML; every field is described in docs/ODD.md."""
 
 

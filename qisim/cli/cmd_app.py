@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
 HELP = "open the teaching app: watch wards take up a change, and change one thing to see why"
 
@@ -20,7 +19,9 @@ def register(sub) -> None:
         epilog="example: qisim app   (then open http://127.0.0.1:8765/ in a browser)",
     )
     p.add_argument(
-        "scenario", nargs="?", help="a scenario TOML file to open (default: the lessons)"
+        "scenario",
+        nargs="?",
+        help="a scenario TOML file, or a shipped scenario's name, to open (default: the lessons)",
     )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
@@ -32,7 +33,9 @@ def main(args) -> int:
 
     scenario = None
     if args.scenario:
-        scenario = Path(args.scenario)
+        from qisim.resources import find_scenario
+
+        scenario = find_scenario(args.scenario)
         load_scenario(scenario)  # a bad file fails here, with the usual message
     try:
         from qisim.app import server

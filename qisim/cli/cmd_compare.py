@@ -19,7 +19,12 @@ def register(sub) -> None:
         "interval, every run) and one table (a row per scenario), and prints the table.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario TOML files or shipped scenarios' names",
+    )
     p.add_argument("--reps", type=int, default=20, help="replications per scenario (default 20)")
     p.add_argument("--seed", type=int, default=0, help="seed of the replications (default 0)")
     p.add_argument("--days", type=int, help="days to simulate (default: each scenario's)")
@@ -34,11 +39,12 @@ def main(args) -> int:
     from qisim.ffit.compare import compare, load_all
     from qisim.ffit.plots import plot_compare
     from qisim.paths import check_folder, make_folder
+    from qisim.resources import find_scenario
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     check_folder(args.out)
-    scenarios, labels = load_all(args.scenarios)
+    scenarios, labels = load_all([str(find_scenario(s)) for s in args.scenarios])
     table, sections, _ = compare(scenarios, labels, args.reps, args.seed, args.days, args.workers)
     out = make_folder(args.out)
     figure = plot_compare(table, sections, out / f"{args.name}.png")

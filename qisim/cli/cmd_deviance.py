@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from qisim.cli.common import add_set_option, parse_sets
 
@@ -24,7 +23,11 @@ def register(sub) -> None:
         "deviance_attributes.csv, deviance_runs.csv and deviance.png.",
         epilog="example: qisim deviance scenarios/lessons/upsworth_positive_deviant.toml --reps 20",
     )
-    p.add_argument("source", metavar="SCENARIO|EXPERIMENT", help="scenario or experiment TOML file")
+    p.add_argument(
+        "source",
+        metavar="SCENARIO|EXPERIMENT",
+        help="scenario or experiment TOML file, or a shipped scenario's name",
+    )
     p.add_argument(
         "--reps",
         type=int,
@@ -61,10 +64,11 @@ def main(args) -> int:
     from qisim import deviance
     from qisim.paths import check_folder
     from qisim.processes import PlainProgress, interactive
+    from qisim.resources import find_scenario
     from qisim.scenario import ScenarioError
 
     check_folder(args.out)
-    source = Path(args.source)
+    source = find_scenario(args.source)  # a file, or a shipped scenario by name
     if not source.exists():
         raise ScenarioError(f"{source}: no such file.")
     if args.reps is not None and args.reps < 2:

@@ -128,7 +128,9 @@ def main_simulate(args) -> int:
     if args.csv:
         check_file(args.csv, "--csv")
     scores = read_audit(args.audit)
-    scenario = qisim.load_scenario(args.initiative)
+    from qisim.resources import find_scenario
+
+    scenario = qisim.load_scenario(find_scenario(args.initiative))
     after = parse_sets(args.set)  # applied after the audit, so they win over it
     items = None
     if args.items:

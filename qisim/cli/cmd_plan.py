@@ -20,7 +20,11 @@ def register(sub) -> None:
         "random numbers), in parallel. Prints a ranked table (chance of embedding, wards "
         "embedded at 6/12/24 months, patient-outcome events avoided, staff burden, chance of "
         "fizzling, each with a 90% interval) and a recommendation naming the mechanisms behind "
-        "it; writes report.txt, table.csv, runs.csv, trajectories.csv, heatmap.csv, "
+        "it, or, when the runs cannot separate the top two options, 'No clear difference' and "
+        "about how many more replications would. Writes report.html (one page for a board: the "
+        "answer, launch dates when the plan has a start_date, a ward-by-ward table rated "
+        "red/amber/green by each ward's chance of embedding, the figures and what the numbers "
+        "rest on), report.txt, table.csv, wards.csv, runs.csv, trajectories.csv, heatmap.csv, "
         "trajectories.png and heatmap.png. The plan file format is in docs/plan.md.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -29,6 +33,12 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--out", help="output folder (default: the plan's `output`)")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print report.html to report.pdf (A4) with Chromium via Playwright, when "
+        "both are installed (pip install 'qisim[dev]'; apt-get install chromium)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=main)
 
@@ -41,10 +51,11 @@ def main(args) -> int:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give at least 1 worker.")
-    from qisim.paths import check_folder
+    from qisim.paths import check_outputs
 
     plan = planning.load_plan(args.plan, output=args.out, replications=args.reps)
-    check_folder(plan.output, "--out" if args.out else f"{args.plan}: output")
+    names = planning.output_names(figures=not args.no_figures, pdf=args.pdf)
+    check_outputs(plan.output, names, "--out" if args.out else f"{args.plan}: output")
     start = time.perf_counter()
     bar = PlainProgress(plan.n_runs, desc="qisim plan")
 
@@ -59,7 +70,7 @@ def main(args) -> int:
             flush=True,
         )
     result = planning.run(
-        plan, workers=args.workers, figures=not args.no_figures, progress=progress
+        plan, workers=args.workers, figures=not args.no_figures, progress=progress, pdf=args.pdf
     )
     print(result.text)
     elapsed = time.perf_counter() - start

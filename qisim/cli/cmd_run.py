@@ -20,7 +20,12 @@ def register(sub) -> None:
         "load, fatigue, patient-outcome events and whether the ward is live and embedded.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", nargs="?", help="scenario TOML file (e.g. scenarios/example.toml)")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario TOML file, or the name of a shipped scenario (e.g. example, "
+        "premton_handover_at_night; `qisim init DIR` copies them to edit)",
+    )
     p.add_argument(
         "--seed", type=int, default=0, help="random seed (default 0); same seed, same run"
     )
@@ -53,7 +58,9 @@ def main(args) -> int:
     else:
         if not args.scenario:
             raise ScenarioError("qisim run: give a scenario file, or --from-sweep DIR --run ID.")
-        scenario = qisim.load_scenario(args.scenario, parse_sets(args.set))
+        from qisim.resources import find_scenario
+
+        scenario = qisim.load_scenario(find_scenario(args.scenario), parse_sets(args.set))
         result = qisim.run(scenario, seed=args.seed, days=args.days)
     out = make_folder(args.out)
     s = result.summary

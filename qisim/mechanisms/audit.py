@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.constants import OUTCOME_BASE_RATES
 from qisim.mechanisms import problem
 
 if TYPE_CHECKING:
@@ -22,12 +21,13 @@ if TYPE_CHECKING:
 
 
 def outcome_rate(model: QIModel) -> np.ndarray:
-    """Expected patient-outcome events per ward today: the outcome's base rate per bed-day,
+    """Expected patient-outcome events per ward today: the outcome's base rate per bed-day (the
+    scenario's local rate, else qisim's assumption; see ``scenario.outcome_base_rate``),
     reduced by the share of the target practice done on the ward."""
     w, k = model.wards, model.constants
     outcome = model.initiative.outcome
     practice = w.night_practice if outcome == "night_emergency_calls" else w.practice
-    return OUTCOME_BASE_RATES[outcome] * w.beds * (1 - k.outcome_effect * practice)
+    return w.outcome_base_rate * w.beds * (1 - k.outcome_effect * practice)
 
 
 def patient_outcomes(model: QIModel) -> None:

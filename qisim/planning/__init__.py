@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from qisim import __version__
-from qisim.paths import make_folder
+from qisim.paths import check_outputs, make_folder
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan, load_plan
 from qisim.planning.report import (
+    STATUS_WORDS,
     crn_note,
     heatmap_table,
     month_label,
@@ -30,6 +31,7 @@ from qisim.planning.report import (
     recommendation,
     robustness_text,
     table_text,
+    when,
 )
 from qisim.planning.run import measure, run_plan
 
@@ -49,14 +51,21 @@ def report_text(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> str:
     outcome = plan.cells[0].scenario.initiative.outcome
     key = plan.spec.rank_by
     robust, _ = robustness_text(plan, runs)
-    launches = ", ".join(month_label(m, plan.start_month) for m in plan.launch_months)
+    if plan.start_date:
+        launches = f"day 0 is {when(plan, 0)}; launches " + ", ".join(
+            f"{when(plan, m)} (month {m:g})" for m in plan.launch_months
+        )
+    else:
+        launches = "launch months (from day 0): " + ", ".join(
+            month_label(m, plan.start_month) for m in plan.launch_months
+        )
     return "\n".join(
         [
             f"qisim plan {plan.name}: {plan.description}".rstrip(": "),
             f"scenario {plan.scenario_path.name}; {len(plan.strategies)} strategies x "
             f"{len(plan.launch_months)} launch months x {len(plan.staffing)} staffing cases x "
             f"{plan.replications} replications = {plan.n_runs} runs",
-            f"launch months (from day 0): {launches}",
+            launches,
             "",
             crn_note(plan),
             "",
@@ -72,6 +81,10 @@ def report_text(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> str:
             robust,
             "",
             recommendation(plan, runs, table, outcome),
+            "",
+            "What the outcomes mean: "
+            + "; ".join(f"{k}: {v}" for k, v in STATUS_WORDS.items())
+            + ".",
         ]
     )
 
@@ -94,11 +107,26 @@ def git_commit() -> str | None:
     return commit or None
 
 
+def output_names(figures: bool = True, pdf: bool = False) -> list[str]:
+    """The files :func:`write_outputs` writes into the plan's output folder."""
+    names = ["report.txt", "table.csv", "runs.csv", "trajectories.csv", "heatmap.csv"]
+    names += ["trajectories.png", "heatmap.png"] if figures else []
+    names += ["wards.csv", "report.html", *(["report.pdf"] if pdf else []), "manifest.json"]
+    return names
+
+
 def write_outputs(
-    plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, text: str, figures: bool = True
+    plan: Plan,
+    runs: pd.DataFrame,
+    table: pd.DataFrame,
+    text: str,
+    figures: bool = True,
+    pdf: bool = False,
 ) -> list[Path]:
     """Write report.txt, table.csv (ranked), runs.csv (one row per run), trajectories.csv,
-    heatmap.csv, the figures and manifest.json into the plan's output folder."""
+    heatmap.csv, wards.csv (each ward's chance of embedding under every option), the figures,
+    report.html (the one-page board report; report.pdf too with ``pdf`` when Chromium and
+    Playwright are installed) and manifest.json into the plan's output folder."""
     out = plan.output
     make_folder(out)
     files = []
@@ -106,7 +134,9 @@ def write_outputs(
     files.append(out / "report.txt")
     table.to_csv(out / "table.csv", index=False, float_format="%.4g")
     files.append(out / "table.csv")
-    runs.drop(columns=["trajectory"]).to_csv(out / "runs.csv", index=False, float_format="%.5g")
+    runs.drop(columns=["trajectory", "ward_embedded", "ward_live"]).to_csv(
+        out / "runs.csv", index=False, float_format="%.5g"
+    )
     files.append(out / "runs.csv")
     traj = runs[["strategy", "launch_month", "staffing", "replication", "trajectory"]].explode(
         "trajectory"
@@ -118,11 +148,33 @@ def write_outputs(
     cells = heatmap_table(plan, runs)
     cells.to_csv(out / "heatmap.csv", index=False, float_format="%.4g")
     files.append(out / "heatmap.csv")
+    figs = []
     if figures:
         from qisim.planning.figures import plot_heatmap, plot_trajectories
 
-        files.append(plot_trajectories(plan, runs, out / "trajectories.png"))
-        files.append(plot_heatmap(plan, cells, out / "heatmap.png"))
+        figs.append(plot_trajectories(plan, runs, out / "trajectories.png"))
+        figs.append(plot_heatmap(plan, cells, out / "heatmap.png"))
+        files += figs
+    from qisim.planning.html import report_html, report_pdf, ward_table
+
+    wards = pd.concat(
+        [
+            ward_table(plan, runs, r.strategy, r.launch_month).assign(
+                strategy=r.strategy, launch_month=r.launch_month, rank=r.rank
+            )
+            for r in table.itertuples()
+        ]
+    )
+    lead_cols = ["rank", "strategy", "launch_month"]
+    wards = wards[lead_cols + [c for c in wards.columns if c not in lead_cols]]
+    wards.to_csv(out / "wards.csv", index=False, float_format="%.4g")
+    files.append(out / "wards.csv")
+    (out / "report.html").write_text(report_html(plan, runs, table, figs))
+    files.append(out / "report.html")
+    if pdf:
+        made = report_pdf(out / "report.html", out / "report.pdf")
+        if made:
+            files.append(made)
     manifest = {
         "plan": str(plan.path),
         "plan_sha256": plan.sha256,
@@ -142,12 +194,17 @@ def write_outputs(
     return files
 
 
-def run(plan: Plan, workers: int = 2, figures: bool = True, progress=None) -> PlanResult:
-    """Run a plan, rank it, write its outputs and return them with the report text."""
+def run(
+    plan: Plan, workers: int = 2, figures: bool = True, progress=None, pdf: bool = False
+) -> PlanResult:
+    """Run a plan, rank it, write its outputs and return them with the report text. An output
+    folder that is a file, or holds a folder where a file goes (``report.html``), is refused
+    before any run."""
+    check_outputs(plan.output, output_names(figures, pdf), "output folder")
     runs = run_plan(plan, workers=workers, progress=progress)
     table = ranked_table(plan, runs)
     text = report_text(plan, runs, table)
-    files = write_outputs(plan, runs, table, text, figures=figures)
+    files = write_outputs(plan, runs, table, text, figures=figures, pdf=pdf)
     return PlanResult(plan, runs, table, text, files)
 
 
@@ -157,6 +214,7 @@ __all__ = [
     "PlanResult",
     "load_plan",
     "measure",
+    "output_names",
     "ranked_table",
     "run",
     "run_plan",

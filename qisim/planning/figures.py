@@ -97,7 +97,12 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
     image = None
     for ax in axes.flat[len(strategies) :]:
         ax.set_visible(False)
-    ticks = [f"m{m:g}\n{month_label(m, plan.start_month).split('(')[1][:3]}" for m in months]
+    ticks = [
+        f"m{m:g}\n{plan.launch_date(m):%b %Y}"
+        if plan.start_date
+        else f"m{m:g}\n{month_label(m, plan.start_month).split('(')[1][:3]}"
+        for m in months
+    ]
     for i, (ax, strategy) in enumerate(zip(axes.flat, strategies)):
         g = cells[cells.strategy == strategy]
         grid = g.pivot(index="staffing", columns="launch_month", values=key)
@@ -120,7 +125,10 @@ def plot_heatmap(plan: Plan, cells: pd.DataFrame, path: str | Path) -> Path:
         if key.startswith(("p_", "embedded")):
             bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     fig.suptitle(
-        f"{plan.name}: {label} by launch month (from day 0) and staffing case", fontsize=10
+        f"{plan.name}: {label} by launch "
+        + ("date" if plan.start_date else "month (from day 0)")
+        + " and staffing case",
+        fontsize=10,
     )
     path = Path(path)
     fig.savefig(path, dpi=120)

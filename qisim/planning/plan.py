@@ -9,6 +9,7 @@ paragraph naming the file, the field, the value and what is allowed. docs/plan.m
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,7 @@ class PlanFile(Strict):
     replications: Annotated[int, Field(ge=1, le=1000)] = 10
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     output: str | None = None
+    start_date: dt.date | None = None
     launch_months: Annotated[
         list[Annotated[float, Field(ge=0, le=90)]], Field(min_length=1, max_length=24)
     ]
@@ -150,6 +152,15 @@ class PlanFile(Strict):
                 raise ValueError(f"{what}: names must differ; {', '.join(twice)} given twice")
         if len(set(self.launch_months)) != len(self.launch_months):
             raise ValueError(f"launch_months {self.launch_months}: a month is given twice")
+        try:  # [set] may spell it nested (set.staffing.start_month) or dotted
+            month = flatten_overrides(self.set).get("staffing.start_month")
+        except ScenarioError:  # a path given twice: load_plan explains it
+            month = None
+        if self.start_date and month is not None and month != self.start_date.month:
+            raise ValueError(
+                f"start_date {self.start_date} is in month {self.start_date.month} but [set] "
+                f"gives staffing.start_month = {month!r}; drop one (start_date sets it)"
+            )
         return self
 
 
@@ -209,6 +220,17 @@ class Plan:
     def start_month(self) -> int:
         return self.cells[0].scenario.staffing.start_month
 
+    @property
+    def start_date(self) -> dt.date | None:
+        """The calendar date of day 0, if the plan gives one."""
+        return self.spec.start_date
+
+    def launch_date(self, month: float) -> dt.date | None:
+        """The calendar date of a planned launch ``month`` months after day 0."""
+        if self.start_date is None:
+            return None
+        return self.start_date + dt.timedelta(days=launch_day(month))
+
 
 def launch_day(month: float) -> int:
     return int(round(month * MONTH_DAYS))
@@ -264,6 +286,9 @@ def load_plan(
         fixed = flatten_overrides(spec.set, str(path), "set")
     except ScenarioError as exc:
         raise ScenarioError(f"{exc} See docs/plan.md.") from None
+    if spec.start_date is not None:
+        fixed["staffing.start_month"] = spec.start_date.month
+    spec.set = fixed  # dotted paths, as the report shows them
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
         raise ScenarioError(

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan
+from qisim.results import EMBEDDED_SHARE, PATCHY_SHARE
 
 LEVEL = 0.90  # the intervals' coverage
 Z = float(stats.norm.ppf(0.5 + LEVEL / 2))
@@ -104,6 +105,18 @@ INDICATORS = {
         "Using experience: 'Knowing when to stop and when to persist')",
     ),
 }
+# what each final status means, in words (the ODD §8 has the definitions)
+STATUS_WORDS = {
+    "embedded": f"at least {EMBEDDED_SHARE:.0%} of the target wards practise the change as a "
+    "habit (embedded) 24 months after the planned launch",
+    "patchy": f"between {PATCHY_SHARE:.0%} and {EMBEDDED_SHARE:.0%} of the target wards embedded",
+    "in progress": f"fewer than {PATCHY_SHARE:.0%} embedded, but the initiative is still going",
+    "stalled": "the design never finished: it took more than twice its planned days (unclear "
+    "leadership, fights over fidelity or a short-handed QI team)",
+    "fizzled": "the QI team lost momentum (wards did not progress, audits showed no gain) and "
+    "stopped",
+    "halted": "the trust's initiative log review stopped it as burdensome or fruitless",
+}
 MIN_EFFECT = 0.25  # standardised difference below which an indicator is not named
 MIN_RELATIVE = 0.05  # ... and relative difference (of the larger value) below which neither
 
@@ -194,19 +207,126 @@ class Paired:
         return not math.isnan(self.lo) and (self.lo > 0 or self.hi < 0)
 
 
-def paired(runs: pd.DataFrame, a: tuple[str, float], b: tuple[str, float], key: str) -> Paired:
-    """Difference in ``key`` between rows ``a`` and ``b`` (strategy, launch month), paired on
-    staffing case and replication: the same seeds, so the noise of the trust cancels."""
+def paired_differences(
+    runs: pd.DataFrame, a: tuple[str, float], b: tuple[str, float], key: str
+) -> tuple[pd.Series, pd.Series]:
+    """``key`` of rows ``a`` and ``b`` (strategy, launch month), aligned on staffing case and
+    replication (the same seeds)."""
 
     def pick(row: tuple[str, float]) -> pd.Series:
         g = runs[(runs.strategy == row[0]) & (runs.launch_month == row[1])]
         return g.set_index(["staffing", "replication"])[key]
 
-    x, y = pick(a).align(pick(b), join="inner")
+    return pick(a).align(pick(b), join="inner")
+
+
+def paired(runs: pd.DataFrame, a: tuple[str, float], b: tuple[str, float], key: str) -> Paired:
+    """Difference in ``key`` between rows ``a`` and ``b`` (strategy, launch month), paired on
+    staffing case and replication: the same seeds, so the noise of the trust cancels."""
+    x, y = paired_differences(runs, a, b, key)
     d = (x - y).to_numpy(dtype=float)
     ok = ~np.isnan(d)
     m, lo, hi = mean_interval(d[ok])
     return Paired(key, float(np.nanmean(x)), float(np.nanmean(y)), m, lo, hi, int(ok.sum()))
+
+
+MAX_MORE = 1000  # replications beyond which "more runs" is no longer a useful answer
+
+
+@dataclass
+class Verdict:
+    """Is the top row clearly better than the runner-up? If not, about how many more
+    replications would tell them apart (None: the runs cannot say; see ``reason``)."""
+
+    clear: bool
+    top: pd.Series
+    runner: pd.Series | None
+    p: Paired | None
+    more_reps: int | None
+    reason: str
+
+
+def verdict(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame) -> Verdict:
+    """The top row against the runner-up (the best row of another strategy, if there is one)
+    on the ranking metric, paired on the same seeds.
+
+    When the 90% interval of the difference spans zero, the extra replications needed are
+    estimated from the paired differences' spread: the interval's half-width falls as
+    1/sqrt(runs), so about (z x sd / |difference|)^2 paired runs would exclude zero if the
+    difference stays as it is (an estimate, not a promise)."""
+    key = plan.spec.rank_by
+    top = table.iloc[0]
+    if len(table) < 2:
+        return Verdict(True, top, None, None, None, "only one option")
+    # the runner-up: the best row of another strategy (the choice a board makes first), else
+    # the same strategy at another launch date
+    others = table[table.strategy != top.strategy]
+    runner = others.iloc[0] if len(others) else table.iloc[1]
+    a, b = (top.strategy, top.launch_month), (runner.strategy, runner.launch_month)
+    p = paired(runs, a, b, key)
+    if p.clear:
+        return Verdict(True, top, runner, p, None, "")
+    x, y = paired_differences(runs, a, b, key)
+    d = (x - y).to_numpy(dtype=float)
+    d = d[~np.isnan(d)]
+    per_rep = max(1, len(plan.staffing))
+    if d.size < 2:
+        return Verdict(False, top, runner, p, None, "one replication")
+    sd, diff = float(d.std(ddof=1)), abs(float(d.mean()))
+    if diff == 0:
+        same = (
+            "they did equally well on every seed" if sd == 0 else "on average they did equally well"
+        )
+        return Verdict(False, top, runner, p, None, same)
+    need = math.ceil((Z * sd / diff) ** 2 / per_rep)
+    more = max(need - plan.replications, 1)
+    if more > MAX_MORE:
+        return Verdict(False, top, runner, p, None, "the difference is too small to matter")
+    return Verdict(False, top, runner, p, more, "")
+
+
+def when(plan: Plan, month: float) -> str:
+    """A planned launch as a person reads it: its date when the plan has a start date
+    ('1 Jul 2027'), else 'month 3'."""
+    date = plan.launch_date(month)
+    return f"{date.day} {date:%b %Y}" if date else f"month {month:g}"
+
+
+def runner_words(plan: Plan, v: Verdict) -> str:
+    """'the best other strategy, Big bang (launch 1 Jul 2027)', or the same strategy's next
+    launch date when the plan has one strategy."""
+    r = v.runner
+    if r.strategy == v.top.strategy:
+        return f"the same strategy launched {when(plan, r.launch_month)}"
+    return f"the best other strategy, {r.strategy} (launch {when(plan, r.launch_month)})"
+
+
+def lead(plan: Plan, v: Verdict) -> str:
+    """The first line of the answer: the recommendation when the top option is clearly best,
+    else 'No clear difference' and what to do about it."""
+    key = plan.spec.rank_by
+    label = METRICS[key][0]
+    top = v.top
+    if v.clear:
+        return f"Recommendation: {top.strategy}, launched {when(plan, top.launch_month)}."
+    head = (
+        f"No clear difference: {top.strategy} (launch {when(plan, top.launch_month)}) leads on "
+        f"{label}, but is not clearly better than {runner_words(plan, v)} in these runs."
+    )
+    if v.more_reps is not None:
+        return (
+            head + f" Run about {v.more_reps} more replications (--reps "
+            f"{plan.replications + v.more_reps}) to tell them apart, or choose between them on "
+            "burden, timing or cost."
+        )
+    if v.more_reps is None and "one replication" in v.reason:
+        return (
+            f"{head} One replication per staffing case cannot show a difference: run at least 10."
+        )
+    return (
+        f"{head} More replications will not settle it ({v.reason}): choose between them on "
+        "burden, timing or cost."
+    )
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -326,13 +446,12 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
     label = METRICS[key][0]
     top = table.iloc[0]
     a = (top.strategy, top.launch_month)
-    sm = plan.start_month
     lines = [
-        f"Recommendation: {top.strategy}, launched in {month_label(top.launch_month, sm)}. "
-        f"Expected {label}: {fmt(key, top[key])} (90% interval "
+        lead(plan, verdict(plan, runs, table)),
+        f"{top.strategy}, launch {when(plan, top.launch_month)}: expected {label}: {fmt(key, top[key])} (90% interval "
         f"{fmt_interval(key, top[key + '_lo'], top[key + '_hi']).strip('()')}); chance of "
         f"embedding (80% of wards by 24 months) {fmt('p_embedded', top.p_embedded)}, chance "
-        f"of fizzling {fmt('p_fizzled', top.p_fizzled)}."
+        f"of fizzling {fmt('p_fizzled', top.p_fizzled)}.",
     ]
     reference = plan.strategies[0]
     others = table[table.strategy != top.strategy]
@@ -345,7 +464,7 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
             comparisons.append(("the runner-up", (runner.strategy, runner.launch_month)))
     for what, b in comparisons:
         p = paired(runs, a, b, key)
-        lines.append(f"Against {what} ({b[0]}, month {b[1]:g}): {_difference(key, p)}")
+        lines.append(f"Against {what} ({b[0]}, {when(plan, b[1])}): {_difference(key, p)}")
         why = mechanisms(runs, a, b)
         if why:
             lines.append("  Why, in the model: " + " ".join(why))
@@ -366,7 +485,7 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
     # launch timing for the top strategy
     mine = table[table.strategy == top.strategy].sort_values("launch_month")
     if len(mine) > 1:
-        parts = [f"month {r.launch_month:g} {fmt(key, r[key])}" for _, r in mine.iterrows()]
+        parts = [f"{when(plan, r.launch_month)} {fmt(key, r[key])}" for _, r in mine.iterrows()]
         lines.append(f"Launch timing for this strategy ({label}): " + ", ".join(parts) + ".")
         worst = mine.sort_values(key, ascending=METRICS[key][1]).iloc[0]
         if worst.launch_month != top.launch_month:
@@ -374,7 +493,7 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
             p = paired(runs, a, b, key)
             why = mechanisms(runs, a, b)
             lines.append(
-                f"  Month {top.launch_month:g} rather than month {worst.launch_month:g}: "
+                f"  {when(plan, top.launch_month)} rather than {when(plan, worst.launch_month)}: "
                 f"{_difference(key, p)}" + (" Why, in the model: " + " ".join(why) if why else "")
             )
     # trade-offs: the rows best on the other things a planner weighs
@@ -389,7 +508,7 @@ def recommendation(plan: Plan, runs: pd.DataFrame, table: pd.DataFrame, outcome:
                 else "lowest staff burden"
             )
             lines.append(
-                f"Trade-off: the {words}: {best_row.strategy}, month {best_row.launch_month:g} "
+                f"Trade-off: the {words}: {best_row.strategy}, {when(plan, best_row.launch_month)} "
                 f"({fmt(other, best_row[other])} against {fmt(other, top[other])})."
             )
     if _prepares(plan, top.strategy):

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qisim.constants import OUTCOME_BASE_RATES
 from qisim.domain import LIFECYCLE
 from qisim.lifecycle import SUPPORTING
 from qisim.planning.plan import MEASURE_MONTHS, Plan, horizon_days
@@ -62,7 +61,7 @@ def measure(model: Any) -> dict[str, Any]:
 
     window = slice(launch, end + 1)
     n_days = end + 1 - launch
-    expected = OUTCOME_BASE_RATES[scenario.initiative.outcome] * float(w.beds[t].sum()) * n_days
+    expected = float((w.outcome_base_rate[t] * w.beds[t]).sum()) * n_days
     observed = float(rec.ward["outcome_events"][window][:, t].sum())
     out["outcome_avoided"] = expected - observed
     out["outcome_change"] = observed / expected - 1 if expected > 0 else 0.0
@@ -94,7 +93,20 @@ def measure(model: Any) -> dict[str, Any]:
     months = np.arange(max(MEASURE_MONTHS) + 1)
     idx = np.minimum(launch + np.round(months * MONTH_DAYS).astype(int), end)
     out["trajectory"] = emb[idx].astype(float).tolist()
+    # each target ward (in target_wards order): embedded at the end, and live by then
+    out["ward_embedded"] = rec.ward["embedded"][end][t].astype(float).tolist()
+    out["ward_live"] = rec.ward["active"][end][t].astype(float).tolist()
     return out
+
+
+def target_wards(scenario: Scenario) -> list[str]:
+    """The names of the initiative's target wards, in the model's order (``measure``'s
+    ``ward_embedded`` lists them in this order)."""
+    from qisim.world import expand_wards, resolve_names
+
+    wards = expand_wards(scenario)
+    mask = resolve_names(scenario.initiative.target_wards, wards)
+    return [name for (name, _, _), on in zip(wards, mask) if on]
 
 
 def run_job(job: Job) -> tuple[int, int, dict[str, Any], float]:

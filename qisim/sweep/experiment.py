@@ -28,6 +28,7 @@ from qisim.scenario import (
     ScenarioError,
     flatten_overrides,
     load_scenario,
+    named_path,
     read_toml,
     set_path,
     short_repr,
@@ -577,22 +578,24 @@ def _resolve_params(
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise _fail(source, f"{side}: parameter(s) {', '.join(dupes)} given twice.")
-    _one_owner(out, source, side)
+    _one_owner(out, source, side, base)
     return out
 
 
-def _one_owner(items: list, source: Path, side: str) -> None:
+def _one_owner(items: list, source: Path, side: str, base: dict) -> None:
     """Refuse two parameters (or an uncertainty and a lever) that set the same field, however
     each spells it (``wards.0.vacancy``, ``"wards.Ward A.vacancy"``, ``wards.*.vacancy``):
-    one would silently overwrite the other in every run."""
+    one would silently overwrite the other in every run. The field is named as ``--set`` takes
+    it (wards by name)."""
     owner: dict[str, str] = {}
     for item in items:
         for f in sorted(item.fields):
             if f in owner and owner[f] != item.name:
                 raise _fail(
                     source,
-                    f"{side}: '{owner[f]}' and '{item.name}' both set the field '{f}', so one "
-                    "would overwrite the other; vary each field in one parameter only.",
+                    f"{side}: '{owner[f]}' and '{item.name}' both set the field "
+                    f"'{named_path(f, base)}', so one would overwrite the other; vary each field "
+                    "in one parameter only.",
                 )
             owner[f] = item.name
 
@@ -848,7 +851,9 @@ def _check_design(exp: Experiment) -> None:
     l_fields = set().union(*(x.fields for x in [*exp.levers, *exp.lever_rows]))
     both = sorted(u_fields & l_fields)
     if both:
+        base = exp.base.model_dump()
         raise _fail(
             src,
-            f"{', '.join(both)} is both an uncertainty and a lever; a field can be only one.",
+            f"{', '.join(named_path(f, base) for f in both)} is both an uncertainty and a lever; "
+            "a field can be only one.",
         )
