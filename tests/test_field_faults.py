@@ -669,3 +669,69 @@ def test_nested_and_dotted_overrides_are_the_same_property():
         assert a.model_dump() == expect
 
     check()
+
+
+# --- merged with issue 12: the new commands and inputs get the same checks --------------------
+def test_trust_from_csv_init_and_plan_refuse_a_file_where_a_folder_goes(tmp_path, capsys):
+    wards = ROOT / "examples" / "trust" / "wards.csv"
+    afile = write(tmp_path, "afile", "keep me")
+    code, _, err = cli(capsys, "trust", "from-csv", wards, "--out", afile)
+    assert code == 2 and "is a file" in err and "Traceback" not in err
+    code, _, err = cli(capsys, "trust", "from-csv", "--template", afile / "wards.csv")
+    assert code == 2 and "Traceback" not in err
+    code, _, err = cli(capsys, "init", afile)
+    assert code == 2 and "qisim init" in err and "is a file" in err
+    write(tmp_path / "d", "scenarios", "")
+    code, _, err = cli(capsys, "init", tmp_path / "d")
+    assert code == 2 and "is a file" in err and not (tmp_path / "d" / "experiments").exists()
+    assert afile.read_text() == "keep me"
+    # the plan's board report: a folder where report.html goes is refused before any run
+    code, _, _ = cli(capsys, "trust", "from-csv", wards, "--out", tmp_path / "t")
+    assert code == 0
+    (tmp_path / "t" / "plan" / "report.html").mkdir(parents=True)
+    code, _, err = cli(capsys, "plan", tmp_path / "t" / "plan.toml", "--reps", "1", "--quiet")
+    assert code == 2 and "report.html" in err and "Traceback" not in err
+    assert not (tmp_path / "t" / "plan" / "runs.csv").exists()
+    code, _, err = cli(capsys, "plan", tmp_path / "t" / "plan.toml", "--out", afile)
+    assert code == 2 and "is a file" in err
+
+
+def test_two_spellings_and_cross_field_errors_name_wards_by_name(tmp_path):
+    from qisim.sweep.experiment import load_experiment
+
+    ward = BASE.wards[1].name
+    with pytest.raises(ScenarioError, match=re.escape(f"field 'wards.{ward}.sickness'")):
+        with_overrides(BASE, {"wards.1.sickness": 0.1, f"wards.{ward}.sickness": 0.2})
+    exp = write(tmp_path, "e.toml", f'scenario = "{EXAMPLE}"\n[uncertainties]\n'
+                '"wards.1.sickness" = [0.1, 0.2]\n[levers]\n'
+                f'"wards.{ward}.sickness" = [0.3]\n')  # fmt: skip
+    with pytest.raises(ScenarioError, match=re.escape(f"wards.{ward}.sickness is both")):
+        load_experiment(exp)
+    # a near miss gets a suggestion, in an override as in a file
+    with pytest.raises(ScenarioError, match="did you mean"):
+        with_overrides(BASE, {f"wards.{ward.lower()}x.sickness": 0.1})
+
+
+def test_outcome_rates_merge_field_by_field(tmp_path):
+    sc = with_overrides(
+        BASE, {"outcome_rates": {"falls": 4.0}, "wards.*.outcome_rates": {"source": "Datix"}}
+    )
+    sc = with_overrides(sc, {"outcome_rates": {"source": "Datix 2025"}})
+    assert sc.outcome_rates.falls == 4.0 and sc.outcome_rates.source == "Datix 2025"
+    assert all(w.outcome_rates.source == "Datix" for w in sc.wards)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["[set]\nstaffing.start_month = 9\n", "[set.staffing]\nstart_month = 9\n"]
+)
+def test_plan_start_date_against_a_nested_set(tmp_path, spelling):
+    from qisim.planning import load_plan
+
+    head = f'scenario = "{EXAMPLE}"\nlaunch_months = [0]\nreplications = 1\n'
+    tail = '[[strategies]]\nname = "waves"\n'
+    clash = write(tmp_path, "c.toml", head + "start_date = 2027-04-01\n" + spelling + tail)
+    with pytest.raises(ScenarioError, match="start_date 2027-04-01 is in month 4"):
+        load_plan(clash)
+    same = write(tmp_path, "s.toml", head + "start_date = 2027-09-01\n" + spelling + tail)
+    plan = load_plan(same)
+    assert plan.start_month == 9 and plan.spec.set == {"staffing.start_month": 9}
