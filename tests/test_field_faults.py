@@ -735,3 +735,10 @@ def test_plan_start_date_against_a_nested_set(tmp_path, spelling):
     same = write(tmp_path, "s.toml", head + "start_date = 2027-09-01\n" + spelling + tail)
     plan = load_plan(same)
     assert plan.start_month == 9 and plan.spec.set == {"staffing.start_month": 9}
+
+
+def test_validate_refuses_a_file_as_out(tmp_path, capsys):
+    afile = write(tmp_path, "afile", "keep me")
+    code, _, err = cli(capsys, "validate", "--reps", "1", "--out", afile / "v")
+    assert code == 2 and "goes through" in err and "Traceback" not in err
+    assert afile.read_text() == "keep me"

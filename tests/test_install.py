@@ -132,3 +132,15 @@ def test_validation_finds_its_classes_contrasts_and_robustness_files(installed):
     r = run(installed, str(installed["py"]), "-c", code)
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip()).is_relative_to(installed["site"])
+
+
+def test_study_finds_its_configuration(installed):
+    code = (
+        "from qisim.cli.cmd_study import config_path\n"
+        "path = config_path('ffit-validity', None)\n"
+        "assert path.is_file(), path\n"
+        "print(path)"
+    )
+    r = run(installed, str(installed["py"]), "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert Path(r.stdout.strip()).is_relative_to(installed["site"])

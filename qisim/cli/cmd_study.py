@@ -12,7 +12,6 @@ STUDIES = {
     "ffit-validity": "FFIT validity: rank correlation and AUC of the FFIT profile at launch "
     "with the simulated outcome over sampled scenarios; why high-FFIT scenarios fail",
 }
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def register(sub) -> None:
@@ -38,11 +37,14 @@ def register(sub) -> None:
 
 
 def config_path(name: str, given: str | None) -> Path:
-    """The study's configuration: --config, else experiments/NAME.toml here or in the repo."""
+    """The study's configuration: --config, else experiments/NAME.toml here, or qisim's own
+    (the checkout's, or the installed wheel's copy)."""
+    from qisim.resources import data_root
+
     if given:
         return Path(given)
     file = Path("experiments") / f"{name.replace('-', '_')}.toml"
-    return file if file.exists() else ROOT / file
+    return file if file.exists() else data_root() / file
 
 
 def main(args) -> int:

@@ -68,6 +68,7 @@ def register(sub) -> None:
 def main(args) -> int:
     from qisim import validation as v
     from qisim.mechanisms import ABLATIONS
+    from qisim.paths import make_folder
     from qisim.scenario import ScenarioError
 
     if args.reps < 1:
@@ -81,10 +82,7 @@ def main(args) -> int:
                 f"{', '.join(ABLATIONS)}, or 'all'."
             )
         args.ablate = names
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: is a file, not a folder. Give a folder to write into.")
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out)  # a file (or a path through one): refused, left as it is
     contrasts = v.load_contrasts()
     print(
         f"classes {v.CLASSES_FILE.name} sha256 {v.TARGETS.sha256[:16]}  "
