@@ -568,8 +568,12 @@ def robustness(folder: Path, out: Path) -> int:
             "p_pass_p95": hi, "runs_in_expected_class": run_share,
             "mean_point_share": float(np.nanmean(share)),
         })  # fmt: skip
+        keys = ("git", "qisim_version", "model_fingerprint", "root_seed", "started", "python")
         meta[case.name] = {
-            k2: manifest.get(k2) for k2 in ("code", "versions", "seed", "created") if k2 in manifest
+            **{k2: manifest.get(k2) for k2 in keys if k2 in manifest},
+            "runs": manifest.get("n_runs"),
+            "packages": manifest.get("packages"),
+            "sessions": manifest.get("sessions"),
         }
         names = manifest["uncertainties"]
         problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
