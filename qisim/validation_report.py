@@ -71,6 +71,12 @@ def case_table(rows: list[dict]) -> list[dict]:
     return table
 
 
+def _contradiction(r: dict) -> str:
+    if r["worst_contradiction_share"] <= 0:
+        return "none"
+    return f"{r['worst_contradiction'].replace('_', ' ')} {r['worst_contradiction_share']:.0%}"
+
+
 def markdown_table(table: list[dict]) -> str:
     """The case rows as the Markdown table the README shows."""
     lines = [
@@ -81,7 +87,7 @@ def markdown_table(table: list[dict]) -> str:
         lines.append(
             f"| {r['trust']}: {r['initiative']} | {r['report_outcome'].replace('_', ' ')} "
             f"| {r['share_reproducing']:.0%} "
-            f"| {r['worst_contradiction'].replace('_', ' ')} {r['worst_contradiction_share']:.0%} "
+            f"| {_contradiction(r)} "
             f"| {r['embedded_median']:.0%} [{r['embedded_p05']:.0%}, {r['embedded_p95']:.0%}] "
             f"| {'PASS' if r['pass'] else 'FAIL'} |"
         )
@@ -562,8 +568,12 @@ def robustness(folder: Path, out: Path) -> int:
             "p_pass_p95": hi, "runs_in_expected_class": run_share,
             "mean_point_share": float(np.nanmean(share)),
         })  # fmt: skip
+        keys = ("git", "qisim_version", "model_fingerprint", "root_seed", "started", "python")
         meta[case.name] = {
-            k2: manifest.get(k2) for k2 in ("code", "versions", "seed", "created") if k2 in manifest
+            **{k2: manifest.get(k2) for k2 in keys if k2 in manifest},
+            "runs": manifest.get("n_runs"),
+            "packages": manifest.get("packages"),
+            "sessions": manifest.get("sessions"),
         }
         names = manifest["uncertainties"]
         problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
