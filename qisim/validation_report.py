@@ -13,6 +13,7 @@ import pandas as pd
 
 from qisim import validation as v
 from qisim.plots import plt
+from qisim.sweep.analysis import wilson
 
 
 def _fmt(values, pct=False) -> str:
@@ -21,19 +22,6 @@ def _fmt(values, pct=False) -> str:
         return "-"
     f = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.2f}")
     return f"{f(med)} [{f(lo)}, {f(hi)}]"
-
-
-def wilson(k: int, n: int, level: float = 0.9) -> tuple[float, float]:
-    """Wilson score interval of a share k/n (stays in [0, 1])."""
-    from scipy import stats
-
-    if n == 0:
-        return (float("nan"), float("nan"))
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,9 +515,8 @@ def robustness(folder: Path, out: Path) -> int:
     """Classify every run of the six robustness sweeps, judge each design point by the
     two-sided rule over its replications, and screen which inputs decide a pass (Morris mu* of
     the per-point pass indicator)."""
-    from SALib.analyze import morris
-
     from qisim.scenario import ScenarioError
+    from qisim.sweep import sensitivity
     from qisim.sweep.storage import Store
 
     summary, indices, meta = [], [], {}
@@ -560,7 +547,7 @@ def robustness(folder: Path, out: Path) -> int:
         pass_by_point[case.name] = passed
         done = ~np.isnan(passed)
         k, n = int(np.nansum(passed)), int(done.sum())
-        lo, hi = wilson(k, n)
+        lo, hi = wilson(k, n, 0.9)
         run_share = float((runs["cls"] == case.expected).mean())
         summary.append({
             "case": case.name, "expected": case.expected, "points": n, "points_planned": n_points,
@@ -578,20 +565,12 @@ def robustness(folder: Path, out: Path) -> int:
         names = manifest["uncertainties"]
         problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
         design = store.design().sort_values("point")
-        x = design[[f"unit:{nm}" for nm in names]].to_numpy(dtype=float)
         y = np.nan_to_num(share, nan=float(np.nanmean(share)))
         if n == n_points and np.ptp(y) > 0:
-            res = morris.analyze(problem, x, y, num_levels=manifest["design"]["levels"], seed=0)
-            for j, nm in enumerate(res["names"]):
-                indices.append(
-                    {
-                        "case": case.name,
-                        "input": nm,
-                        "mu_star": res["mu_star"][j],
-                        "mu_star_conf": res["mu_star_conf"][j],
-                        "sigma": res["sigma"][j],
-                    }
-                )
+            # the sweeps' own Morris analysis (effects divided by each input's real step)
+            for nm, st in sensitivity._morris(problem, design, manifest, y, seed=0):
+                indices.append({"case": case.name, "input": nm, "mu_star": st["mu_star"],
+                                "mu_star_conf": st["mu_star_conf"], "sigma": st["sigma"]})  # fmt: skip
     df = pd.DataFrame(summary)
     df.to_csv(out / "robustness.csv", index=False, float_format="%.4g")
     ind = pd.DataFrame(indices)
@@ -672,7 +651,7 @@ def _provenance(out: Path, kind: str, args) -> None:
     contrasts' hashes, the code version."""
     import sys
 
-    from qisim.sweep.storage import git_commit
+    from qisim.sweep.storage import git_commit, model_fingerprint, package_versions
 
     data = {
         "kind": kind,
@@ -682,6 +661,8 @@ def _provenance(out: Path, kind: str, args) -> None:
         "classes_sha256": v.TARGETS.sha256,
         "contrasts_sha256": v.load_contrasts().sha256,
         "code": git_commit(),
+        "model_fingerprint": model_fingerprint(),
+        "packages": package_versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     (out / f"provenance_{kind}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
