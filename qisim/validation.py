@@ -23,14 +23,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
 import qisim
+from qisim.domain import FEATURE_KEYS
 from qisim.resources import data_dir
-from qisim.scenario import Scenario, load_scenario
+from qisim.scenario import Scenario, ScenarioError, load_scenario, read_toml
 
 # the checkout's folders, or the wheel's copies (qisim/_data/) in a non-editable install
 SCENARIO_DIR = data_dir("scenarios")
@@ -91,33 +93,115 @@ class Targets:
     sha256: str
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Rule(_Strict):
+    expected_share: Annotated[float, Field(gt=0, le=1)]
+    contradicting_share: Annotated[float, Field(ge=0, lt=1)]
+
+
+class _Thresholds(_Strict):
+    design_nearly_done: Annotated[float, Field(ge=0, le=1)]
+    fizzle_practice: Annotated[float, Field(ge=0, le=1)]
+    embedded_share: Annotated[float, Field(gt=0, le=1)]
+    patchy_share: Annotated[float, Field(ge=0, le=1)]
+    late_little: Annotated[float, Field(ge=0, le=1)]
+    late_after: Annotated[float, Field(ge=0, le=1)]
+    late_ratio: Annotated[float, Field(ge=1)]
+
+
+class _CaseFile(_Strict):
+    file: str
+    trust: str
+    initiative: str
+    expected: Literal[CLASSES]  # type: ignore[valid-type]
+    compatible: list[Literal[CLASSES]] = []  # type: ignore[valid-type]
+    observed: str
+
+
+class _ClassesFile(_Strict):
+    version: int
+    rule: _Rule
+    thresholds: _Thresholds
+    cases: Annotated[list[_CaseFile], Field(min_length=1)]
+
+
+class _ContrastFile(_Strict):
+    name: str
+    case: str
+    claim: str
+    set: dict[str, Any] = {}
+    drop_events: list[str] = []
+    measure: str
+    direction: Literal["higher", "lower"]
+    min_effect: Annotated[float, Field(ge=0)]
+    features: list[Literal[FEATURE_KEYS]] = []  # type: ignore[valid-type]
+    quote: Annotated[str, Field(min_length=1)]
+
+
+class _ContrastsFile(_Strict):
+    version: int
+    direction_share: Annotated[float, Field(gt=0.5, le=1)]
+    contrasts: Annotated[list[_ContrastFile], Field(min_length=1)]
+
+
+def _read_checked(path: Path, schema: type[BaseModel]) -> BaseModel:
+    """Read and check a validation data file; any fault is one ScenarioError paragraph naming
+    the file, the field, the value and what is allowed."""
+    data = read_toml(Path(path))
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        for i, key in enumerate(loc[:-1]):  # name list elements (cases, contrasts) by name
+            if isinstance(loc[i + 1], int):
+                items = data.get(key) if i == 0 else None
+                if isinstance(items, list) and loc[i + 1] < len(items):
+                    item = items[loc[i + 1]]
+                    loc[i + 1] = (
+                        (item.get("name") or item.get("file") or loc[i + 1])
+                        if isinstance(item, dict)
+                        else loc[i + 1]
+                    )
+        where = ".".join(str(x) for x in loc)
+        value = err.get("input")
+        if err["type"] == "missing":
+            problem = f"'{where}' is missing"
+        elif err["type"] == "extra_forbidden":
+            problem = f"'{where}' is not a field of this file"
+        else:
+            shown = repr(value) if not isinstance(value, (dict, list)) else "a table"
+            problem = f"'{where}' = {shown} is not allowed: {err['msg']}"
+        raise ScenarioError(
+            f"{path}: {problem}. This file is fixed data "
+            "of qisim validate (see docs/ODD.md §8); restore it with `git checkout -- "
+            f"{Path(path).name}` if it was not meant to change."
+        ) from None
+
+
 def load_targets(path: Path = CLASSES_FILE) -> Targets:
-    """Read the classes file.
+    """Read the classes file (``experiments/validation/classes.toml``).
 
     Raises:
-        ValueError: a case names a class that does not exist.
+        ScenarioError: a TOML error, a missing or unknown field, a value out of range or an
+            unknown class, in one paragraph naming the file and the field.
     """
-    data = tomllib.loads(Path(path).read_text())
-    cases = []
-    for c in data["cases"]:
-        for cls in (c["expected"], *c.get("compatible", [])):
-            if cls not in CLASSES:
-                raise ValueError(f"{path}: case {c['file']}: unknown class {cls!r}")
-        cases.append(
-            Case(
-                c["file"],
-                c["trust"],
-                c["initiative"],
-                c["expected"],
-                c["observed"],
-                tuple(c.get("compatible", [])),
-            )
-        )
+    f = _read_checked(path, _ClassesFile)
+    cases = tuple(
+        Case(c.file, c.trust, c.initiative, c.expected, c.observed, tuple(c.compatible))
+        for c in f.cases
+    )
+    for c in cases:
+        if not (SCENARIO_DIR / c.file).exists():
+            raise ScenarioError(f"{path}: case file {c.file!r} is not in {SCENARIO_DIR}.")
     return Targets(
-        thresholds={k: float(v) for k, v in data["thresholds"].items()},
-        expected_share=float(data["rule"]["expected_share"]),
-        contradicting_share=float(data["rule"]["contradicting_share"]),
-        cases=tuple(cases),
+        thresholds=f.thresholds.model_dump(),
+        expected_share=f.rule.expected_share,
+        contradicting_share=f.rule.contradicting_share,
+        cases=cases,
         sha256=file_hash(path),
     )
 
@@ -236,34 +320,41 @@ def load_contrasts(path: Path = CONTRASTS_FILE) -> ContrastSet:
     """Read the contrasts file (``experiments/validation/contrasts.toml``).
 
     Raises:
-        ValueError: an unknown case, direction or field, naming the contrast.
+        ScenarioError: a TOML error, an unknown field, direction, feature, case or measure, in
+            one paragraph naming the file and the contrast.
     """
-    data = tomllib.loads(Path(path).read_text())
-    known = {f.name for f in Contrast.__dataclass_fields__.values()}
+    f = _read_checked(path, _ContrastsFile)
+    known = measures_known()
     out = []
-    for c in data["contrasts"]:
-        extra = set(c) - known
-        if extra:
-            raise ValueError(f"{path}: contrast {c.get('name')}: unknown field(s) {sorted(extra)}")
-        if c["direction"] not in ("higher", "lower"):
-            raise ValueError(f"{path}: contrast {c['name']}: direction must be higher or lower")
-        if not (SCENARIO_DIR / f"{c['case']}.toml").exists():
-            raise ValueError(f"{path}: contrast {c['name']}: no scenario {c['case']}.toml")
+    for c in f.contrasts:
+        if not (SCENARIO_DIR / f"{c.case}.toml").exists():
+            raise ScenarioError(
+                f"{path}: contrast {c.name!r}: case {c.case!r} names no scenario; allowed: "
+                f"{', '.join(x.name for x in CASES)}."
+            )
+        cls = c.measure.removeprefix("class=")
+        if c.measure not in known and not (c.measure.startswith("class=") and cls in CLASSES):
+            raise ScenarioError(
+                f"{path}: contrast {c.name!r}: measure {c.measure!r} is not a run-summary field. "
+                f"Allowed: a summary field ({', '.join(sorted(known))}), 'class=NAME' with NAME "
+                f"one of {', '.join(CLASSES)}, or 'launch_day_or_horizon'."
+            )
         out.append(
             Contrast(
-                name=c["name"],
-                case=c["case"],
-                claim=c["claim"],
-                measure=c["measure"],
-                direction=c["direction"],
-                min_effect=float(c["min_effect"]),
-                quote=c["quote"],
-                set=dict(c.get("set", {})),
-                drop_events=tuple(c.get("drop_events", ())),
-                features=tuple(c.get("features", ())),
+                name=c.name, case=c.case, claim=c.claim, measure=c.measure,
+                direction=c.direction, min_effect=c.min_effect, quote=c.quote, set=dict(c.set),
+                drop_events=tuple(c.drop_events), features=tuple(c.features),
             )
-        )
-    return ContrastSet(tuple(out), float(data["direction_share"]), file_hash(path))
+        )  # fmt: skip
+    return ContrastSet(tuple(out), f.direction_share, file_hash(path))
+
+
+def measures_known() -> set[str]:
+    """The numeric fields of a run summary (from a 2-day run of the example), plus
+    ``launch_day_or_horizon``: what a contrast may measure."""
+    summary = qisim.run(SCENARIO_DIR / "example.toml", seed=0, days=2).summary
+    skip = {"seed", "status", "stage", "stages"}
+    return {k for k in summary if k not in skip} | {"launch_day_or_horizon"}
 
 
 def measure_value(summary: dict[str, Any], measure: str) -> float:

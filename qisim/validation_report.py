@@ -421,12 +421,12 @@ def null(args, out: Path, contrasts) -> int:
     full_csv, contrast_csv = out / "validation.csv", out / "contrasts.csv"
     # the full model's results on the same seeds: from this folder when `qisim validate` (and
     # --contrasts) wrote them there, else run now
-    if full_csv.exists():
+    if full_csv.exists() and _same_runs(out / "provenance_cases.json", args):
         full_cases = pd.read_csv(full_csv).to_dict("records")
         print(f"full model's cases read from {full_csv}")
     else:
         full_cases = case_table(v.run_tasks(v.case_tasks(args.reps, args.seed), args.jobs))
-    if contrast_csv.exists():
+    if contrast_csv.exists() and _same_runs(out / "provenance_contrasts.json", args):
         full_contrasts = pd.read_csv(contrast_csv).to_dict("records")
         print(f"full model's contrasts read from {contrast_csv}")
     else:
@@ -460,6 +460,19 @@ def null(args, out: Path, contrasts) -> int:
         f"wrote {out}/null.csv, null_fit.csv, null_params.json, null.png ({time.perf_counter() - t0:.0f} s)"
     )
     return 0
+
+
+def _same_runs(provenance: Path, args) -> bool:
+    """Whether results in the folder came from the same runs (reps, seed, classes, contrasts)."""
+    if not provenance.exists():
+        return False
+    p = json.loads(provenance.read_text())
+    return (
+        p.get("reps") == args.reps
+        and p.get("seed") == args.seed
+        and p.get("classes_sha256") == v.TARGETS.sha256
+        and p.get("contrasts_sha256") == v.load_contrasts().sha256
+    )
 
 
 def plot_null(df: pd.DataFrame, path: Path) -> Path:
@@ -530,6 +543,13 @@ def robustness(folder: Path, out: Path) -> int:
             )
         store = Store(path)
         manifest = store.manifest()
+        name = (manifest.get("experiment") or {}).get("name")
+        if name != f"robustness_{case.name}":
+            raise ScenarioError(
+                f"{path}: holds the sweep {name!r}, not this case's robustness sweep "
+                f"'robustness_{case.name}'. Run `qisim sweep experiments/robustness/"
+                f"{case.name}.toml --out {path}` (after moving the other sweep away)."
+            )
         runs = store.read("runs")
         runs = runs[runs["error"].isna()] if "error" in runs else runs
         runs = runs.assign(cls=[v.classify(r) for r in runs.to_dict("records")])

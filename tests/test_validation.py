@@ -451,3 +451,62 @@ def test_validate_robustness_without_sweeps_is_a_clear_error(tmp_path):
     proc = qisim_cli("validate", "--robustness", str(tmp_path / "none"), "--out", str(tmp_path))
     assert proc.returncode == 2 and "qisim sweep experiments/robustness" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_validate_refuses_bad_options_in_one_paragraph(tmp_path):
+    for args, word in (
+        (("--jobs", "0"), "--jobs"),
+        (("--jobs", "-1"), "--jobs"),
+        (("--seed", "-1"), "--seed"),
+        (("--contrasts", "--null"), "not allowed with"),
+    ):
+        proc = qisim_cli("validate", *args, "--out", str(tmp_path))
+        assert proc.returncode == 2 and word in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    proc = qisim_cli("run", "scenarios/example.toml", "--seed", "-1", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "--seed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "old, new, word",
+    [
+        ("[rule]", "[rule", "not valid TOML"),
+        ('expected = "embedded"', 'expected = "nonsense"', "nonsense"),
+        ("late_ratio = ", "late_ratoi = ", "'thresholds.late_ratio' is missing"),
+        ("expected_share = 0.8", "expected_share = 1.5", "1.5"),
+    ],
+)
+def test_a_badly_edited_classes_file_is_one_clear_error(tmp_path, old, new, word):
+    bad = tmp_path / "classes.toml"
+    bad.write_text(v.CLASSES_FILE.read_text().replace(old, new, 1))
+    with pytest.raises(v.ScenarioError, match=re.escape(word)):
+        v.load_targets(bad)
+
+
+@pytest.mark.parametrize(
+    "old, new, word",
+    [
+        ('direction = "lower"', 'direction = "down"', "'contrasts.nld_imposed.direction'"),
+        ('measure = "practice_rate"', 'measure = "happiness"', "not a run-summary field"),
+        ('case = "premton_handover_at_night"', 'case = "nowhere"', "names no scenario"),
+        ("min_effect = 0.2", 'min_effect = "big"', "'big'"),
+    ],
+)
+def test_a_badly_edited_contrasts_file_is_one_clear_error(tmp_path, old, new, word):
+    bad = tmp_path / "contrasts.toml"
+    bad.write_text(v.CONTRASTS_FILE.read_text().replace(old, new, 1))
+    with pytest.raises(v.ScenarioError, match=re.escape(word)):
+        v.load_contrasts(bad)
+
+
+def test_robustness_refuses_another_sweep_in_a_case_folder(tmp_path):
+    import shutil
+
+    src = ROOT / "results" / "validation" / "robustness"
+    dst = tmp_path / "rob"
+    shutil.copytree(src, dst)
+    shutil.rmtree(dst / "premton_nurse_led_discharge")
+    shutil.copytree(src / "upsworth_tissue_viability", dst / "premton_nurse_led_discharge")
+    proc = qisim_cli("validate", "--robustness", str(dst), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "robustness_upsworth_tissue_viability" in proc.stderr
+    assert "Traceback" not in proc.stderr

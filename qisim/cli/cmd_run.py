@@ -58,6 +58,8 @@ def main(args) -> int:
     else:
         if not args.scenario:
             raise ScenarioError("qisim run: give a scenario file, or --from-sweep DIR --run ID.")
+        if not 0 <= args.seed < 2**63:
+            raise ScenarioError(f"--seed {args.seed}: give a whole number from 0 to 2**63 - 1.")
         from qisim.resources import find_scenario
 
         scenario = qisim.load_scenario(find_scenario(args.scenario), parse_sets(args.set))

@@ -30,7 +30,8 @@ Runs the report's six case studies and judges them against what the report obser
 
 The classes, thresholds and pass rule are in experiments/validation/classes.toml, the contrasts
 in experiments/validation/contrasts.toml; both are printed with their SHA-256, which a test pins,
-so a change to either is a visible commit. Families: {families}.
+so a change to either is a visible commit. The modes are exclusive: run one at a time.
+Families: {families}.
 See docs/ODD.md §8 and results/validation/."""
 
 
@@ -47,15 +48,16 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/validation", help="output folder (default out/validation)")
     p.add_argument("--seed", type=int, default=2024, help="root seed of the runs (default 2024)")
-    p.add_argument("--contrasts", action="store_true", help="run the causal contrasts")
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--contrasts", action="store_true", help="run the causal contrasts")
+    mode.add_argument(
         "--ablate",
         action="append",
         metavar="NAME",
         help="ablate a mechanism family (repeatable; 'all' for each family in turn)",
     )
-    p.add_argument("--null", action="store_true", help="fit and judge the null model")
-    p.add_argument(
+    mode.add_argument("--null", action="store_true", help="fit and judge the null model")
+    mode.add_argument(
         "--robustness",
         nargs="?",
         const="out/robustness",
@@ -73,6 +75,10 @@ def main(args) -> int:
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 run per case.")
+    if args.jobs is not None and args.jobs < 1:
+        raise ScenarioError(f"--jobs {args.jobs}: give at least 1 worker process.")
+    if not 0 <= args.seed < 2**63:
+        raise ScenarioError(f"--seed {args.seed}: give a whole number from 0 to 2**63 - 1.")
     if args.ablate:
         names = list(ABLATIONS) if "all" in args.ablate else args.ablate
         unknown = [n for n in names if n not in ABLATIONS]
@@ -88,6 +94,11 @@ def main(args) -> int:
         f"classes {v.CLASSES_FILE.name} sha256 {v.TARGETS.sha256[:16]}  "
         f"contrasts {v.CONTRASTS_FILE.name} sha256 {contrasts.sha256[:16]}"
     )
+    if args.reps < 10 and not args.robustness:
+        print(
+            f"note: {args.reps} run(s) per case and arm is a smoke test; a share of runs needs "
+            "about 30 runs before PASS/FAIL means much (the reference uses 30)."
+        )
     if args.robustness:
         from qisim.validation_report import robustness
 
