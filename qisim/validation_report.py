@@ -291,6 +291,7 @@ def plot_contrasts(table: list[dict], path: Path, title: str = "") -> Path:
         title or "The report's causal claims as paired contrasts (green: holds)", fontsize=10
     )
     fig.tight_layout()
+    fig.subplots_adjust(left=0.36)  # room for the claims
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -610,14 +611,15 @@ def robustness(folder: Path, out: Path) -> int:
 
 def robustness_markdown(df: pd.DataFrame, ind: pd.DataFrame, product: float) -> str:
     lines = [
-        "| case | report's class | design points | P(pass) [90% Wilson] | runs in the report's class | inputs deciding it (Morris mu*, top 5) |",
+        "| case | report's class | design points | P(pass) [90% Wilson] | runs in the report's class | inputs it moves with most (Morris mu* ± 95% half-width, top 5) |",
         "|---|---|---|---|---|---|",
     ]
     for r in df.to_dict("records"):
         top = ind[ind.case == r["case"]].nlargest(5, "mu_star") if not ind.empty else ind
         tops = (
             ", ".join(
-                f"{t.input.removeprefix('constants.')} {t.mu_star:.2f}" for t in top.itertuples()
+                f"{t.input.removeprefix('constants.')} {t.mu_star:.2f} ± {t.mu_star_conf:.2f}"
+                for t in top.itertuples()
             )
             or "-"
         )
@@ -625,6 +627,12 @@ def robustness_markdown(df: pd.DataFrame, ind: pd.DataFrame, product: float) -> 
             f"| {r['case']} | {r['expected'].replace('_', ' ')} | {r['points']} | {r['p_pass']:.2f} "
             f"[{r['p_pass_p05']:.2f}, {r['p_pass_p95']:.2f}] | {r['runs_in_expected_class']:.0%} | {tops} |"
         )
+    lines.append("")
+    lines.append(
+        "mu* is the mean absolute elementary effect of an input (per unit of its range) on the "
+        "share of a point's runs in the report's class. With 5-6 trajectories most intervals "
+        "are wider than mu* itself: the inputs named are leads, not findings."
+    )
     lines.append("")
     lines.append(
         f"All six passing together: about {product:.3f} (the product of the six probabilities; "
@@ -642,6 +650,7 @@ def plot_robustness(df: pd.DataFrame, ind: pd.DataFrame, path: Path) -> Path:
         fmt="o", color="#08519c", capsize=3,
     )  # fmt: skip
     ax.axvline(0.7, color="grey", ls=":", lw=1)
+    ax.text(0.7, -0.6, " 0.7", color="grey", fontsize=7, va="bottom")
     ax.set_yticks(y)
     ax.set_yticklabels(df.case, fontsize=8)
     ax.set_xlim(-0.02, 1.02)
@@ -649,17 +658,20 @@ def plot_robustness(df: pd.DataFrame, ind: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("P(case passes) over the constants' and ASSUMPTION ranges (90% interval)")
     ax = axes[1]
     if not ind.empty:
-        top = ind.sort_values("mu_star", ascending=False).groupby("case").head(4)
+        top = ind.sort_values("mu_star", ascending=False).groupby("case").head(5)
         labels = [
             f"{c.split('_', 1)[1][:18]}: {i.removeprefix('constants.')}"
             for c, i in zip(top.case, top.input)
         ]
-        ax.barh(range(len(top)), top.mu_star, xerr=top.mu_star_conf, color="#6baed6")
+        low = np.minimum(top.mu_star, top.mu_star_conf)  # mu* >= 0: the bar stops at 0
+        ax.barh(range(len(top)), top.mu_star, xerr=[low, top.mu_star_conf], color="#6baed6")
         ax.set_yticks(range(len(top)))
         ax.set_yticklabels(labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel("Morris mu* of the share of a point's runs in the report's class")
-    ax.set_title("inputs that decide each pass (top 4 per case)", fontsize=9)
+    ax.set_title(
+        "inputs each case moves with most (top 5; 95% intervals: leads, not findings)", fontsize=9
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
