@@ -43,6 +43,11 @@ def main(args) -> int:
     from qisim.paths import check_folder, make_folder
     from qisim.scenario import ScenarioError
 
+    if args.days is not None and not 1 <= args.days <= 3650:
+        raise ScenarioError(
+            f"--days {args.days}: give a whole number of days from 1 to 3650 (10 years), or "
+            "leave --days out to use the scenario's `days`."
+        )
     check_folder(args.out)  # before the run: a file in the way is refused, untouched
     if args.from_sweep:
         try:
