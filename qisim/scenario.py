@@ -408,6 +408,25 @@ class Scenario(Strict):
     )
 
     @model_validator(mode="after")
+    def _ward_names_unique(self) -> Scenario:
+        seen: dict[str, str] = {}
+        for w in self.wards:
+            names = (
+                [w.name]
+                if w.count == 1
+                else [w.name] + [f"{w.name} {k + 1}" for k in range(w.count)]
+            )
+            for name in names:
+                if name in seen:
+                    raise ValueError(
+                        f"wards: two wards are called {name!r} ({seen[name]} and "
+                        f"{'the ward' if w.count == 1 else 'the group'} {w.name!r}); give every ward (and every ward group with a count) its "
+                        "own name, so that pilots, overrides and tables can tell them apart"
+                    )
+                seen[name] = f"the ward {w.name!r}" if w.count == 1 else f"the group {w.name!r}"
+        return self
+
+    @model_validator(mode="after")
     def _names_exist(self) -> Scenario:
         names = (
             set(ward_names(self)) | {w.hospital for w in self.wards} | {w.name for w in self.wards}

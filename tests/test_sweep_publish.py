@@ -382,7 +382,7 @@ def test_citation_and_license_match_pyproject():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
-    assert cff["cff-version"] == "1.2.0" and cff["license"] == project["license"]["text"] == "MIT"
+    assert cff["cff-version"] == "1.2.0" and cff["license"] == project["license"] == "MIT"
     assert cff["version"] == project["version"] == qisim.__version__
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
 

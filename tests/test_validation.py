@@ -510,3 +510,14 @@ def test_robustness_refuses_another_sweep_in_a_case_folder(tmp_path):
     proc = qisim_cli("validate", "--robustness", str(dst), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "robustness_upsworth_tissue_viability" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_two_wards_with_one_name_are_refused(tmp_path):
+    text = (ROOT / "scenarios" / "example.toml").read_text()
+    first = text.index("[[wards]]")
+    second = text.index("[[wards]]", first + 1)
+    bad = tmp_path / "dup.toml"
+    bad.write_text(text[:second] + text[first:second] + text[second:])
+    proc = qisim_cli("run", str(bad), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "two wards are called 'Elderly care'" in proc.stderr
+    assert "Traceback" not in proc.stderr
