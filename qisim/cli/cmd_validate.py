@@ -23,9 +23,12 @@ Runs the report's six case studies and judges them against what the report obser
                                  ablation.csv and ablation.png.
   qisim validate --null          a ward-level diffusion null model, its three parameters fitted
                                  to the six cases, judged by the same rules: null.csv,
-                                 null_fit.csv and null.png.
+                                 null_fit.csv and null.png (the full model's side is read
+                                 from --out when it came from the same runs, else run).
   qisim validate --robustness    analyse the robustness sweeps (run them first with
-                                 qisim sweep experiments/robustness/CASE.toml):
+                                 qisim sweep experiments/robustness/CASE.toml, about 5,000
+                                 runs; or analyse the committed ones with
+                                 --robustness results/validation/robustness):
                                  robustness.csv, robustness.md and robustness.png.
 
 The classes, thresholds and pass rule are in experiments/validation/classes.toml, the contrasts
