@@ -147,7 +147,7 @@ def test_report_in_a_browser(report, tmp_path):
             assert seen == {r.ward: round(100 * r.p_embedded) for r in top.itertuples()}
             # calendar dates, not months from day 0
             body = page.inner_text("body")
-            assert "1 Jul 2027" in body and "30 Sep 2027" in body and "day 0 is 1 Apr 2027" in body
+            assert "1 Jul 2027" in body and "1 Oct 2027" in body and "day 0 is 1 Apr 2027" in body
             assert "month 3 (" not in body
             # what the numbers rest on: the outcome rate and its source, what 'stalled' means
             assert re.search(r"Heron Ward 8.9, Kestrel Ward 9.3, .*\(each ward's own rate\)", body)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qisim.cli import main as cli
+from qisim.planning.plan import launch_date
 
 
 @pytest.mark.parametrize("days", ["0", "-5", "4000"])
@@ -14,3 +19,39 @@ def test_run_days_out_of_range_names_the_option_and_the_range(tmp_path, capsys, 
     assert code == 2
     assert f"--days {days}" in err and "1 to 3650" in err
     assert not (tmp_path / "o").exists()
+
+
+# --- 3: launch dates in the plan report ---------------------------------------------------------
+
+
+def test_launch_months_from_1_december_are_firsts_of_the_month():
+    start = dt.date(2026, 12, 1)
+    got = [launch_date(start, m) for m in (0, 3, 6, 9, 12, 14)]
+    assert got == [
+        dt.date(2026, 12, 1),
+        dt.date(2027, 3, 1),
+        dt.date(2027, 6, 1),
+        dt.date(2027, 9, 1),
+        dt.date(2027, 12, 1),
+        dt.date(2028, 2, 1),
+    ]
+
+
+@given(
+    start=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
+    month=st.integers(min_value=1, max_value=90),
+)
+def test_a_whole_launch_month_is_the_first_of_its_calendar_month(start, month):
+    d = launch_date(start, month)
+    assert d.day == 1
+    assert (d.year - start.year) * 12 + d.month - start.month == month
+
+
+@given(
+    start=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
+    a=st.floats(min_value=0, max_value=90),
+    b=st.floats(min_value=0, max_value=90),
+)
+def test_launch_dates_keep_the_order_of_launch_months(start, a, b):
+    lo, hi = sorted((a, b))
+    assert start <= launch_date(start, lo) <= launch_date(start, hi)

@@ -229,7 +229,24 @@ class Plan:
         """The calendar date of a planned launch ``month`` months after day 0."""
         if self.start_date is None:
             return None
-        return self.start_date + dt.timedelta(days=launch_day(month))
+        return launch_date(self.start_date, month)
+
+
+def launch_date(start: dt.date, month: float) -> dt.date:
+    """The calendar date of launch ``month`` when day 0 is ``start``.
+
+    The model counts day 0 as the start of its calendar month and months as 365/12 days, so a
+    whole launch month is the first of its calendar month (day 0 on 1 Dec 2026: month 3 is
+    1 Mar 2027, month 6 is 1 Jun 2027), whatever the months' lengths; a fraction of a month adds
+    that share of its calendar month's days. Never before ``start`` (month 0 is day 0 itself).
+    """
+    whole = int(np.floor(month))
+    years, index = divmod(start.month - 1 + whole, 12)
+    first = dt.date(start.year + years, index + 1, 1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    length = (following - first).days
+    date = first + dt.timedelta(days=int(round((month - whole) * length)))
+    return max(date, start)
 
 
 def launch_day(month: float) -> int:
