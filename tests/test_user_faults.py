@@ -55,3 +55,17 @@ def test_a_whole_launch_month_is_the_first_of_its_calendar_month(start, month):
 def test_launch_dates_keep_the_order_of_launch_months(start, a, b):
     lo, hi = sorted((a, b))
     assert start <= launch_date(start, lo) <= launch_date(start, hi)
+
+
+# --- 2: analyse writes no figure for an outcome with no values ----------------------------------
+def test_analyse_writes_no_figure_for_an_outcome_no_run_observed(tmp_path, capsys):
+    """An 80-day grid sweep cannot observe practice 12 months after launch: no empty figure."""
+    from tests.test_sweep_analysis import sweep
+
+    body = '[uncertainties]\n"wards.*.vacancy" = [0.05, 0.3]\n'
+    folder = sweep(tmp_path, "replications = 2\n", body)
+    assert cli(["analyse", str(folder)]) == 0
+    capsys.readouterr()
+    analysis = folder / "analysis"
+    assert (analysis / "habit_rate.png").exists()
+    assert not list(analysis.glob("*practice_12m*.png"))

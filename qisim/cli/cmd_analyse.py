@@ -99,13 +99,14 @@ def main(args) -> int:
     else:
         figure_outcomes = [o for o in (main_outcome, "embedded_ward_fraction", "practice_12m")
                            if o in outcomes]  # fmt: skip
+    # an outcome no run observed (all censored, e.g. practice_24m in short runs, or
+    # practice_12m in a sweep shorter than a year) gets no figure: it would be empty
+    observed = analysis.ok_runs(runs)
+    figure_outcomes = [o for o in figure_outcomes if observed[o].notna().any()]
     for o in figure_outcomes:
         fig = analysis.plot_points(points, manifest["uncertainties"], names, o, out / f"{o}.png",
                                    labels=labels, formats=formats)  # fmt: skip
         written += [fig.with_suffix(f".{f}") for f in formats] if fig else []
-    # an outcome no run observed (all censored, e.g. practice_24m in short runs) gets no figure
-    observed = analysis.ok_runs(runs)
-    figure_outcomes = [o for o in figure_outcomes if observed[o].notna().any()]
     factors = analysis.effect_factors(runs, manifest)
     if factors:
         effects = pd.concat(

@@ -322,7 +322,8 @@ def plot_points(
 ) -> Path | None:
     """Mean and 95% CI of ``outcome`` against the uncertainty with most values, one line per
     lever row, one panel per combination of the other uncertainties (grid designs). Returns
-    None when the design does not suit it (no numeric uncertainty, or too many panels)."""
+    None when the design does not suit it (no numeric uncertainty, or too many panels) or the
+    outcome has no values (every run censored)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -332,8 +333,8 @@ def plot_points(
     numeric_u = [
         u for u in uncertainties if u in d and pd.to_numeric(d[u], errors="coerce").notna().all()
     ]
-    if not numeric_u or d.empty:
-        return None
+    if not numeric_u or d.empty or not pd.to_numeric(d["mean"], errors="coerce").notna().any():
+        return None  # nothing to draw: no figure rather than an empty one
     from qisim.sweep.publish import axis_label, label_of, save_figure
 
     x = max(numeric_u, key=lambda u: d[u].nunique())
