@@ -69,3 +69,27 @@ def test_analyse_writes_no_figure_for_an_outcome_no_run_observed(tmp_path, capsy
     analysis = folder / "analysis"
     assert (analysis / "habit_rate.png").exists()
     assert not list(analysis.glob("*practice_12m*.png"))
+
+
+# --- 5: trust from-csv keeps a hand-edited trust.toml -------------------------------------------
+def test_trust_from_csv_refuses_an_existing_trust_toml_unless_force(tmp_path, capsys):
+    from tests.conftest import ROOT
+
+    wards = str(ROOT / "examples" / "trust" / "wards.csv")
+    out = tmp_path / "mytrust"
+    assert cli(["trust", "from-csv", wards, "--out", str(out)]) == 0
+    edited = out / "trust.toml"
+    edited.write_text(edited.read_text() + "\n# my hand edit\n")
+    capsys.readouterr()
+    assert cli(["trust", "from-csv", wards, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(edited) in err and "--force" in err and err.count("\n") == 1
+    assert "# my hand edit" in edited.read_text()
+    assert cli(["trust", "from-csv", wards, "--out", str(out), "--force"]) == 0
+    assert "# my hand edit" not in edited.read_text()
+
+
+def test_trust_from_csv_help_documents_force(capsys):
+    with pytest.raises(SystemExit):
+        cli(["trust", "from-csv", "--help"])
+    assert "--force" in capsys.readouterr().out

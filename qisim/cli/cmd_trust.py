@@ -58,7 +58,12 @@ def register(sub) -> None:
     f.add_argument("--start-date", type=iso_date, metavar="YYYY-MM-DD",
                    help="day 0 of the plan, a first of the month (default: the first of next "
                    "month)")  # fmt: skip
-    f.add_argument("--out", default="mytrust", help="output folder (default ./mytrust)")
+    f.add_argument("--out", default="mytrust", help="output folder (default ./mytrust); one "
+                   "that already holds a trust.toml is refused, to keep its hand edits, unless "
+                   "--force")  # fmt: skip
+    f.add_argument("--force", action="store_true",
+                   help="overwrite OUT/trust.toml and OUT/provenance.csv if there (OUT/plan.toml "
+                   "is never overwritten)")  # fmt: skip
     f.add_argument("--template", metavar="FILE",
                    help="write a blank ward sheet with every column and one example row "
                    "(.csv, or .xlsx with a second sheet describing the columns) and stop")  # fmt: skip
@@ -106,6 +111,13 @@ def main_from_csv(args) -> int:
         return 0
     # a file where the folder (or one of its files) goes: refused before reading anything
     check_outputs(args.out, ("trust.toml", "provenance.csv", "plan.toml"))
+    existing = Path(args.out) / "trust.toml"
+    if existing.is_file() and not args.force:
+        raise ScenarioError(
+            f"--out {args.out}: {existing} is already there and may hold hand edits; nothing "
+            "was written. Give another folder (--out), move that file away, or add --force to "
+            "overwrite it (and provenance.csv beside it) from the ward sheet."
+        )
     start = args.start_date or first_of_next_month()
     scenario, data, prov, notes = ti.build_scenario(
         args.wards, args.audit, args.name, args.outcome, args.sheet, start.month
