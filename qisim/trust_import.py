@@ -131,8 +131,13 @@ class Sheet:
     rows: list[tuple[int, list[Cell]]]
 
 
+_DECIMAL_COMMA = re.compile(r"^(\s*-?\d+),(\d+\s*%?\s*)$")
+
+
 def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
-    """Read a CSV file or an Excel sheet (the first, or ``sheet``). Blank rows are skipped."""
+    """Read a CSV file or an Excel sheet (the first, or ``sheet``). Blank rows are skipped. A
+    CSV file may be separated by commas, semicolons or tabs (detected); in a semicolon file a
+    number with a decimal comma (``24,6``) is read as 24.6."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
@@ -149,7 +154,12 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
                 text = path.read_text(encoding="cp1252")  # Excel's "CSV" on Windows
             except UnicodeDecodeError:
                 raise ScenarioError(f"{path}: not a text (CSV) file.") from None
-        table = [[Cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
+        from qisim.ffit.audit import csv_delimiter, csv_rows
+
+        rows = csv_rows(text)
+        if csv_delimiter(text) == ";":  # a decimal comma, as such spreadsheets write 24,6
+            rows = [[_DECIMAL_COMMA.sub(r"\1.\2", v) for v in row] for row in rows]
+        table = [[Cell(v) for v in row] for row in rows]
     else:
         table = _read_xlsx(path, sheet)
     numbered = [(n, row) for n, row in enumerate(table, start=1) if any(not c.blank for c in row)]
@@ -236,6 +246,8 @@ def _allowed(col: Column) -> str:
 
 def _map_headers(sheet: Sheet) -> tuple[dict[int, Column], list[str]]:
     """Column index -> Column; and notes on the columns ignored."""
+    from qisim.ffit.audit import delimiter_hint
+
     found: dict[int, Column] = {}
     ignored = []
     seen: dict[str, str] = {}
@@ -262,6 +274,7 @@ def _map_headers(sheet: Sheet) -> tuple[dict[int, Column], list[str]]:
             + ". Required columns: "
             + ", ".join(f"'{c.header}'" for c in COLUMNS if c.required)
             + ". `qisim trust from-csv --template wards.csv` writes a sheet with every column."
+            + delimiter_hint(sheet.headers)
         )
     return found, ignored
 

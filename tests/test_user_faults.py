@@ -93,3 +93,66 @@ def test_trust_from_csv_help_documents_force(capsys):
     with pytest.raises(SystemExit):
         cli(["trust", "from-csv", "--help"])
     assert "--force" in capsys.readouterr().out
+
+
+# --- 6: CSV files separated by ';' or tabs ------------------------------------------------------
+def _resave(src, dst, delimiter: str, decimal_comma: bool = False) -> None:
+    """``src`` as a spreadsheet saves it with another delimiter (and a decimal comma)."""
+    import csv
+    import re
+
+    rows = list(csv.reader(src.read_text(encoding="utf-8").splitlines()))
+    if decimal_comma:
+        rows = [[re.sub(r"^(\d+)\.(\d+)", r"\1,\2", v) for v in row] for row in rows]
+    with dst.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+
+
+@pytest.mark.parametrize(("delimiter", "decimal_comma"), [(";", True), (";", False), ("\t", False)])
+def test_ward_sheet_separated_by_semicolons_or_tabs_reads_as_the_comma_one(
+    tmp_path, delimiter, decimal_comma
+):
+    from qisim.trust_import import read_wards
+    from tests.conftest import ROOT
+
+    src = ROOT / "examples" / "trust" / "wards.csv"
+    other = tmp_path / "wards.csv"
+    _resave(src, other, delimiter, decimal_comma)
+    assert (";" in other.read_text()) == (delimiter == ";")
+    assert read_wards(other).wards == read_wards(src).wards
+
+
+def test_a_header_that_cannot_be_split_hints_at_the_delimiter(tmp_path):
+    from qisim.scenario import ScenarioError
+    from qisim.trust_import import read_wards
+
+    path = tmp_path / "wards.csv"
+    path.write_text("Ward|Beds|RN WTE|HCA WTE\nHeron|28|24.6|14.2\n")
+    with pytest.raises(ScenarioError, match=r"missing column.*separated by bars"):
+        read_wards(path)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_ffit_audits_separated_by_semicolons_or_tabs_read_as_comma_ones(tmp_path, delimiter):
+    from qisim.ffit import read_audit
+    from qisim.ffit.audit import template_csv
+    from qisim.trust_import import read_ward_audits, read_wards
+    from tests.conftest import ROOT
+
+    # one ward's audit (qisim ffit template --format csv), scored
+    lines = template_csv().splitlines()
+    comma = tmp_path / "one.csv"
+    comma.write_text("\n".join([lines[0]] + [f"{ln.rstrip(',')},3" for ln in lines[1:]]) + "\n")
+    other = tmp_path / "one_other.csv"
+    _resave(comma, other, delimiter)
+    assert read_audit(other) == read_audit(comma)
+    # the per-ward audit of the example trust, one column per ward
+    src = ROOT / "examples" / "trust" / "ffit_by_ward.csv"
+    wide = tmp_path / "ffit.csv"
+    _resave(src, wide, delimiter)
+    names = [w["name"] for w in read_wards(ROOT / "examples" / "trust" / "wards.csv").wards]
+
+    def scores(path):
+        return {w: s for w, (s, _) in read_ward_audits([str(path)], names).items()}
+
+    assert len(scores(src)) == len(names) and scores(wide) == scores(src)

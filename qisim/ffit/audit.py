@@ -37,6 +37,45 @@ MAX_TOTAL = 5 * len(FFIT_ITEMS)
 HINT = "`qisim ffit template > audit.toml` writes a blank audit with every item."
 
 _BLANK = object()  # an item present in the file but not yet scored
+DELIMITERS = (",", ";", "\t")  # comma; semicolon (European spreadsheets); tab
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter of a CSV text: ',' , ';' (as spreadsheets write CSV where the decimal mark
+    is a comma) or a tab. Each is tried on the first lines; the one that splits the header into
+    most columns, with the other lines as wide as the header, wins (',' on a tie or a
+    one-column file)."""
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        return ","
+    best, best_score = ",", (0.0, 1)
+    for d in DELIMITERS:
+        widths = [len(r) for r in csv.reader(lines, delimiter=d)]
+        if widths[0] < 2:
+            continue
+        rest = widths[1:] or widths
+        score = (round(sum(w == widths[0] for w in rest) / len(rest), 2), widths[0])
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV text, its delimiter detected (:func:`csv_delimiter`)."""
+    return list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text)))
+
+
+def delimiter_hint(headers: list[str]) -> str:
+    """' The header ... looks separated by ...' when a header that did not match holds a
+    delimiter the file was not split on, else ''."""
+    joined = " ".join(headers)
+    for d, name in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "bars (|)"), (",", "commas")):
+        if d in joined and len([h for h in headers if h.strip()]) <= 2:
+            return (
+                f" The header looks separated by {name} but was not split into columns: save "
+                "the sheet as CSV separated by commas, semicolons or tabs (one kind throughout)."
+            )
+    return ""
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -152,7 +191,7 @@ def _read_csv(path: Path) -> dict[str, int]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file. " + HINT) from None
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = csv_rows(text)
     header = [c.strip().lower() for c in (lines[0] if lines else [])]
     named = [c for c in header if c]
     missing = [c for c in CSV_COLUMNS if c not in named]
@@ -170,6 +209,7 @@ def _read_csv(path: Path) -> dict[str, int]:
             f"{path}: invalid FFIT audit: {'; '.join(what)}. The header must name the columns "
             f"{', '.join(CSV_COLUMNS)} (and may add {', '.join(CSV_OPTIONAL)}). "
             "`qisim ffit template --format csv` writes a blank one."
+            + delimiter_hint(lines[0] if lines else [])
         )
     flat: dict[str, Any] = {}
     problems: list[str] = []
