@@ -156,3 +156,104 @@ def test_ffit_audits_separated_by_semicolons_or_tabs_read_as_comma_ones(tmp_path
         return {w: s for w, (s, _) in read_ward_audits([str(path)], names).items()}
 
     assert len(scores(src)) == len(names) and scores(wide) == scores(src)
+
+
+# --- 1: a sweep says what it plans; Ctrl-C advice true to what is on disk -----------------------
+def _experiment(folder, body: str, top: str = "replications = 2\n"):
+    from tests.test_sweep_analysis import HEAD
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "exp.toml"
+    path.write_text(f'output = "out"\n{top}{HEAD}{body}')
+    return path
+
+
+GRID = '[uncertainties]\n"wards.*.vacancy" = [0.05, 0.3]\n'
+SOBOL = (
+    "[design]\nkind = 'sobol'\nsamples = {n}\n[uncertainties]\n"
+    "'initiative.design_days' = {{range = [5, 60], integer = true}}\n"
+    "'qi_team.communication' = {{range = [0.1, 0.9]}}\n"
+)
+
+
+@pytest.mark.parametrize("name", ["rollout_staffing", "constants_sobol", "team_vs_enthusiasm"])
+def test_planned_runs_counts_the_plan_without_building_it(name):
+    from math import prod
+
+    from qisim.sweep.design import make_plan
+    from qisim.sweep.experiment import load_experiment
+    from qisim.sweep.runner import planned_runs
+    from tests.conftest import ROOT
+
+    exp = load_experiment(ROOT / "experiments" / f"{name}.toml")
+    assert prod(planned_runs(exp)) == len(make_plan(exp).runs)
+
+
+def test_a_huge_sweep_is_counted_at_once_and_warned_about(tmp_path):
+    import time
+
+    from qisim.sweep.experiment import load_experiment
+    from qisim.sweep.runner import plan_message
+
+    exp = load_experiment(_experiment(tmp_path, SOBOL.format(n=262144)))
+    start = time.perf_counter()
+    text = plan_message(exp, 2)
+    assert time.perf_counter() - start < 1
+    n = 262144 * 4 * 2  # N (k + 2) points x 2 replications
+    assert f"{n:,} runs planned" in text and "warning" in text and "very large" in text
+    assert "days on 2 workers" in text
+    small = plan_message(load_experiment(_experiment(tmp_path / "s", GRID)), 2)
+    assert "4 runs planned" in small and "warning" not in small
+
+
+def test_sweep_prints_its_plan_before_it_starts(tmp_path, capsys):
+    exp = _experiment(tmp_path, GRID)
+    assert cli(["sweep", str(exp), "--workers", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("4 runs planned") < out.index("4 of 4 runs on disk")
+
+
+def test_ctrl_c_before_the_folder_exists_does_not_advise_resume(tmp_path, capsys, monkeypatch):
+    from qisim.sweep import runner
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    exp = _experiment(tmp_path, GRID)
+    monkeypatch.setattr(runner, "make_plan", interrupt)
+    assert cli(["sweep", str(exp), "--out", str(tmp_path / "s12")]) == 130
+    err = capsys.readouterr().err
+    assert "--resume" not in err and "nothing to resume" in err and "was not made" in err
+    assert not (tmp_path / "s12").exists()
+
+
+def test_ctrl_c_while_the_folder_is_made_leaves_no_half_folder(tmp_path, capsys, monkeypatch):
+    from qisim.sweep.storage import Store
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    exp = _experiment(tmp_path, GRID)
+    monkeypatch.setattr(Store, "replace_plan", interrupt)
+    assert cli(["sweep", str(exp), "--out", str(tmp_path / "s12")]) == 130
+    assert "--resume" not in capsys.readouterr().err
+    assert not (tmp_path / "s12").exists()
+    monkeypatch.undo()
+    assert cli(["sweep", str(exp), "--out", str(tmp_path / "s12"), "--no-progress"]) == 0
+
+
+def test_ctrl_c_before_any_run_finished_says_so_and_resume_works(tmp_path, capsys, monkeypatch):
+    from qisim.sweep import runner
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    exp = _experiment(tmp_path, GRID)
+    out = str(tmp_path / "s12")
+    monkeypatch.setattr(runner, "make_pool", interrupt)
+    assert cli(["sweep", str(exp), "--out", out]) == 130
+    err = capsys.readouterr().err
+    assert "no run had finished" in err and "--resume" in err
+    monkeypatch.undo()
+    assert cli(["sweep", str(exp), "--out", out, "--resume", "--no-progress"]) == 0
+    assert "4 of 4 runs on disk" in capsys.readouterr().out

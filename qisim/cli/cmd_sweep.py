@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from qisim.paths import shell_command
@@ -65,15 +66,29 @@ def resume_command(args) -> str:
     )
 
 
+def again_command(args) -> str:
+    """The command as given (without --resume), quoted for pasting."""
+    return shell_command(
+        "qisim", "sweep", args.experiment, *(("--out", args.out) if args.out else ())
+    )
+
+
 def main(args) -> int:
     from qisim.scenario import ScenarioError
     from qisim.sweep import run_sweep
+    from qisim.sweep.experiment import load_experiment
+    from qisim.sweep.runner import interrupted_advice, plan_message
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give 1 or more worker processes.")
+    exp = None
     try:
+        exp = load_experiment(args.experiment, args.out)
+        workers = None if args.scheduler else args.workers or os.cpu_count() or 1
+        # before planning, which takes a while for a huge sweep: how many runs, and a warning
+        print(plan_message(exp, workers, args.resume), flush=True)
         report = run_sweep(
-            args.experiment,
+            exp,
             backend=args.backend,
             workers=args.workers,
             scheduler=args.scheduler,
@@ -84,9 +99,9 @@ def main(args) -> int:
             progress=not args.no_progress,
         )
     except KeyboardInterrupt:
+        output = exp.output if exp is not None else None
         print(
-            f"interrupted: every finished run is on disk; finish with\n  {resume_command(args)}",
-            file=sys.stderr,
+            interrupted_advice(output, again_command(args), resume_command(args)), file=sys.stderr
         )
         return 130
     total_done = report.skipped + report.done

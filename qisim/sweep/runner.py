@@ -20,6 +20,61 @@ from qisim.sweep.storage import Store, base_manifest, git_commit, model_fingerpr
 from qisim.sweep.worker import Context, faults_from_env
 
 COMPACT_EVERY = 500  # merge single-run files into a part after this many results
+LARGE_SWEEP = 100_000  # more planned runs than this get a plain warning before anything starts
+
+
+def planned_runs(exp: Experiment) -> tuple[int, int, int]:
+    """(uncertainty points, lever rows, replications) of an experiment, counted without
+    building its plan (which takes long for millions of runs); their product is the runs."""
+    from math import prod
+
+    from qisim.sweep.design import seed_block
+
+    d = exp.design
+    if d.kind == "scenarios":
+        points = len(exp.uncertainty_rows)
+    elif d.kind == "grid":
+        points = prod(len(p.grid()) for p in exp.uncertainties)
+    elif d.kind == "lhs":
+        points = d.samples
+    else:  # sobol: N (k + 2) or N (2k + 2); morris: N (k + 1)
+        points = d.samples * seed_block(exp)
+    levers = len(exp.lever_rows) if exp.lever_rows else prod(len(p.grid()) for p in exp.levers)
+    return points, levers, exp.spec.replications
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("s" if n != 1 else "")
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def plan_message(exp: Experiment, workers: int | None, resume: bool = False) -> str:
+    """What ``qisim sweep`` says before it starts: the runs it plans, and for a very large
+    plan (over :data:`LARGE_SWEEP` runs) a plain warning with what it would cost. ``workers``
+    None: a Dask cluster of unknown size."""
+    points, levers, reps = planned_runs(exp)
+    n = points * levers * reps
+    on = f"{workers} worker{'s' if workers != 1 else ''}" if workers else "the Dask cluster"
+    text = (
+        f"{exp.name}: {n:,} runs planned ({_count(points, 'point')} x "
+        f"{_count(levers, 'lever row')} x {_count(reps, 'replication')}) on {on}"
+        + ("; those on disk are not run again" if resume else "")
+        + ". The progress bar gives the time left once the first runs finish."
+    )
+    if n > LARGE_SWEEP:
+        text += (
+            f"\nwarning: {n:,} runs is a very large sweep. At one second a run (a small "
+            f"scenario; larger ones take longer) it needs about {_duration(n / (workers or 1))} "
+            f"on {on if workers else 'one worker'}, and planning it alone takes a while. Check design.samples, the levels and replications in the experiment file; "
+            "press Ctrl-C to stop."
+        )
+    return text
 
 
 @dataclass
@@ -130,6 +185,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def interrupted_advice(output: str | Path | None, again: str, resume: str) -> str:
+    """What to tell a user who stopped a sweep (Ctrl-C), true to what is on disk: no folder
+    yet (run ``again``), a folder with no finished run, or some runs done (``resume``)."""
+    store = Store(output) if output is not None else None
+    if store is None or not store.exists():
+        where = f" ({output} was not made)" if output is not None else ""
+        return (
+            f"interrupted before the sweep began{where}: no run finished and there is nothing "
+            f"to resume. Start it again with\n  {again}"
+        )
+    done = len(store.done_runs())
+    total = store.manifest().get("n_runs", "?")
+    if not done:
+        return (
+            f"interrupted: no run had finished; {output} holds the sweep's plan only. Start the "
+            f"runs with\n  {resume}"
+        )
+    return f"interrupted: {done} of {total} runs are on disk in {output}; finish with\n  {resume}"
+
+
 def _prepare(
     exp: Experiment, backend: str, workers: int, resume: bool, overwrite: bool, model_changed: bool
 ) -> Store:
@@ -157,7 +232,13 @@ def _prepare(
             f"{exp.output} exists and is not a sweep folder; give an empty or new --out folder."
         )
     plan = make_plan(exp)
-    store.create(exp, plan, base_manifest(exp, plan, backend, workers))
+    fresh = not exp.output.exists()
+    try:
+        store.create(exp, plan, base_manifest(exp, plan, backend, workers))
+    except BaseException:  # interrupted or failed half-way: leave no half-made folder behind
+        if fresh:
+            shutil.rmtree(exp.output, ignore_errors=True)
+        raise
     return store
 
 
