@@ -103,7 +103,7 @@ def test_plan_start_date_sets_the_calendar(trust):
         '[[strategies]]\nname = "waves"\n'
     )
     p = load_plan(plan)
-    assert p.start_month == 10 and str(p.launch_date(3)) == "2027-12-31"
+    assert p.start_month == 10 and str(p.launch_date(3)) == "2028-01-01"  # the 1st of the month
     plan.write_text(plan.read_text() + '[set]\n"staffing.start_month" = 4\n')
     with pytest.raises(ScenarioError, match="start_date 2027-10-01 is in month 10"):
         load_plan(plan)
