@@ -13,6 +13,7 @@ rules apply to a single run, a sweep's results rows (the robustness study) and t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -349,12 +350,13 @@ def load_contrasts(path: Path = CONTRASTS_FILE) -> ContrastSet:
     return ContrastSet(tuple(out), f.direction_share, file_hash(path))
 
 
-def measures_known() -> set[str]:
+@functools.cache
+def measures_known() -> frozenset[str]:
     """The numeric fields of a run summary (from a 2-day run of the example), plus
     ``launch_day_or_horizon``: what a contrast may measure."""
     summary = qisim.run(SCENARIO_DIR / "example.toml", seed=0, days=2).summary
     skip = {"seed", "status", "stage", "stages"}
-    return {k for k in summary if k not in skip} | {"launch_day_or_horizon"}
+    return frozenset({k for k in summary if k not in skip} | {"launch_day_or_horizon"})
 
 
 def measure_value(summary: dict[str, Any], measure: str) -> float:
@@ -587,10 +589,22 @@ def run_tasks(tasks: list[Task], jobs: int | None = None) -> list[dict]:
 
 
 def case_tasks(
-    reps: int, root_seed: int = 2024, cases=None, ablate=(), model="full", null_params=()
-) -> list[Task]:
+    reps: int, root_seed: int = 2024, cases=None, ablate=(), model="full", null_params=(),
+    detail: bool = True, tag: str = "",
+) -> list[Task]:  # fmt: skip
+    """Each case ``reps`` times on :func:`seeds`. Tagged ``base`` (and without ``detail``),
+    they are also the base arms of the contrasts (:func:`contrast_tasks` with
+    ``include_base=False``), so the cases and the contrasts share those runs."""
     return [
-        Task(c.file, s, ablate=tuple(ablate), model=model, null_params=tuple(null_params))
+        Task(
+            c.file,
+            s,
+            ablate=tuple(ablate),
+            model=model,
+            null_params=tuple(null_params),
+            detail=detail,
+            tag=tag,
+        )  # fmt: skip
         for c in cases or CASES
         for s in seeds(reps, root_seed)
     ]

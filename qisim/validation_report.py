@@ -14,6 +14,7 @@ import pandas as pd
 from qisim import validation as v
 from qisim.plots import plt
 from qisim.sweep.analysis import wilson
+from qisim.sweep.publish import save_figure
 
 
 def _fmt(values, pct=False) -> str:
@@ -208,8 +209,7 @@ def plot_cases(rows: list[dict], table: list[dict], path: Path) -> Path:
         "and no contradicting class above 10%", fontsize=12,
     )  # fmt: skip
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
     return path
 
 
@@ -235,6 +235,16 @@ def contrast_rows(verdicts: list[v.ContrastVerdict]) -> list[dict]:
         }
         for x in verdicts
     ]
+
+
+def cases_and_contrasts(contrasts, reps, seed, jobs, ablate=(), model="full", null_params=()):
+    """The six cases and every contrast in one pool; the cases' runs are the contrasts' base
+    arms (same seeds), so nothing runs twice. Returns (case table, contrast verdicts)."""
+    common = {"ablate": ablate, "model": model, "null_params": null_params}
+    tasks = v.case_tasks(reps, seed, detail=False, tag="base", **common)
+    tasks += v.contrast_tasks(contrasts.contrasts, reps, seed, include_base=False, **common)
+    rows = v.run_tasks(tasks, jobs)
+    return case_table([r for r in rows if r["tag"] == "base"]), v.judge_contrasts(rows, contrasts)
 
 
 def run_contrasts(contrasts, reps, seed, jobs, ablate=(), model="full", null_params=()):
@@ -292,8 +302,7 @@ def plot_contrasts(table: list[dict], path: Path, title: str = "") -> Path:
     )
     fig.tight_layout()
     fig.subplots_adjust(left=0.36)  # room for the claims
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -308,13 +317,12 @@ def ablation(args, out: Path, contrasts) -> int:
     records = []
     for name in ["none", *args.ablate]:
         ablate = () if name == "none" else (name,)
-        rows = v.run_tasks(v.case_tasks(args.reps, args.seed, ablate=ablate), args.jobs)
-        for t in case_table(rows):
+        table, verdicts = cases_and_contrasts(contrasts, args.reps, args.seed, args.jobs, ablate)
+        for t in table:
             records.append({
                 "ablation": name, "kind": "case", "target": t["case"],
                 "share": t["share_reproducing"], "passes": t["pass"],
             })  # fmt: skip
-        _, verdicts = run_contrasts(contrasts, args.reps, args.seed, args.jobs, ablate)
         for x in verdicts:
             records.append({
                 "ablation": name, "kind": "contrast", "target": x.contrast.name,
@@ -375,8 +383,7 @@ def plot_ablation(df: pd.DataFrame, path: Path) -> Path:
         "(left of the line: the six cases; right: the contrasts)", fontsize=9,
     )  # fmt: skip
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -412,11 +419,7 @@ def null(args, out: Path, contrasts) -> int:
         f"null fitted on {fit_reps} runs per case over {len(fit)} parameter sets "
         f"(seeds from {args.seed + 1}, not the judged ones): {best}"
     )
-    null_rows = v.run_tasks(
-        v.case_tasks(args.reps, args.seed, model="null", null_params=best.items()), 1
-    )
-    null_cases = case_table(null_rows)
-    _, null_verdicts = run_contrasts(
+    null_cases, null_verdicts = cases_and_contrasts(
         contrasts, args.reps, args.seed, 1, model="null", null_params=best.items()
     )
     full_csv, contrast_csv = out / "validation.csv", out / "contrasts.csv"
@@ -472,7 +475,7 @@ def _same_runs(provenance: Path, args) -> bool:
         p.get("reps") == args.reps
         and p.get("seed") == args.seed
         and p.get("classes_sha256") == v.TARGETS.sha256
-        and p.get("contrasts_sha256") == v.load_contrasts().sha256
+        and p.get("contrasts_sha256") == v.file_hash(v.CONTRASTS_FILE)
     )
 
 
@@ -516,8 +519,7 @@ def plot_null(df: pd.DataFrame, path: Path) -> Path:
         "What a ward-level diffusion null model, fitted to the cases, also reproduces", fontsize=11
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -673,8 +675,7 @@ def plot_robustness(df: pd.DataFrame, ind: pd.DataFrame, path: Path) -> Path:
         "inputs each case moves with most (top 5; 95% intervals: leads, not findings)", fontsize=9
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return path
 
 
@@ -691,7 +692,7 @@ def _provenance(out: Path, kind: str, args) -> None:
         "reps": args.reps,
         "seed": args.seed,
         "classes_sha256": v.TARGETS.sha256,
-        "contrasts_sha256": v.load_contrasts().sha256,
+        "contrasts_sha256": v.file_hash(v.CONTRASTS_FILE),
         "code": git_commit(),
         "model_fingerprint": model_fingerprint(),
         "packages": package_versions(),
