@@ -7,7 +7,7 @@ order each day (see :meth:`qisim.model.QIModel.step`) and each month (``monthly`
 Ablation: each family can be switched off (``qisim.run(..., ablate={"tribes"})``, ``qisim
 validate --ablate tribes``). An ablated family is replaced by its *neutral element*, the value
 that makes it neither help nor hinder: a multiplier of 1, an erosion of 0, a step that does
-nothing. :data:`ABLATIONS` states each one; ``tests/test_ablation.py`` checks each.
+nothing. :data:`ABLATIONS` states each one; ``tests/test_validation.py`` checks each.
 """
 
 ABLATIONS: dict[str, str] = {

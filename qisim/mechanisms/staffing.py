@@ -52,11 +52,12 @@ def roster(model: QIModel) -> None:
     s.on_duty = on_duty
     s.working_shift = shift
     w.staffing = nurses / np.maximum(w.required, 1e-9)
-    w.feasibility = practice_feasibility(
-        w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
-    )
     if model.ablates("staffing"):
         w.feasibility = np.ones_like(w.staffing)
+    else:
+        w.feasibility = practice_feasibility(
+            w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
+        )
 
 
 def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
