@@ -68,10 +68,6 @@ class StaffMember(mesa.Agent):
         return float(self.model.staff.fatigue[self.index])
 
     @property
-    def morale(self) -> float:
-        return float(self.model.staff.morale[self.index])
-
-    @property
     def workload(self) -> float:
         """Initiatives this person is asked to carry today (the ward's initiative load)."""
         return float(self.model.wards.load[self.model.staff.ward[self.index]])

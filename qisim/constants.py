@@ -87,6 +87,41 @@ class Constants:
         "daily chance an agency post is taken by someone new, who has not heard",
         "Table 4 Getting through: 'including night shift and agency staff'",
     )
+    fidelity_skill_floor: float = c(
+        0.5,
+        0,
+        1,
+        "fidelity of a first-hand message from a team with no communication skill, relative to full skill",
+        "§3 Getting through; Table 4 Framing the message correctly. ASSUMPTION: form and value",
+    )
+    fidelity_clarity_floor: float = c(
+        0.6,
+        0,
+        1,
+        "fidelity of a first-hand message about a wholly unclear problem, relative to a clear one",
+        "§3 Understanding what is wrong: 'could not agree on what problem ... attempting to solve'. ASSUMPTION: value",
+    )
+    session_need_floor: float = c(
+        0.05,
+        0.001,
+        0.5,
+        "weight a ward whose staff already understand fully keeps when the team chooses where to hold sessions",
+        "§3 Getting through. ASSUMPTION: sessions go mostly where understanding is lowest",
+    )
+    staff_qi_skill_mean: float = c(
+        0.3,
+        0,
+        1,
+        "mean QI skill of a member of staff on arrival (start of the run, or a newcomer replacing a leaver)",
+        "§3 Growing the necessary QI skills. ASSUMPTION: value",
+    )
+    staff_qi_skill_sd: float = c(
+        0.1,
+        0,
+        0.3,
+        "spread (sd) of QI skill among arriving staff",
+        "ASSUMPTION: no figure in the report",
+    )
     # --- staffing -----------------------------------------------------------------------------
     staffing_gap_scale: float = c(
         0.25,
@@ -101,6 +136,20 @@ class Constants:
         1.1,
         "staffing ratio below which staff cannot be released for sessions",
         "§3 Learning: 'a matron had to stand in for a nurse ... so the nurse could attend'",
+    )
+    release_curve: float = c(
+        2.0,
+        1,
+        4,
+        "exponent of the chance of release against staffing below the threshold (2: a shortage bites harder than in proportion)",
+        "§3 Learning: release needs cover. ASSUMPTION: form",
+    )
+    senior_cover: float = c(
+        0.3,
+        0,
+        0.6,
+        "staffing ratio that senior staff add by covering on the ward, so that others are released to learn, in a trust that wholly rewards the extra mile",
+        "§3 Rewarding the extra mile: 'pitch in and help out when needed regardless of rank and role'; §3 Learning: 'a matron had to stand in for a nurse'",
     )
     # --- ownership ----------------------------------------------------------------------------
     ownership_rate: float = c(
@@ -124,6 +173,69 @@ class Constants:
         "extra ownership drive of a home-grown change",
         "§3 Fostering ownership: 'If it's home-grown, they'll own it'",
     )
+    uncodesigned_drive: float = c(
+        0.6,
+        0.2,
+        1,
+        "ownership drive multiplier of a change nobody outside the team helped design (co-design 0)",
+        "§3 Co-designing the QI work; §3 Fostering ownership. ASSUMPTION: value",
+    )
+    co_design_drive: float = c(
+        0.8,
+        0,
+        2,
+        "extra ownership drive per unit of co-design",
+        "§3 Fostering ownership: 'By the time they were expected to implement the change they were already familiar with it'",
+    )
+    imported_imposition: float = c(
+        0.5,
+        0,
+        1,
+        "resistance an imported change meets, relative to a top-down one",
+        "Box 5 Engagement: 'top-down, managerially-led initiatives can result in resentment'. ASSUMPTION: imported halfway",
+    )
+    abandonment_erosion: float = c(
+        0.01,
+        0,
+        0.1,
+        "daily erosion of ownership once the team has given up on the change",
+        "Table 3 Handover at night: 'the project eventually fizzled out'. ASSUMPTION: value",
+    )
+    consult_rate: float = c(
+        0.01,
+        0,
+        0.1,
+        "daily chance an on-duty target member of staff is consulted during the design, at full co-design breadth",
+        "§3 Co-designing: 'All the relevant parties had been carefully and appropriately involved'",
+    )
+    consult_understanding: float = c(
+        0.5,
+        0,
+        1,
+        "understanding a consultation gives at the narrowest co-design",
+        "§3 Fostering ownership: 'already familiar with it'. ASSUMPTION: value",
+    )
+    consult_understanding_gain: float = c(
+        0.4,
+        0,
+        0.5,
+        "extra understanding a consultation gives at full co-design breadth",
+        "ASSUMPTION: value",
+    )
+    consult_ownership: float = c(
+        0.2,
+        0,
+        1,
+        "share of the gap to full ownership a consultation closes at full breadth",
+        "§3 Fostering ownership: 'They love it if it's their idea'",
+    )
+    co_design_time: float = c(
+        0.5,
+        0,
+        1.5,
+        "extra design time full co-design takes, as a share of the design's own time",
+        "Table 3 Nurse-led discharge: 'Under no time pressure, and developed and audited in an inclusive way'; §3 Timing: 'time to think the QI through'",
+    )
     # --- problem clarity ----------------------------------------------------------------------
     clarity_floor: float = c(
         0.15,
@@ -138,6 +250,27 @@ class Constants:
         0.2,
         "daily erosion of doctors' ownership when consultants reject the change",
         "§3 Understanding what is wrong: senior clinicians 'stifled it'",
+    )
+    problem_time: float = c(
+        0.25,
+        0,
+        1.5,
+        "extra design time defining the problem fully takes, as a share of the design's own time",
+        "§3 Understanding what is wrong and why: Handover at night's 'failure to establish exactly what problem they were wanting to solve at the start'",
+    )
+    stifling_threshold: float = c(
+        0.5,
+        0.1,
+        0.9,
+        "senior support below which consultants stifle the change (stifling grows as support falls below it)",
+        "§3 Understanding what is wrong: senior clinicians 'instead of agreeing to lead the project, stifled it'. ASSUMPTION: value",
+    )
+    suggestion_haste: float = c(
+        0.2,
+        0,
+        0.5,
+        "share of the problem's scrutiny skipped in a trust that wholly rewards suggestions",
+        "§3 Resourcing and rewarding good suggestions: 'sometimes the nature of the problem and/or the proposed solution was not rigorously examined before proceeding'",
     )
     # --- tribes -------------------------------------------------------------------------------
     cross_tribe: float = c(
@@ -220,6 +353,69 @@ class Constants:
         "share of design progress lost to the fidelity-vs-adaptation conflict",
         "§3 Transforming: Managing unprofessional behaviour 'almost derailed'",
     )
+    empathy_softening: float = c(
+        0.5,
+        0,
+        1,
+        "share of the loss of fit with context that full contextual empathy avoids",
+        "§3 Co-designing; FFIT contextual empathy. ASSUMPTION: value",
+    )
+    pdsa_cycles_per_member_month: float = c(
+        2.0,
+        0.5,
+        6,
+        "PDSA cycles a full-time QI team member can run a month",
+        "§3 Using experience to modify the intervention. ASSUMPTION: value",
+    )
+    pdsa_skill_base: float = c(
+        0.5,
+        0,
+        1,
+        "weight of a PDSA cycle on a ward whose staff have no QI skill (each unit of staff QI skill adds one)",
+        "§3 Growing the necessary QI skills; §3 Technical QI skills: PDSA. ASSUMPTION: value",
+    )
+    pdsa_culture_floor: float = c(
+        0.5,
+        0,
+        1,
+        "share of a PDSA cycle's gain left in a wholly hostile local environment",
+        "§3 Upsworth: 'keeping your head down'. ASSUMPTION: value",
+    )
+    pdsa_trial_persuasion: float = c(
+        0.05,
+        0,
+        0.3,
+        "share of the gap to full ownership a month of small tests of change closes, at full intensity and coverage",
+        "§3 Using experience: Enhanced care 'used PDSA successfully during the pilot phase'",
+    )
+    local_adaptation: float = c(
+        0.15,
+        0,
+        0.5,
+        "monthly share of a ward's misfit its own staff remove, at full collective autonomy, adaptation allowed and QI skill",
+        "§3 Allowing collective autonomy: 'rely on colleagues to get on and do the job well ... not be micromanaged'; Table 3 Nurse-led discharge: 'varied according to each unit's differing needs'",
+    )
+    suggestion_gain: float = c(
+        0.15,
+        0,
+        0.5,
+        "monthly share of a ward's misfit removed by staff suggestions taken up, at full reward of suggestions, ownership and QI skill",
+        "§3 Encouraging and rewarding good suggestions: the Nurse-led discharge team 'modified the scheme accordingly to suit the needs of the different wards'",
+    )
+    failure_learning: float = c(
+        0.2,
+        0,
+        0.5,
+        "share of a ward's misfit removed when a disappointing audit is confronted constructively (learn and adjust)",
+        "§3 Confronting failure constructively: 'The response instead ... should be mutual support and development'",
+    )
+    structures_floor: float = c(
+        0.75,
+        0,
+        1,
+        "share of planned design work and PDSA cycles followed through where structures and processes are wholly inefficient",
+        "§3 Ensuring efficient structures and processes: 'Action plans here are actually closed!'; Upsworth: 'Excessive bureaucracy, untethered committees'",
+    )
     # --- timing and momentum ------------------------------------------------------------------
     habit_rate: float = c(
         0.02,
@@ -234,6 +430,55 @@ class Constants:
         0.95,
         "ward habit level at which the change counts as embedded",
         "Table 3 Nurse-led discharge: 'firmly embedded'",
+    )
+    sustain_days: float = c(
+        90.0,
+        30,
+        365,
+        "days with at least sustained_share of the target wards embedded before the change counts as sustained",
+        "§3 Timing: 'to revisit and sustain change after the project was completed'. ASSUMPTION: value",
+    )
+    sustained_share: float = c(
+        0.8,
+        0.5,
+        1,
+        "share of the target wards embedded for the change to count as sustained",
+        "Table 3 Nurse-led discharge: 'successfully implemented across all units'. ASSUMPTION: value",
+    )
+    stall_after: float = c(
+        2.0,
+        1.2,
+        4,
+        "design overrun, as a multiple of its planned time (co-design and problem work included), after which an unfinished design counts as stalled",
+        "§3 Leading: 'held things up in the early stages'. ASSUMPTION: value",
+    )
+    redesign_share: float = c(
+        0.5,
+        0.2,
+        1,
+        "share of the original design work a redesign takes",
+        "Table 3 Enhanced care: 'being redesigned and relaunched'. ASSUMPTION: value",
+    )
+    relaunch_co_design: float = c(
+        0.5,
+        0.2,
+        1,
+        "co-design a redesign reaches at least: the team involves staff more widely",
+        "§3 Initiativitis: the QI team could 'repossess it and redesign it in a way that worked'. ASSUMPTION: value",
+    )
+    relaunch_pdsa: float = c(
+        0.5,
+        0.2,
+        1,
+        "PDSA intensity in the waves a redesign keeps at least",
+        "§3 Using experience to modify the intervention. ASSUMPTION: value",
+    )
+    relaunch_momentum: float = c(
+        0.8,
+        0.4,
+        1,
+        "the team's momentum on relaunch",
+        "ASSUMPTION: a fresh start, short of full",
     )
     momentum_loss: float = c(
         0.12,
@@ -270,6 +515,20 @@ class Constants:
         "practice the previous wave must reach before a flexible timetable moves on",
         "§3 Timing: 'reading wards to know when to push and when hold back'",
     )
+    early_wave: float = c(
+        0.5,
+        0.25,
+        1,
+        "share of the wave interval after which a flexible timetable may start the next wave once the live wards practise",
+        "§3 Timing: 'reading wards to know when to push and when hold back'. ASSUMPTION: value",
+    )
+    late_wave: float = c(
+        3.0,
+        1.5,
+        6,
+        "multiple of the wave interval after which a flexible timetable starts the next wave regardless",
+        "§3 Timing. ASSUMPTION: value",
+    )
     # --- leadership ---------------------------------------------------------------------------
     unclear_lead_progress: float = c(
         0.1,
@@ -278,20 +537,55 @@ class Constants:
         "design progress rate under wholly unclear leadership, relative to clear",
         "§3 Leading: 'a lack of clarity as to who was in charge held things up'",
     )
+    team_size_exponent: float = c(
+        0.5,
+        0.2,
+        1,
+        "exponent of design speed on the team's staffing and time (0.5: half the team designs at 71% speed)",
+        "§3 Securing resources: Tissue viability team 'seriously understaffed'. ASSUMPTION: form",
+    )
+    unbacked_time: float = c(
+        0.75,
+        0.25,
+        1,
+        "share of the team's time share left when the executives give no backing",
+        "Box 4: 'giving staff the tools to do it properly, regardless of cost'. ASSUMPTION: value",
+    )
+    backing_time_gain: float = c(
+        0.5,
+        0,
+        1,
+        "extra share of the team's time share full executive backing brings",
+        "FFIT resourcing: 'active backing and support from senior managers'. ASSUMPTION: value",
+    )
     # --- framing ------------------------------------------------------------------------------
-    tailored_boost: float = c(
+    tailoring_boost: float = c(
         0.5,
         0,
         2,
-        "extra early ownership drive from messages tailored to each audience",
+        "extra early ownership drive from a pitch wholly tailored to each audience",
         "§3 Framing: Enhanced care 'successfully sold the idea differently to different staff'",
     )
     cynicism_rate: float = c(
         0.01,
         0,
         0.1,
-        "daily growth of cynicism per unit of failed practice, tailored messages",
+        "daily growth of cynicism per unit of failed practice, wholly inconsistent motives",
         "§3 Framing: 'there was cynicism from ward staff ... and conversely from managers'",
+    )
+    tailoring_days: float = c(
+        180.0,
+        30,
+        720,
+        "days over which a pitch tailored to each audience keeps its early pull (e-folding)",
+        "§3 Framing: 'Mapping stakeholders and developing the best pitch for each of them'. ASSUMPTION: value",
+    )
+    cynicism_erosion: float = c(
+        0.02,
+        0,
+        0.1,
+        "daily erosion of ownership at full cynicism",
+        "§3 Framing: 'there was cynicism from ward staff'. ASSUMPTION: value",
     )
     # --- culture ------------------------------------------------------------------------------
     micro_culture_weight: float = c(
@@ -315,6 +609,20 @@ class Constants:
         "share of ownership drive left in a wholly hostile culture",
         "§3 Upsworth: 'Bullying' and 'keeping your head down'",
     )
+    dialogue_bridging: float = c(
+        0.5,
+        0,
+        1,
+        "share of the gap between a cross-professional and an own-profession message, and between one's own profession's norm and the ward's, that a wholly respectful critical dialogue closes",
+        "§3 Enabling difficult conversations: respectful critical dialogue includes 'the ability to manage interpersonal/interprofessional tensions, and to communicate across tribal borders'",
+    )
+    blame_erosion: float = c(
+        0.1,
+        0,
+        0.5,
+        "share of ownership lost on a ward whose audit disappoints, in a culture that wholly blames instead of confronting failure",
+        "§3 Confronting failure constructively: 'Blame was considered inappropriate'; §3 Upsworth: 'blame and/or panicky, short-term fixes imposed from above'",
+    )
     # --- learning -----------------------------------------------------------------------------
     learning_rate: float = c(
         0.004,
@@ -330,6 +638,13 @@ class Constants:
         "monthly growth of the QI team's skills through mutual mentoring",
         "§3 Creating a culture of learning: 'A great deal of mutual mentoring'",
     )
+    mentoring_weight: float = c(
+        0.5,
+        0,
+        1,
+        "weight of mutual mentoring (against the training programme) in the QI team's learning",
+        "§3 Creating a culture of learning: 'A great deal of mutual mentoring'. ASSUMPTION: equal weights",
+    )
     # --- audit --------------------------------------------------------------------------------
     audit_feedback: float = c(
         0.15,
@@ -337,6 +652,13 @@ class Constants:
         1,
         "ownership boost when an audit shows local improvement, at full data culture",
         "§3 Adducing local data; Nurse-led discharge audit 'demonstrating to initially resistant staff'",
+    )
+    audit_skill_base: float = c(
+        0.5,
+        0,
+        1,
+        "weight of audit feedback on staff with no QI skill (each unit of QI skill adds one)",
+        "§3 Technical QI skills: audit findings used 'strategically ... to influence others'. ASSUMPTION: value",
     )
     audit_noise: float = c(
         0.25,

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from qisim.mechanisms.culture import trust_culture_index
+from qisim.mechanisms.culture import climate
 from qisim.paths import make_folder
 from qisim.processes import check_main_guard
 
@@ -52,7 +52,7 @@ OUTCOMES = {
 
 # A ward's resources and obstacles: what its outcome is expected from.
 ENVIRONMENT = {
-    "trust_culture": "trust culture: mean of the seven features of the sound organisational base",
+    "trust_culture": "trust climate: its respectful critical dialogue (culture.climate)",
     "staffing": "realised staffing: nurses on duty / required, mean over the run",
     "vacancy": "vacant share of the funded nursing posts",
     "sickness": "sickness absence rate",
@@ -82,8 +82,6 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
         "manager_shielding": "manager shields staff from initiativitis",
     },
     "staff": {
-        "staff_dedication": "staff dedication (mean)",
-        "staff_morale": "staff morale at the end (mean)",
         "staff_qi_skill": "staff QI skill at the end (mean)",
         "staff_fatigue": "staff change fatigue, mean over the run",
         "staff_cynicism": "staff cynicism at the end (mean)",
@@ -132,7 +130,7 @@ def ward_table(result: RunResult, run: str = "0", point: str = "") -> pd.DataFra
             "practice": rec.ward["practice"][tail].mean(axis=0),
             "embedded": w.embedded,
             # environment
-            "trust_culture": trust_culture_index(scen.trust.culture),
+            "trust_culture": climate(scen.trust.culture),
             "staffing": rec.ward["staffing"][:days].mean(axis=0),
             "vacancy": w.vacancy,
             "sickness": w.sickness,
@@ -155,8 +153,6 @@ def ward_table(result: RunResult, run: str = "0", point: str = "") -> pd.DataFra
             "manager_leadership": w.manager_leadership,
             "manager_shielding": w.manager_shielding,
             # staff
-            "staff_dedication": ward_mean(s.dedication, target_staff),
-            "staff_morale": ward_mean(s.morale, target_staff),
             "staff_qi_skill": ward_mean(s.qi_skill, target_staff),
             "staff_fatigue": rec.ward["fatigue"][:days].mean(axis=0),
             "staff_cynicism": ward_mean(s.cynicism, target_staff),

@@ -8,14 +8,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim import strategies
-from qisim.mechanisms import adaptation, audit, leadership, ownership
+from qisim.mechanisms import adaptation, audit, leadership, ownership, problem
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
 SUPPORTING = ("pilot", "rollout", "embedding", "sustained")
-SUSTAIN_DAYS = 90  # days at >= 80% wards embedded before the change counts as sustained
-REDESIGN_SHARE = 0.5  # share of the original design effort a redesign takes (assumption)
+LONG_AGO = -(10**9)  # structural: a day before any run ("no wave yet")
+
+
+def design_work(model: QIModel) -> float:
+    """The design's work in units of ``design_days`` at full speed: the design itself (1), plus
+    the slow work: co-designing (``co_design_time * co_design``) and defining the problem
+    (``problem_time * agreed clarity``). Report Table 3 Nurse-led discharge: "Under no time
+    pressure, and developed and audited in an inclusive way"; §3 Timing: "the time to think the
+    QI through"; §3 Understanding what is wrong and why: Handover at night's "failure to
+    establish exactly what problem they were wanting to solve at the start"."""
+    k, init = model.constants, model.initiative
+    slow = k.co_design_time * init.co_design + k.problem_time * problem.agreed_clarity(model)
+    return 1.0 + slow
 
 
 class Lifecycle:
@@ -24,12 +35,12 @@ class Lifecycle:
     def __init__(self, model: QIModel) -> None:
         self.stage = "design"
         self.design_progress = 0.0
-        self.design_effort = 1.0
+        self.design_effort = design_work(model)
         self.stage_start = 0
         self.momentum = 1.0
         self.redesigns = 0
         self.last_review_habit = 0.0
-        self.last_wave_day = -(10**9)
+        self.last_wave_day = LONG_AGO
         self.first_launch_day: int | None = None
         self.embedded_since: int | None = None
         self.history: list[tuple[int, str]] = [(0, "design")]
@@ -86,7 +97,7 @@ class Lifecycle:
             self.first_launch_day = model.day
 
     def daily(self, model: QIModel) -> None:
-        init = model.initiative
+        init, k = model.initiative, model.constants
         if self.track_staffing:
             self.recent_staffing = strategies.track_staffing(model, self.recent_staffing)
         if model.day < self.prepare_until:
@@ -97,18 +108,23 @@ class Lifecycle:
             ownership.co_design_involvement(model)
             # a finished design waiting for its launch day (or a deferral) has not stalled
             waiting = self.design_progress >= 1.0
-            overdue = model.day - self.stage_start > 2 * init.design_days
+            planned = init.design_days * self.design_effort
+            overdue = model.day - self.stage_start > k.stall_after * planned
             if self.stage == "design" and overdue and not waiting:
                 self.enter(model, "stalled")
-            if self.design_progress >= 1.0 and model.day >= init.rollout.start_day:
+            deadline = init.rollout.launch_deadline
+            due = deadline is not None and model.day >= deadline and self.stage != "redesign"
+            if (waiting or due) and model.day >= init.rollout.start_day:
                 if self.stage == "redesign":
                     self.relaunch(model)
                 elif self.launch_allowed(model):
+                    if not waiting:
+                        self.cut_short(model)
                     self.first_launch(model)
             return
         if self.stage == "pilot" and model.day - self.stage_start >= init.rollout.pilot_days:
             self.start_rollout(model)
-            self.last_wave_day = -(10**9)
+            self.last_wave_day = LONG_AGO
         if self.stage == "rollout":
             if self.wave_due(model):
                 self.next_wave(model)
@@ -116,6 +132,20 @@ class Lifecycle:
                 self.enter(model, "embedding")
         if self.stage in ("embedding", "sustained"):
             self.check_sustained(model)
+
+    def cut_short(self, model: QIModel) -> None:
+        """A rigid timetable launches an unfinished design (``rollout.launch_deadline``): the
+        slow work is cut short in proportion to the design work left undone, so the co-design
+        and the agreed definition of the problem reach only ``design_progress`` of what was
+        planned (report Table 3 Enhanced care: "rolled out to a rigorous timetable", against
+        Nurse-led discharge "Under no time pressure")."""
+        done = min(max(self.design_progress, 0.0), 1.0)
+        init = model.initiative
+        init.co_design = init.co_design * done
+        init.problem_clarity = init.problem_clarity * done
+        model.event_log.append(
+            (model.day, f"launched on the timetable with {done:.0%} of the design work done")
+        )
 
     def first_launch(self, model: QIModel) -> None:
         """The pilot wards start, or without a pilot the first wave."""
@@ -165,7 +195,10 @@ class Lifecycle:
             not live.any()
             or float(np.mean(model.wards.practice[live])) >= model.constants.wave_ready
         )
-        return (ready and since >= r.wave_interval / 2) or since >= 3 * r.wave_interval
+        k = model.constants
+        return (ready and since >= r.wave_interval * k.early_wave) or (
+            since >= r.wave_interval * k.late_wave
+        )
 
     def next_wave(self, model: QIModel) -> None:
         if model.initiative.rollout.strategy == "readiness_paced":
@@ -195,10 +228,11 @@ class Lifecycle:
 
     def check_sustained(self, model: QIModel) -> None:
         frac = model.embedded_fraction()
-        if frac >= 0.8:
+        k = model.constants
+        if frac >= k.sustained_share:
             if self.embedded_since is None:
                 self.embedded_since = model.day
-            if self.stage == "embedding" and model.day - self.embedded_since >= SUSTAIN_DAYS:
+            if self.stage == "embedding" and model.day - self.embedded_since >= k.sustain_days:
                 self.enter(model, "sustained")
         else:
             self.embedded_since = None
@@ -212,16 +246,16 @@ class Lifecycle:
             self.redesigns += 1
             self.enter(model, "redesign")
             self.design_progress = 0.0
-            self.design_effort = REDESIGN_SHARE
+            self.design_effort = model.constants.redesign_share * design_work(model)
 
     def relaunch(self, model: QIModel) -> None:
         """A redesign learns from the failure: the team involves staff more widely and keeps
         adapting in the roll-out (report §3 Initiativitis: the QI team could 'repossess it and
         redesign it in a way that worked'); launched wards restart with the new fit."""
-        init = model.initiative
-        init.co_design = max(init.co_design, 0.5)
-        init.pdsa_rollout = max(init.pdsa_rollout, 0.5)
-        self.momentum = 0.8
+        init, k = model.initiative, model.constants
+        init.co_design = max(init.co_design, k.relaunch_co_design)
+        init.pdsa_rollout = max(init.pdsa_rollout, k.relaunch_pdsa)
+        self.momentum = k.relaunch_momentum
         live = np.flatnonzero(model.wards.active)
         if live.size:
             model.wards.fit[live] = np.maximum(

@@ -107,11 +107,11 @@ class QIModel(mesa.Model):
         self.initiative = self.qi_scenario.initiative
         self.constants = constants or DEFAULT_CONSTANTS
         self.day = 0
-        trust_culture = culture.trust_culture_index(self.qi_scenario.trust.culture)
+        trust_culture = culture.climate(self.qi_scenario.trust.culture)
         self.wards = build_wards(self.qi_scenario, trust_culture)
         self.wards.night_practice = np.zeros(self.wards.n)
         self.ward_names = self.wards.names
-        self.staff = build_staff(self.qi_scenario, self.rng)
+        self.staff = build_staff(self.qi_scenario, self.rng, self.constants)
         self._index_staff()
         self.team_skills = {
             name: float(getattr(self.qi_scenario.qi_team, name)) for name in learning.TEAM_SKILLS
@@ -287,7 +287,7 @@ class QIModel(mesa.Model):
             QITeamMember(self)
         self._note_team_staffed()
         self.qi_scenario.wards = new.wards
-        trust_culture = culture.trust_culture_index(new.trust.culture)
+        trust_culture = culture.climate(new.trust.culture)
         fresh = build_wards(new, trust_culture)
         for name in (
             "sickness", "agency_fill", "turnover", "micro_culture", "context_distance", "manager_enthusiasm",

@@ -223,6 +223,13 @@ class Rollout(Strict):
         description="days after the roll-out begins when wards still not ready join anyway; "
         "empty: they wait",
     )
+    launch_deadline: Annotated[int, Field(ge=0)] | None = Field(
+        None,
+        description="a rigid timetable: the day the first wards launch whatever the design's "
+        "state; an unfinished design launches with its co-design and problem definition cut short "
+        "in proportion (report Table 3 Enhanced care: 'a rigorous timetable'); empty: the launch "
+        "waits for the design",
+    )
     defer_until: str | None = Field(
         None, description="name of a competing initiative whose end the launch waits for"
     )
@@ -254,7 +261,17 @@ class Initiative(Strict):
     co_design: Fraction = 0.4
     leadership_clarity: Fraction = 0.7
     senior_backing: Fraction = 0.5
-    framing: Literal["single", "tailored"] = "single"
+    tailoring: Fraction = Field(
+        0.0,
+        description="how far the pitch is tailored to each audience by stakeholder mapping (0: one "
+        "message for all); raises uptake (report §3 Framing: Nurse-led discharge)",
+    )
+    inconsistent_motives: Fraction = Field(
+        0.0,
+        description="how far the motives given differ between audiences ('a way to save "
+        "resources' to some, 'more staff' to others); breeds cynicism when the practice falters "
+        "(report §3 Framing: Enhanced care)",
+    )
     messenger: Literal["nurse", "consultant", "both"] = "nurse"
     pdsa_pilot: Fraction = 0.5
     pdsa_rollout: Fraction = 0.5
@@ -709,13 +726,24 @@ def _looks_like_percent(err: dict, value: Any) -> bool:
     )
 
 
+# Fields that earlier versions accepted, and what replaces them (a plain message, not "unknown").
+RETIRED = {
+    "framing": "it was split in two (report §3 Framing the message correctly): "
+    "'initiative.tailoring' (0-1, how far the pitch is tailored to each audience; "
+    "'tailored' was about 0.8) and 'initiative.inconsistent_motives' (0-1, how far the motives "
+    "given differ between audiences; Enhanced care's mixed messages); 'single' is 0 for both",
+}
+
+
 def _explain(exc: ValidationError, source: str, data: dict) -> str:
     lines = []
     for err in exc.errors():
         loc = _named_loc(err["loc"], data)
         kind = err["type"]
         value = err.get("input")
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and str(err["loc"][-1]) in RETIRED:
+            msg = f"'{loc}' = {short_repr(value)} is no longer a field: {RETIRED[str(err['loc'][-1])]}"
+        elif kind == "extra_forbidden":
             parent = _allowed_fields(err["loc"][:-1], data)
             msg = f"'{loc}' is not a known field{did_you_mean(str(err['loc'][-1]), parent)}" + (
                 f"; allowed here: {', '.join(parent)}" if parent else ""

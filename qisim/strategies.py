@@ -168,7 +168,7 @@ def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
             value = getattr(spec.manager, name)
             setattr(spec.manager, name, round(value + g * (1 - value), 6))
     fresh = build_wards(
-        model.qi_scenario, culture.trust_culture_index(model.qi_scenario.trust.culture)
+        model.qi_scenario, culture.climate(model.qi_scenario.trust.culture)
     )
     for name in ("micro_culture", *(f"manager_{n}" for n in MANAGER_SKILLS)):
         setattr(w, name, getattr(fresh, name))

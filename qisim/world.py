@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.domain import NURSING_ROLES, ROLE_TRIBE, ROLES, SHIFTS, TRIBES
 from qisim.scenario import Scenario, outcome_base_rate
 
@@ -40,9 +41,7 @@ class StaffArrays:
     cynicism: np.ndarray
     # working conditions and skills
     fatigue: np.ndarray
-    morale: np.ndarray
     qi_skill: np.ndarray
-    dedication: np.ndarray
     # today's roster
     on_duty: np.ndarray = field(default=None)  # type: ignore[assignment]
     working_shift: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -193,7 +192,15 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
     )
 
 
-def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
+def draw_qi_skill(rng: np.random.Generator, n: int, k: Constants) -> np.ndarray:
+    """QI skill (0-1) of ``n`` arriving staff, at the start or replacing leavers:
+    normal(``staff_qi_skill_mean``, ``staff_qi_skill_sd``) clipped to 0-1."""
+    return np.clip(rng.normal(k.staff_qi_skill_mean, k.staff_qi_skill_sd, n), 0, 1)
+
+
+def build_staff(
+    scenario: Scenario, rng: np.random.Generator, constants: Constants = DEFAULT_CONSTANTS
+) -> StaffArrays:
     """Staff for every ward: filled nursing posts (establishment less vacancies), a pool of
     agency nurses to fill vacant shifts, junior doctors, consultants and AHPs."""
     cols: dict[str, list] = {k: [] for k in ("ward", "role", "shift", "agency")}
@@ -256,9 +263,7 @@ def build_staff(scenario: Scenario, rng: np.random.Generator) -> StaffArrays:
         habit=np.zeros(n),
         cynicism=np.zeros(n),
         fatigue=np.zeros(n),
-        morale=np.clip(rng.normal(0.6, 0.1, n), 0, 1),
-        qi_skill=np.clip(rng.normal(0.3, 0.1, n), 0, 1),
-        dedication=np.clip(rng.normal(0.6, 0.15, n), 0, 1),
+        qi_skill=draw_qi_skill(rng, n, constants),
         on_duty=np.zeros(n, dtype=bool),
         working_shift=np.zeros(n, dtype=np.int8),
         practised=np.zeros(n),

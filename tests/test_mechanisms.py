@@ -39,7 +39,8 @@ def target_mean(r, field, mask=None):
 
 # --- 1. reach ---------------------------------------------------------------------------------
 def test_session_reaches_only_staff_on_duty_on_that_shift():
-    model = QIModel(small_scenario(), rng=1)
+    # no co-design, so nobody hears of it by being consulted during the design
+    model = QIModel(small_scenario({"initiative.co_design": 0.0}), rng=1)
     model.step()
     model.wards.active[:] = True
     s = model.staff
@@ -144,11 +145,11 @@ def test_senior_clinicians_stifle_doctors_without_backing():
 
 # --- 5. tribes --------------------------------------------------------------------------------
 def test_consultant_messenger_persuades_doctors_more_than_nurse_messenger():
-    roles = ["staff_nurse", "junior_doctor"]
-    nurse = small_scenario({"initiative.target_roles": roles, "initiative.messenger": "nurse"})
-    consultant = small_scenario(
-        {"initiative.target_roles": roles, "initiative.messenger": "consultant"}
-    )
+    # in a trust without respectful critical dialogue, which would bridge the professions
+    base = {"initiative.target_roles": ["staff_nurse", "junior_doctor"]}
+    base["trust.culture.respectful_dialogue"] = 0.0
+    nurse = small_scenario({**base, "initiative.messenger": "nurse"})
+    consultant = small_scenario({**base, "initiative.messenger": "consultant"})
     doctors = lambda r: target_mean(r, "understanding", lambda s: s.tribe == TRIBE["medical"])  # noqa: E731
     assert mean_of(consultant, doctors, days=200) > mean_of(nurse, doctors, days=200) + 0.1
 
@@ -210,7 +211,9 @@ def test_initial_fit_falls_with_distance_unless_co_designed():
 
 
 def test_continued_pdsa_fits_the_change_to_unlike_wards():
+    # ward staff's own adjustments (collective autonomy, suggestions) switched off: PDSA alone
     far = {"wards.*.context_distance": 0.9, "initiative.co_design": 0.0}
+    far |= {"trust.culture.collective_autonomy": 0.0, "trust.culture.rewarding_suggestions": 0.0}
     stopped = small_scenario({**far, "initiative.pdsa_rollout": 0.0})
     continued = small_scenario({**far, "initiative.pdsa_rollout": 0.9})
     fit = lambda r: float(r.model.wards.fit[r.model.wards.target].mean())  # noqa: E731
@@ -272,15 +275,30 @@ def test_unclear_leadership_delays_launch_until_someone_takes_the_reins():
     )
 
 
-# --- 11. mixed messages -----------------------------------------------------------------------
-def test_tailored_messages_win_early_but_breed_cynicism_when_short_staffed():
-    short = {"wards.*.sickness": 0.15, "initiative.staffing_sensitivity": 0.9}
-    single = small_scenario({**short, "initiative.framing": "single"})
-    tailored = small_scenario({**short, "initiative.framing": "tailored"})
-    early_own = lambda r: target_mean(r, "ownership")  # noqa: E731
-    assert mean_of(tailored, early_own, days=90) > mean_of(single, early_own, days=90)
+# --- 11. framing: tailoring and inconsistent motives ----------------------------------------
+def test_tailoring_with_consistent_motives_raises_ownership_over_a_single_message():
+    one = small_scenario({"initiative.tailoring": 0.0, "initiative.inconsistent_motives": 0.0})
+    tailored = small_scenario(
+        {"initiative.tailoring": 0.9, "initiative.inconsistent_motives": 0.0}
+    )
+    own = lambda r: target_mean(r, "ownership")  # noqa: E731
+    assert mean_of(tailored, own, days=150) > mean_of(one, own, days=150) + 0.01
     cyn = lambda r: target_mean(r, "cynicism")  # noqa: E731
-    assert mean_of(tailored, cyn) > 0.05 and mean_of(single, cyn) == 0.0
+    assert mean_of(tailored, cyn) == 0.0  # consistent motives breed no cynicism
+
+
+def test_inconsistent_motives_breed_cynicism_when_practice_falters():
+    short = {"wards.*.sickness": 0.15, "initiative.staffing_sensitivity": 0.9}
+    full = {"wards.*.sickness": 0.0, "wards.*.vacancy": 0.0, "initiative.staffing_sensitivity": 0.0}
+    mixed = {"initiative.tailoring": 0.9, "initiative.inconsistent_motives": 0.9}
+    cyn = lambda r: target_mean(r, "cynicism")  # noqa: E731
+    falters = mean_of(small_scenario({**short, **mixed}), cyn)
+    holds = mean_of(small_scenario({**full, **mixed}), cyn)
+    assert falters > 0.05 and holds < falters / 5
+    consistent = small_scenario({**short, **mixed, "initiative.inconsistent_motives": 0.0})
+    assert mean_of(consistent, cyn) == 0.0
+    own = lambda r: target_mean(r, "ownership")  # noqa: E731
+    assert mean_of(small_scenario({**short, **mixed}), own) < mean_of(consistent, own)
 
 
 # --- 12. culture ------------------------------------------------------------------------------
@@ -307,8 +325,8 @@ def test_training_grows_skills_and_needs_release_from_the_ward():
     )
     assert mean_of(short, skill, days=200) < mean_of(trained, skill, days=200)
     assert (
-        staffing.release_for_learning(np.array([0.5]), 0.85)[0]
-        < staffing.release_for_learning(np.array([1.0]), 0.85)[0]
+        staffing.release_for_learning(np.array([0.5]), 0.85, 2.0)[0]
+        < staffing.release_for_learning(np.array([1.0]), 0.85, 2.0)[0]
     )
 
 

@@ -130,7 +130,7 @@ def scenarios(draw):
         "initiative": {
             "origin": draw(st.sampled_from(["home_grown", "imported", "top_down"])),
             "co_design": draw(fraction), "problem_clarity": draw(fraction),
-            "staffing_sensitivity": draw(fraction), "framing": draw(st.sampled_from(["single", "tailored"])),
+            "staffing_sensitivity": draw(fraction), "tailoring": draw(fraction), "inconsistent_motives": draw(fraction),
             "messenger": draw(st.sampled_from(["nurse", "consultant", "both"])),
             "leadership_clarity": draw(fraction), "design_days": draw(st.integers(1, 60)),
             "target_shifts": draw(st.sampled_from(["all", "day", "night"])),
@@ -153,7 +153,6 @@ def test_invariants_under_generated_scenarios(data, seed):
         s.cynicism,
         s.fatigue,
         s.qi_skill,
-        s.morale,
         w.fit,
     ):
         assert np.all((arr >= 0) & (arr <= 1)), arr

@@ -30,6 +30,7 @@ from qisim.mechanisms import (
     staffing,
     tribes,
 )
+from qisim.domain import FEATURE_KEYS
 from qisim.model import QIModel
 from qisim.null import NullParams, run_null
 from tests.conftest import ROOT, small_scenario
@@ -309,22 +310,31 @@ def test_leadership_ablated_design_runs_at_full_speed():
 
 
 def test_framing_ablated_no_boost_no_cynicism():
-    over = {"initiative.framing": "tailored", "wards.*.vacancy": 0.4, "wards.*.agency_fill": 0.0}
+    over = {"initiative.tailoring": 0.8, "initiative.inconsistent_motives": 0.8}
+    over |= {"wards.*.vacancy": 0.4, "wards.*.agency_fill": 0.0}
     m = _model({"framing"}, over)
     assert np.all(framing.early_boost(m) == 1.0) and np.all(m.staff.cynicism == 0)
     full = _model((), over)
     assert np.any(framing.early_boost(full) > 1.0) and np.any(full.staff.cynicism > 0)
 
 
-def test_culture_ablated_environment_is_one():
-    over = {"trust.culture.respectful_dialogue": 0.1}
+def test_culture_ablated_environment_is_one_and_pathways_neutral():
+    over = {f"trust.culture.{f}": 0.3 for f in FEATURE_KEYS}
     m, full = _model({"culture"}, over), _model((), over)
     assert np.all(culture.environment(m) == 1.0) and np.all(culture.environment(full) < 1.0)
+    # additive pathways add nothing, restricting ones restrict nothing
+    assert culture.bridging(m) == 0.0 < culture.bridging(full)
+    assert staffing.senior_cover(m) == 0.0 < staffing.senior_cover(full)
+    assert leadership.follow_through(m) == 1.0 > leadership.follow_through(full)
+    assert problem.agreed_clarity(m) == m.initiative.problem_clarity > problem.agreed_clarity(full)
 
 
 def test_learning_ablated_skills_do_not_grow():
-    over = {"trust.qi_training": 0.9}
-    m = _model({"learning"}, over, days=0)
+    # nobody leaves (a newcomer brings a QI skill of their own)
+    over = {"trust.qi_training": 0.9, "wards.*.turnover": 0.0}
+    scenario = small_scenario({"initiative.design_days": 5, **over})
+    no_agency_turnover = qisim.DEFAULT_CONSTANTS.with_overrides({"agency_turnover": 0.0})
+    m = QIModel(scenario, rng=3, ablate={"learning"}, constants=no_agency_turnover)
     before, team = m.staff.qi_skill.copy(), dict(m.team_skills)
     for _ in range(60):
         m.step()

@@ -212,7 +212,7 @@ def diagnose(model) -> dict[str, float]:
         "qi_team": float(np.minimum(team, 1.0).mean()),
         "reach": reach,
         "origin": float(ownership.origin_factor(model)),
-        "clarity": float(problem.clarity_factor(model.initiative, model.constants)),
+        "clarity": float(problem.clarity(model)),
         "managers": float(role_modelling.manager_pull(model)[tgt].mean()),
         "culture": float(culture.environment(model)[tgt].mean()),
         "fatigue": 1.0 - over_active("fatigue") if active_days.any() else nan,

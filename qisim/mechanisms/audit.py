@@ -19,6 +19,8 @@ from qisim.mechanisms import problem
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
+AUDIT_RATE_FLOOR = 1e-9  # structural: guards a division by a zero baseline rate
+
 
 def outcome_rate(model: QIModel) -> np.ndarray:
     """Expected patient-outcome events per ward today: the outcome's base rate per bed-day (the
@@ -40,9 +42,23 @@ def patient_outcomes(model: QIModel) -> None:
 
 def monthly_audit(model: QIModel) -> None:
     """The QI team audits each live ward's outcome rate with sampling noise, against the
-    baseline audit (or, lacking one, against its own first audit after launch). An improvement
-    clear of the noise raises ownership on that ward, as strongly as the trust's culture of
-    adducing local data and the agreement on the problem allow."""
+    baseline audit (or, lacking one, against its own first audit after launch).
+
+    How the ward answers what the audit shows is the trust's culture, two features on two
+    pathways:
+
+    * an improvement clear of the noise raises ownership on that ward, as strongly as the
+      trust's culture of *adducing local data* and the agreement on the problem allow
+      (``audit_feedback * adducing_local_data * clarity``, more for staff with QI skill; report
+      §3 Adducing local data; Nurse-led discharge's audit "demonstrating to initially resistant
+      staff");
+    * a disappointing audit (no improvement clear of the noise) is *confronted*: constructively,
+      the ward learns and adjusts the change (``failure_learning * confronting_failure`` of its
+      misfit removed); with blame, staff back away (``blame_erosion * (1 - confronting_failure)``
+      of their ownership lost) (report §3 Confronting failure constructively: "Blame was
+      considered inappropriate ... The response instead ... should be mutual support and
+      development"; §3 Upsworth: "blame and/or panicky, short-term fixes imposed from above").
+    """
     w, k, s = model.wards, model.constants, model.staff
     days = max(model.day - model.last_audit_day, 1)
     observed = w.outcome_month / days
@@ -55,10 +71,11 @@ def monthly_audit(model: QIModel) -> None:
         return
     live = w.active
     unset = live & np.isnan(w.baseline_rate)
+    compared = live & ~unset  # a first audit after launch sets the baseline; it shows nothing
     w.baseline_rate[unset] = noisy[unset]
     with np.errstate(invalid="ignore", divide="ignore"):
         improvement = np.where(
-            live, (w.baseline_rate - noisy) / np.maximum(w.baseline_rate, 1e-9), 0
+            live, (w.baseline_rate - noisy) / np.maximum(w.baseline_rate, AUDIT_RATE_FLOOR), 0
         )
     shows = live & (improvement > k.audit_noise)
     model.last_audit_improvement = float(np.mean(improvement[live])) if live.any() else 0.0
@@ -69,13 +86,29 @@ def monthly_audit(model: QIModel) -> None:
             model.last_audit_improvement,
         )
     )
+    confront_failure(model, compared & ~shows)
     if not shows.any() or model.ablates("audit"):
         return
     data = model.qi_scenario.trust.culture.adducing_local_data
+    if model.ablates("culture"):
+        data = 1.0
     boost = k.audit_feedback * data * problem.clarity(model)
     on = s.target & shows[s.ward]
-    s.ownership[on] += boost * (0.5 + s.qi_skill[on]) * (1 - s.ownership[on])
-    s.morale[on] = np.minimum(s.morale[on] + 0.5 * boost, 1.0)
+    s.ownership[on] += boost * (k.audit_skill_base + s.qi_skill[on]) * (1 - s.ownership[on])
+
+
+def confront_failure(model: QIModel, disappointing: np.ndarray) -> None:
+    """Wards whose audit disappoints (mask ``disappointing``): a trust that confronts failure
+    constructively learns (the ward's misfit shrinks by ``failure_learning *
+    confronting_failure``); one that blames loses ownership (``blame_erosion * (1 -
+    confronting_failure)`` of it). Nothing when audit feedback or culture is ablated."""
+    if not disappointing.any() or model.ablates("audit") or model.ablates("culture"):
+        return
+    w, k, s = model.wards, model.constants, model.staff
+    confronting = model.qi_scenario.trust.culture.confronting_failure
+    w.fit[disappointing] += k.failure_learning * confronting * (1 - w.fit[disappointing])
+    on = s.target & disappointing[s.ward]
+    s.ownership[on] *= 1 - k.blame_erosion * (1 - confronting)
 
 
 def baseline_audit(model: QIModel) -> None:
@@ -87,4 +120,4 @@ def baseline_audit(model: QIModel) -> None:
     w.baseline_rate = np.where(w.target, noisy, np.nan)
 
 
-__all__ = ["baseline_audit", "monthly_audit", "outcome_rate", "patient_outcomes"]
+__all__ = ["baseline_audit", "confront_failure", "monthly_audit", "outcome_rate", "patient_outcomes"]

@@ -1,9 +1,33 @@
-"""Culture: the sound organisational base and the ward's own micro-culture.
+"""Culture: the seven features of the sound organisational base, each on its own pathway, and
+the ward's own micro-culture.
 
-Report §3: Premton's respectful critical dialogue, blame-free handling of failure and use of local
-data raised uptake; at Upsworth "'Bullying' and 'keeping your head down' were the terms most often
-used". And §3 Leading: "The local culture and, consequently, the standards of practice could vary
-greatly between different parts of the organisation in all three trusts".
+Report §3 Premton: an exemplary environment names seven features; each acts here where the
+report says it acts, and nowhere else (ODD §7.4 lists them side by side):
+
+==========================  ===============================================  ====================
+feature                     what it does in the model                        where
+==========================  ===============================================  ====================
+respectful_dialogue         the trust's climate (ward environment, goodwill  :func:`climate`,
+                            on first hearing); messages cross professional   :func:`bridging`
+                            borders and factions blend with the ward
+confronting_failure         a disappointing audit is answered by learning    ``audit``
+                            (the ward adjusts the change) or by blame
+                            (ownership lost)
+adducing_local_data         the pull of an audit that shows improvement      ``audit``
+collective_autonomy         ward staff adapt the change to their ward        ``adaptation``
+                            themselves
+rewarding_suggestions       staff suggestions improve the fit, but the       ``adaptation``,
+                            problem is scrutinised less                      ``problem``
+extra_mile                  senior staff cover so that others are released   ``staffing``
+                            to learn
+efficient_structures        design work and PDSA cycles are followed         ``leadership``,
+                            through                                          ``adaptation``
+==========================  ===============================================  ====================
+
+At Upsworth "'Bullying' and 'keeping your head down' were the terms most often used" (the
+opposite of respectful critical dialogue). §3 Leading: "The local culture and, consequently, the
+standards of practice could vary greatly between different parts of the organisation in all three
+trusts".
 """
 
 from __future__ import annotations
@@ -12,26 +36,34 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.domain import FEATURE_KEYS
-
 if TYPE_CHECKING:
     from qisim.model import QIModel
     from qisim.scenario import Culture
 
 
-def trust_culture_index(culture: Culture) -> float:
-    """Mean of the seven features of the sound organisational base (0 hostile, 1 exemplary)."""
-    return float(np.mean([getattr(culture, k) for k in FEATURE_KEYS]))
+def climate(culture: Culture) -> float:
+    """The trust's climate for change, 0 (hostile) to 1 (exemplary): its respectful critical
+    dialogue, "listening and knowing you'll be listened to" (report §3 Establishing respectful
+    critical dialogue). The other six features act on their own pathways, not through it.
+    A ward's micro-culture defaults to this climate carried by its manager's style and tone
+    (:func:`qisim.world.build_wards`)."""
+    return float(culture.respectful_dialogue)
+
+
+def feature(model: QIModel, name: str) -> float:
+    """One feature of the sound organisational base (0-1), as the trust has it today. Each
+    pathway that reads it returns its own neutral element when culture is ablated (ODD §8.3)."""
+    return float(getattr(model.qi_scenario.trust.culture, name))
 
 
 def environment(model: QIModel) -> np.ndarray:
-    """Per ward, the share of ownership drive the local environment allows: the ward's micro-
-    culture weighed against the trust's; a hostile culture leaves only ``culture_floor``.
+    """Per ward, the share of ownership drive the local environment allows (``culture_floor`` to
+    1): the ward's micro-culture weighed against the trust's climate (:func:`climate`).
     Computed once a day (see ``QIModel.step``) and read from ``model.environment``."""
     k = model.constants
     if model.ablates("culture"):
         return np.ones(model.wards.n)
-    trust = trust_culture_index(model.qi_scenario.trust.culture)
+    trust = climate(model.qi_scenario.trust.culture)
     mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
     return k.culture_floor + (1 - k.culture_floor) * mix
 
@@ -42,3 +74,14 @@ def goodwill(model: QIModel, ward: int | np.ndarray | slice = slice(None)) -> np
     heads down they do not (Table 3 Handover at night; §3 Upsworth)."""
     k = model.constants
     return k.initial_goodwill * (model.environment[ward] - k.culture_floor) / (1 - k.culture_floor)
+
+
+def bridging(model: QIModel) -> float:
+    """Share of the gap between professions that respectful critical dialogue closes (0 to
+    ``dialogue_bridging``): it raises the weight of a message from another profession and
+    blends each profession's norm with the ward's (report §3 Enabling difficult conversations:
+    "the ability to manage interpersonal/interprofessional tensions, and to communicate across
+    'tribal' borders"). Read by :mod:`qisim.mechanisms.tribes`."""
+    if model.ablates("culture"):
+        return 0.0
+    return model.constants.dialogue_bridging * feature(model, "respectful_dialogue")

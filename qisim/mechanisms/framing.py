@@ -1,10 +1,17 @@
-"""Mixed messages: tailored framing wins early support but breeds cynicism when the change falters.
+"""Framing the message: two separate things the report tells apart.
 
-Report §3 Framing the message: "The Enhanced care project successfully sold the idea differently
-to different staff ... When, a year later, the project began to fail (mainly due to lack of
-staff) there was cynicism from ward staff who heard that Enhanced care had been a way to save
-resources, and conversely from managers who had heard that wards were using it to obtain more
-staff."
+*Tailoring* the pitch to each audience is a success skill: "Mapping stakeholders and developing
+the best pitch for each of them was regarded as one of the key skills that had resulted in the
+Nurse-led discharge project working so well" (report §3 Framing the message correctly). It raises
+uptake (:func:`early_boost`).
+
+*Inconsistent motives* are a fault: "The Enhanced care project successfully sold the idea
+differently to different staff ... When, a year later, the project began to fail (mainly due to
+lack of staff) there was cynicism from ward staff who heard that Enhanced care had been a way to
+save resources, and conversely from managers who had heard that wards were using it to obtain
+more staff" (§3 Framing; Table 3: "mixed messages about the motives for the change"). They breed
+cynicism when the practice falters (:func:`grow_cynicism`), which erodes ownership
+(:func:`erosion`).
 """
 
 from __future__ import annotations
@@ -16,26 +23,36 @@ import numpy as np
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-EARLY_DAYS = 180.0  # how long a tailored pitch keeps its early pull (assumption)
-
 
 def early_boost(model: QIModel) -> np.ndarray | float:
-    """Multiplier on ownership drive from messages tailored to each audience, fading with
-    time since the ward's launch."""
-    if model.initiative.framing != "tailored" or model.ablates("framing"):
+    """Per member of staff, the multiplier (1 to ``1 + tailoring_boost``) a pitch tailored to
+    each audience puts on ownership drive: ``1 + tailoring_boost * tailoring``, fading with time
+    since the ward's launch over ``tailoring_days`` (the pitch persuades as people first meet the
+    change). 1 when framing is ablated or the pitch is one for all (``tailoring = 0``)."""
+    tailoring = model.initiative.tailoring
+    if tailoring <= 0 or model.ablates("framing"):
         return 1.0
-    s, w = model.staff, model.wards
+    s, w, k = model.staff, model.wards, model.constants
     since = np.maximum(model.day - w.launch_day, 0)[s.ward]
-    return 1.0 + model.constants.tailored_boost * np.exp(-since / EARLY_DAYS)
+    return 1.0 + k.tailoring_boost * tailoring * np.exp(-since / k.tailoring_days)
 
 
 def grow_cynicism(model: QIModel) -> None:
-    """When the practice cannot be done (short staffing), staff who were sold it in different
-    ways grow cynical; cynicism erodes ownership (see ownership.update_ownership)."""
-    if model.initiative.framing != "tailored" or model.ablates("framing"):
+    """When the practice cannot be done (short staffing), staff who heard inconsistent motives
+    for the change grow cynical: daily growth ``cynicism_rate * inconsistent_motives * (1 -
+    feasibility)`` of the gap to 1, for on-duty target staff on live wards. Consistent motives
+    (``inconsistent_motives = 0``) breed none, however tailored the pitch."""
+    motives = model.initiative.inconsistent_motives
+    if motives <= 0 or model.ablates("framing"):
         return
     s, w = model.staff, model.wards
     live = s.on_duty & s.target & w.active[s.ward]
     failed = 1.0 - w.feasibility[s.ward, s.working_shift]
-    grow = model.constants.cynicism_rate * failed * live
+    grow = model.constants.cynicism_rate * motives * failed * live
     s.cynicism = np.minimum(s.cynicism + grow * (1 - s.cynicism), 1.0)
+
+
+def erosion(model: QIModel) -> np.ndarray:
+    """Per member of staff, daily erosion of ownership from their cynicism (0 to
+    ``cynicism_erosion``)."""
+    return model.constants.cynicism_erosion * model.staff.cynicism

@@ -22,7 +22,11 @@ TEAM_SKILLS = ("technical", "communication", "co_design_skill", "contextual_empa
 
 def grow_staff_skills(model: QIModel) -> None:
     """On-duty staff who can be released gain QI skill from the trust's training programme and
-    from colleagues (pulled toward the ward's best)."""
+    from colleagues (pulled toward the ward's best). The skill is what they bring to the PDSA
+    cycles (:func:`adaptation.pdsa_cycle`), to reading an audit (:func:`audit.monthly_audit`)
+    and to adapting the change and suggesting improvements on their own ward
+    (:func:`adaptation.local_adjustments`); release depends on staffing and on senior staff's
+    cover (:func:`staffing.release`)."""
     s, w, k = model.staff, model.wards, model.constants
     if model.ablates("learning"):
         return
@@ -41,10 +45,12 @@ def grow_staff_skills(model: QIModel) -> None:
 
 
 def grow_team_skills(model: QIModel) -> None:
-    """Monthly: the QI team's skills grow through mutual mentoring and the trust's training."""
+    """Monthly: the QI team's skills grow through mutual mentoring and the trust's training
+    (weights ``mentoring_weight`` and its complement), at ``team_learning`` of the gap to 1."""
     k, trust = model.constants, model.qi_scenario.trust
     if model.ablates("learning"):
         return
-    rate = k.team_learning * (0.5 * trust.mutual_mentoring + 0.5 * trust.qi_training)
+    mix = k.mentoring_weight * trust.mutual_mentoring + (1 - k.mentoring_weight) * trust.qi_training
+    rate = k.team_learning * mix
     for name in TEAM_SKILLS:
         model.team_skills[name] += rate * (1 - model.team_skills[name])

@@ -21,17 +21,25 @@ from qisim.mechanisms import framing, problem, role_modelling, tribes
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-CYNICISM_EROSION = 0.02  # daily erosion of ownership at full cynicism
-IMPOSITION = {"home_grown": 0.0, "imported": 0.5, "top_down": 1.0}
+
+
+def imposition(model: QIModel) -> float:
+    """How imposed the change is, 0-1, from where it came from: home-grown 0, imported
+    ``imported_imposition``, top-down 1."""
+    origin = model.initiative.origin
+    if origin == "home_grown":
+        return 0.0
+    return model.constants.imported_imposition if origin == "imported" else 1.0
 
 
 def origin_factor(model: QIModel) -> float:
-    """Drive from where the change came from and how widely it was co-designed."""
+    """Drive from where the change came from and how widely it was co-designed: ``(1 +
+    home_grown_bonus if home-grown) * (uncodesigned_drive + co_design_drive * co_design)``."""
     init, k = model.initiative, model.constants
     if model.ablates("ownership"):
         return 1.0
     home = k.home_grown_bonus if init.origin == "home_grown" else 0.0
-    return (1.0 + home) * (0.6 + 0.8 * init.co_design)
+    return (1.0 + home) * (k.uncodesigned_drive + k.co_design_drive * init.co_design)
 
 
 def resistance(model: QIModel) -> float:
@@ -39,7 +47,7 @@ def resistance(model: QIModel) -> float:
     init = model.initiative
     if model.ablates("ownership"):
         return 0.0
-    return model.constants.imposed_resistance * IMPOSITION[init.origin] * (1 - init.co_design)
+    return model.constants.imposed_resistance * imposition(model) * (1 - init.co_design)
 
 
 def update_ownership(model: QIModel) -> None:
@@ -61,23 +69,28 @@ def update_ownership(model: QIModel) -> None:
         * framing.early_boost(model)
         * (1.0 - s.fatigue)
     )
-    erosion = resistance(model) + problem.stifling(model) + CYNICISM_EROSION * s.cynicism
+    erosion = resistance(model) + problem.stifling(model) + framing.erosion(model)
     if model.lifecycle.abandoned:
-        erosion = erosion + 0.01
+        erosion = erosion + k.abandonment_erosion
     o = s.ownership
     new = o + drive * (1 - o) + tribes.peer_pull(model) - erosion * o
     s.ownership = np.where(live, np.minimum(np.maximum(new, 0.0), 1.0), o)
 
 
 def co_design_involvement(model: QIModel) -> None:
-    """While the change is designed, co-design brings staff into it: on-duty target staff are
-    consulted now and then and come to know and own it before launch."""
-    s, init = model.staff, model.initiative
+    """While the change is designed, co-design brings staff into it: each day an on-duty target
+    member of staff is consulted with chance ``consult_rate * breadth`` (breadth = co-design x
+    the team's co-design skill) and comes to know it (understanding at least ``consult_understanding
+    + consult_understanding_gain * breadth``) and own it before launch (report §3 Fostering
+    ownership: "By the time they were expected to implement the change they were already familiar
+    with it")."""
+    s, init, k = model.staff, model.initiative, model.constants
     if model.ablates("ownership"):
         return
     breadth = init.co_design * model.team_skills["co_design_skill"]
     if breadth <= 0:
         return
-    asked = s.on_duty & s.target & (model.rng.random(s.n) < 0.01 * breadth)
-    s.understanding[asked] = np.maximum(s.understanding[asked], 0.5 + 0.4 * breadth)
-    s.ownership[asked] += 0.2 * breadth * (1 - s.ownership[asked])
+    asked = s.on_duty & s.target & (model.rng.random(s.n) < k.consult_rate * breadth)
+    knows = k.consult_understanding + k.consult_understanding_gain * breadth
+    s.understanding[asked] = np.maximum(s.understanding[asked], knows)
+    s.ownership[asked] += k.consult_ownership * breadth * (1 - s.ownership[asked])

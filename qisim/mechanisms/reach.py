@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
-from qisim.world import DAY, NIGHT
+from qisim.world import DAY, NIGHT, TRIBE, draw_qi_skill
+
+DAYS_PER_WEEK = 7  # structural: the calendar
+WORKING_DAYS = 5  # structural: the QI team works weekdays
+N_SHIFTS = 2  # structural: day and night
+N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
+DAYS_PER_YEAR = 365  # structural: turnover is given per year
 
 if TYPE_CHECKING:
     from qisim.agents import QITeamMember
@@ -23,28 +29,31 @@ if TYPE_CHECKING:
 
 
 def message_fidelity(model: QIModel) -> float:
-    """How accurate and helpful a first-hand message is: the team's communication skill and how
-    clearly the problem has been defined."""
-    team = model.team_skills
-    clarity = model.initiative.problem_clarity
-    return (0.5 + 0.5 * team["communication"]) * (0.6 + 0.4 * clarity)
+    """How accurate and helpful a first-hand message is, 0-1: the team's communication skill
+    and how clearly the problem has been defined and agreed (``(fidelity_skill_floor + (1 -
+    fidelity_skill_floor) * communication) * (fidelity_clarity_floor + (1 -
+    fidelity_clarity_floor) * agreed clarity)``)."""
+    k, team = model.constants, model.team_skills
+    skill = k.fidelity_skill_floor + (1 - k.fidelity_skill_floor) * team["communication"]
+    clarity = problem.agreed_clarity(model)
+    return skill * (k.fidelity_clarity_floor + (1 - k.fidelity_clarity_floor) * clarity)
 
 
 def run_sessions(model: QIModel, member: QITeamMember) -> None:
     """One QI team member's working day: on weekdays, a few sessions on wards where the
     initiative is live, chosen where understanding is lowest; a share are held at night."""
-    if not model.lifecycle.supporting or model.day % 7 >= 5:
+    if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WORKING_DAYS:
         return
     active = np.flatnonzero(model.wards.active)
     if active.size == 0:
         return
     k, rng = model.constants, model.rng
     time = leadership.team_time(model)
-    per_day = k.visits_per_member_week / 5 * model.initiative.channels.sessions * time
+    per_day = k.visits_per_member_week / WORKING_DAYS * model.initiative.channels.sessions * time
     n = int(per_day) + int(rng.random() < per_day - int(per_day))
     if n == 0:
         return
-    need = np.cumsum(1.05 - model.ward_understanding[active])
+    need = np.cumsum(1 + k.session_need_floor - model.ward_understanding[active])
     wards = active[np.searchsorted(need, rng.random(n) * need[-1], side="right")]
     night = rng.random(n) < model.initiative.channels.night_sessions
     for ward, is_night in zip(wards, night):
@@ -109,8 +118,8 @@ def cascade(model: QIModel) -> None:
     live = s.on_duty & s.target & w.active[s.ward]
     if not live.any():
         return
-    key = (s.ward * 2 + s.working_shift) * 3 + s.tribe
-    best = np.zeros(w.n * 6)
+    key = (s.ward * N_SHIFTS + s.working_shift) * N_TRIBES + s.tribe
+    best = np.zeros(w.n * N_SHIFTS * N_TRIBES)
     np.maximum.at(best, key[live], s.understanding[live])
     passed = best[key] * k.cascade_fidelity
     hear = live & (model.rng.random(s.n) < rate) & (passed > s.understanding)
@@ -138,14 +147,19 @@ def written_material(model: QIModel) -> None:
 
 def staff_turnover(model: QIModel) -> None:
     """Staff leave and newcomers arrive who have heard nothing of the change: agency posts change
-    hands often, permanent posts at the ward's turnover rate. Getting through is never done
-    (Table 4 Getting through: "including night shift and agency staff"; §3 Premton retained
-    good staff "often for decades")."""
+    hands often (``agency_turnover`` a day), permanent posts at the ward's turnover rate a year.
+    A newcomer brings their own QI skill, drawn as at the start (``staff_qi_skill_mean``,
+    ``staff_qi_skill_sd``). Getting through is never done (Table 4 Getting through: "including
+    night shift and agency staff"; §3 Premton retained good staff "often for decades")."""
     s, w, k = model.staff, model.wards, model.constants
-    daily = np.where(s.agency, k.agency_turnover, w.turnover[s.ward] / 365)
+    daily = np.where(s.agency, k.agency_turnover, w.turnover[s.ward] / DAYS_PER_YEAR)
     new = model.rng.random(s.n) < daily
     s.understanding[new] = 0.0
     s.ownership[new] = 0.0
     s.habit[new] = 0.0
     s.cynicism[new] = 0.0
     s.fatigue[new] = 0.0
+    n_new = int(new.sum())
+    if n_new:
+        s.qi_skill[new] = draw_qi_skill(model.rng, n_new, k)
+

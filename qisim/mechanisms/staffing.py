@@ -67,21 +67,31 @@ def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: fl
     return 1.0 - sensitivity * shortfall
 
 
-def release_for_learning(staffing: np.ndarray, threshold: float) -> np.ndarray:
-    """Chance staff can be released from the ward for a session or training: shortages prevent
-    it (report §3 Creating the culture of learning: a matron stood in so a nurse could attend)."""
-    return np.minimum(np.maximum(staffing / threshold, 0.0), 1.0) ** 2
+def release_for_learning(
+    staffing: np.ndarray, threshold: float, curve: float, cover: float = 0.0
+) -> np.ndarray:
+    """Chance (0-1) staff can be released from the ward for a session or training: 1 at the
+    staffing ratio ``threshold`` or above, falling as ``(ratio / threshold) ** curve`` below it;
+    ``cover`` (a staffing ratio) is what senior staff add by standing in (report §3 Creating the
+    culture of learning: "a matron had to stand in for a nurse ... so the nurse could attend")."""
+    ratio = (np.asarray(staffing, dtype=float) + cover) / threshold
+    return np.minimum(np.maximum(ratio, 0.0), 1.0) ** curve
+
+
+def senior_cover(model: QIModel) -> float:
+    """Staffing ratio senior staff add by covering on the wards so that others are released to
+    learn: ``senior_cover * extra_mile`` (report §3 Rewarding the extra mile: "a genuine
+    willingness to pitch in and help out when needed regardless of rank and role"). 0 when
+    culture is ablated."""
+    if model.ablates("culture"):
+        return 0.0
+    return model.constants.senior_cover * model.qi_scenario.trust.culture.extra_mile
 
 
 def release(model: QIModel, staffing: np.ndarray) -> np.ndarray:
-    """:func:`release_for_learning` at the model's threshold (1 everywhere when staffing is
-    ablated)."""
+    """:func:`release_for_learning` at the model's threshold and curve, with senior staff's cover
+    (:func:`senior_cover`); 1 everywhere when staffing is ablated."""
     if model.ablates("staffing"):
         return np.ones_like(np.asarray(staffing, dtype=float))
-    return release_for_learning(staffing, model.constants.release_threshold)
-
-
-def team_capacity(model: QIModel) -> float:
-    """The QI team's available full-time members (report §3: the Tissue viability team was
-    'seriously understaffed'; Postural blood pressure lost a key member for a long time)."""
-    return float(len(model.qi_team))
+    k = model.constants
+    return release_for_learning(staffing, k.release_threshold, k.release_curve, senior_cover(model))

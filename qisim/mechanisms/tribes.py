@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qisim.mechanisms import culture
 from qisim.world import TRIBE
+
+N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -33,23 +36,36 @@ def message_weight(messenger: str, tribe: np.ndarray, cross_tribe: float) -> np.
 
 
 def cross_tribe(model: QIModel) -> float:
-    """Weight of a message from another profession (1 when tribes are ablated)."""
-    return 1.0 if model.ablates("tribes") else model.constants.cross_tribe
+    """Weight of a message from another profession, 0-1: ``cross_tribe``, raised toward 1 as far
+    as the trust's respectful critical dialogue bridges professions (:func:`culture.bridging`;
+    report §3 Enabling difficult conversations: "to communicate across 'tribal' borders"). 1
+    when tribes are ablated."""
+    if model.ablates("tribes"):
+        return 1.0
+    k = model.constants.cross_tribe
+    return k + (1 - k) * culture.bridging(model)
 
 
 def peer_pull(model: QIModel) -> np.ndarray:
-    """Daily pull on each person's ownership toward the mean ownership of their own profession
-    on the ward: colleagues of one's own tribe set the norm, other tribes hardly count (report
-    Box 5 Crossing boundaries; §3 junior doctors 'listening only to the consultant')."""
+    """Daily pull on each person's ownership toward their norm: the mean ownership of their own
+    profession on the ward, blended with the whole ward's as far as respectful critical dialogue
+    manages the factions (:func:`culture.bridging`). Without it colleagues of one's own tribe set
+    the norm and other tribes hardly count (report Box 5 Crossing boundaries; §3 junior doctors
+    'listening only to the consultant'; §3 Enabling difficult conversations: "managing tensions
+    and factions")."""
     s, w = model.staff, model.wards
     if model.ablates("tribes"):
         return np.zeros(s.n)
-    key = s.ward * 3 + s.tribe
+    key = s.ward * N_TRIBES + s.tribe
     tgt = s.target
-    sums = np.bincount(key[tgt], weights=s.ownership[tgt], minlength=3 * w.n)
-    counts = np.bincount(key[tgt], minlength=3 * w.n)
-    mean = sums / np.maximum(counts, 1)
-    return model.constants.peer_influence * (mean[key] - s.ownership)
+    sums = np.bincount(key[tgt], weights=s.ownership[tgt], minlength=N_TRIBES * w.n)
+    counts = np.bincount(key[tgt], minlength=N_TRIBES * w.n)
+    tribe_mean = sums / np.maximum(counts, 1)
+    ward_sum = np.bincount(s.ward[tgt], weights=s.ownership[tgt], minlength=w.n)
+    ward_mean = ward_sum / np.maximum(np.bincount(s.ward[tgt], minlength=w.n), 1)
+    blend = culture.bridging(model)
+    norm = (1 - blend) * tribe_mean[key] + blend * ward_mean[s.ward]
+    return model.constants.peer_influence * (norm - s.ownership)
 
 
 def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) -> np.ndarray:
