@@ -3,6 +3,7 @@ to stalled, fizzled, halted and redesign -> relaunch (brief: An initiative)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from qisim.model import QIModel
 
 SUPPORTING = ("pilot", "rollout", "embedding", "sustained")
-LONG_AGO = -(10**9)  # structural: a day before any run ("no wave yet")
+LONG_AGO = -math.inf  # a day before any run ("no wave yet")
 
 
 def design_work(model: QIModel) -> float:

@@ -167,9 +167,7 @@ def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
         for name in MANAGER_SKILLS:
             value = getattr(spec.manager, name)
             setattr(spec.manager, name, round(value + g * (1 - value), 6))
-    fresh = build_wards(
-        model.qi_scenario, culture.climate(model.qi_scenario.trust.culture)
-    )
+    fresh = build_wards(model.qi_scenario, culture.climate(model.qi_scenario.trust.culture))
     for name in ("micro_culture", *(f"manager_{n}" for n in MANAGER_SKILLS)):
         setattr(w, name, getattr(fresh, name))
 

@@ -93,7 +93,6 @@ class WardArrays:
     practice: np.ndarray  # today's realised practice among on-duty target staff
     outcome_events: np.ndarray  # patient-outcome events today
     outcome_month: np.ndarray  # events since the last audit
-    practice_month: np.ndarray  # practice summed since the last audit
     baseline_rate: np.ndarray  # audited rate before launch (nan if none)
 
     @property
@@ -187,7 +186,6 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
         practice=zeros.copy(),
         outcome_events=zeros.copy(),
         outcome_month=zeros.copy(),
-        practice_month=zeros.copy(),
         baseline_rate=np.full(n, np.nan),
     )
 

@@ -278,9 +278,7 @@ def test_unclear_leadership_delays_launch_until_someone_takes_the_reins():
 # --- 11. framing: tailoring and inconsistent motives ----------------------------------------
 def test_tailoring_with_consistent_motives_raises_ownership_over_a_single_message():
     one = small_scenario({"initiative.tailoring": 0.0, "initiative.inconsistent_motives": 0.0})
-    tailored = small_scenario(
-        {"initiative.tailoring": 0.9, "initiative.inconsistent_motives": 0.0}
-    )
+    tailored = small_scenario({"initiative.tailoring": 0.9, "initiative.inconsistent_motives": 0.0})
     own = lambda r: target_mean(r, "ownership")  # noqa: E731
     assert mean_of(tailored, own, days=150) > mean_of(one, own, days=150) + 0.01
     cyn = lambda r: target_mean(r, "cynicism")  # noqa: E731

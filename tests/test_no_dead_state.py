@@ -969,7 +969,8 @@ def mechanism_sources() -> list[Source]:
     return [
         *(_source(f) for f in MECHANISM_FILES),
         _source("qisim/model.py", exclude=OUTPUT_METHODS),
-        _source("qisim/world.py", include={"StaffArrays.*", "WardArrays.*"}),
+        # draw_qi_skill: the QI skill of arriving staff, at the start and for newcomers (turnover)
+        _source("qisim/world.py", include={"StaffArrays.*", "WardArrays.*", "draw_qi_skill"}),
     ]
 
 
@@ -1000,6 +1001,8 @@ LABELS = {
     ("wards", "hospital"): "which hospital the ward is in (results, plots, deviance tables)",
     ("wards", "hospital_names"): "the hospitals' names (results, plots, the app)",
     ("wards", "specialty"): "the ward's specialty (results, the app, deviance tables)",
+    ("staff", "shift"): "the contracted shift pattern (day, night, rotating): world.build_staff "
+    "derives the rota from it (rotating, fixed_shift); agents and deviance tables show it",
 }
 
 # Scenario fields that document a scenario rather than describe the trust: no mechanism may

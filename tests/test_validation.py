@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import qisim
 from qisim import validation as v
+from qisim.domain import FEATURE_KEYS
 from qisim.mechanisms import (
     ABLATIONS,
     adaptation,
@@ -30,7 +31,6 @@ from qisim.mechanisms import (
     staffing,
     tribes,
 )
-from qisim.domain import FEATURE_KEYS
 from qisim.model import QIModel
 from qisim.null import NullParams, run_null
 from tests.conftest import ROOT, small_scenario

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from qisim.model import QIModel
 
 
-
 def initial_fit(model: QIModel, wards: np.ndarray) -> np.ndarray:
     """How well the change fits wards at launch (0-1): it loses fit with distance from the
     design context (``context_penalty * distance``), less so when it was co-designed widely and
@@ -62,7 +61,7 @@ def pdsa_cycle(model: QIModel) -> None:
         return
     share = min(1.0, cycles / live.size)
     team = model.team_skills
-    skill = (team["technical"] + team["contextual_empathy"]) / 2
+    skill = np.mean([team["technical"], team["contextual_empathy"]])
     staff_skill = model.ward_qi_skill[live]
     env = model.environment[live]
     gain = (

@@ -19,7 +19,7 @@ from qisim.mechanisms import problem
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-AUDIT_RATE_FLOOR = 1e-9  # structural: guards a division by a zero baseline rate
+AUDIT_RATE_FLOOR = np.finfo(float).tiny  # guards a division by a zero baseline rate
 
 
 def outcome_rate(model: QIModel) -> np.ndarray:
@@ -37,7 +37,6 @@ def patient_outcomes(model: QIModel) -> None:
     w = model.wards
     w.outcome_events = model.rng.poisson(outcome_rate(model)).astype(float)
     w.outcome_month += w.outcome_events
-    w.practice_month += w.practice
 
 
 def monthly_audit(model: QIModel) -> None:
@@ -64,7 +63,6 @@ def monthly_audit(model: QIModel) -> None:
     observed = w.outcome_month / days
     noisy = observed * np.exp(model.rng.normal(0, k.audit_noise, w.n))
     w.outcome_month[:] = 0
-    w.practice_month[:] = 0
     model.last_audit_day = model.day
     if not model.lifecycle.supporting:
         model.last_audit_improvement = 0.0
@@ -120,4 +118,10 @@ def baseline_audit(model: QIModel) -> None:
     w.baseline_rate = np.where(w.target, noisy, np.nan)
 
 
-__all__ = ["baseline_audit", "confront_failure", "monthly_audit", "outcome_rate", "patient_outcomes"]
+__all__ = [
+    "baseline_audit",
+    "confront_failure",
+    "monthly_audit",
+    "outcome_rate",
+    "patient_outcomes",
+]

@@ -50,12 +50,6 @@ def climate(culture: Culture) -> float:
     return float(culture.respectful_dialogue)
 
 
-def feature(model: QIModel, name: str) -> float:
-    """One feature of the sound organisational base (0-1), as the trust has it today. Each
-    pathway that reads it returns its own neutral element when culture is ablated (ODD §8.3)."""
-    return float(getattr(model.qi_scenario.trust.culture, name))
-
-
 def environment(model: QIModel) -> np.ndarray:
     """Per ward, the share of ownership drive the local environment allows (``culture_floor`` to
     1): the ward's micro-culture weighed against the trust's climate (:func:`climate`).
@@ -84,4 +78,4 @@ def bridging(model: QIModel) -> float:
     'tribal' borders"). Read by :mod:`qisim.mechanisms.tribes`."""
     if model.ablates("culture"):
         return 0.0
-    return model.constants.dialogue_bridging * feature(model, "respectful_dialogue")
+    return model.constants.dialogue_bridging * model.qi_scenario.trust.culture.respectful_dialogue

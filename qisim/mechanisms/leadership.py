@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
@@ -52,7 +54,7 @@ def executive_backing(model: QIModel) -> float:
         own = ex.medical_director_leadership
     else:
         own = ex.director_of_nursing_backing
-    return (own + ex.ceo_tone) / 2
+    return float(np.mean([own, ex.ceo_tone]))
 
 
 def team_time(model: QIModel) -> float:

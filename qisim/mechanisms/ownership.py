@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from qisim.model import QIModel
 
 
-
 def imposition(model: QIModel) -> float:
     """How imposed the change is, 0-1, from where it came from: home-grown 0, imported
     ``imported_imposition``, top-down 1."""

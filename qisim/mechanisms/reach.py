@@ -18,7 +18,7 @@ from qisim.mechanisms import culture, leadership, problem, staffing, tribes
 from qisim.world import DAY, NIGHT, TRIBE, draw_qi_skill
 
 DAYS_PER_WEEK = 7  # structural: the calendar
-WORKING_DAYS = 5  # structural: the QI team works weekdays
+WEEKDAYS = 5  # structural: the QI team works weekdays
 N_SHIFTS = 2  # structural: day and night
 N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
 DAYS_PER_YEAR = 365  # structural: turnover is given per year
@@ -42,14 +42,14 @@ def message_fidelity(model: QIModel) -> float:
 def run_sessions(model: QIModel, member: QITeamMember) -> None:
     """One QI team member's working day: on weekdays, a few sessions on wards where the
     initiative is live, chosen where understanding is lowest; a share are held at night."""
-    if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WORKING_DAYS:
+    if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WEEKDAYS:
         return
     active = np.flatnonzero(model.wards.active)
     if active.size == 0:
         return
     k, rng = model.constants, model.rng
     time = leadership.team_time(model)
-    per_day = k.visits_per_member_week / WORKING_DAYS * model.initiative.channels.sessions * time
+    per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions * time
     n = int(per_day) + int(rng.random() < per_day - int(per_day))
     if n == 0:
         return
@@ -162,4 +162,3 @@ def staff_turnover(model: QIModel) -> None:
     n_new = int(new.sum())
     if n_new:
         s.qi_skill[new] = draw_qi_skill(model.rng, n_new, k)
-

@@ -14,6 +14,9 @@ import numpy as np
 
 from qisim.world import DAY, NIGHT
 
+ROTA_DAYS = 14  # structural: the rota repeats every two weeks (world.StaffArrays.build_rota)
+N_SHIFTS = 2  # structural: day and night
+
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
@@ -24,13 +27,14 @@ def roster(model: QIModel) -> None:
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
     s, w, rng = model.staff, model.wards, model.rng
     day = model.day
-    works = s.rota_works[day % 14]
-    shift = s.rota_shift[day % 14].copy()
+    works = s.rota_works[day % ROTA_DAYS]
+    shift = s.rota_shift[day % ROTA_DAYS].copy()
     sick = rng.random(s.n) < w.sickness[s.ward]
     on_duty = works & ~sick & ~s.agency
 
-    key = s.ward * 2 + shift
-    perm_nurses = np.bincount(key[on_duty & s.nursing], minlength=2 * w.n).reshape(w.n, 2)
+    key = s.ward * N_SHIFTS + shift
+    perm = np.bincount(key[on_duty & s.nursing], minlength=N_SHIFTS * w.n)
+    perm_nurses = perm.reshape(w.n, N_SHIFTS)
     gap = np.maximum(w.required - perm_nurses, 0.0)
     wanted = gap * w.agency_fill[:, None]
     need = np.floor(wanted + rng.random(wanted.shape)).astype(int)
@@ -47,11 +51,12 @@ def roster(model: QIModel) -> None:
         on_duty[order[to_day | to_night]] = True
         shift[order[to_day]] = DAY
         shift[order[to_night]] = NIGHT
-        key = s.ward * 2 + shift
-    nurses = np.bincount(key[on_duty & s.nursing], minlength=2 * w.n).reshape(w.n, 2)
+        key = s.ward * N_SHIFTS + shift
+    counts = np.bincount(key[on_duty & s.nursing], minlength=N_SHIFTS * w.n)
+    nurses = counts.reshape(w.n, N_SHIFTS)
     s.on_duty = on_duty
     s.working_shift = shift
-    w.staffing = nurses / np.maximum(w.required, 1e-9)
+    w.staffing = nurses / np.maximum(w.required, np.finfo(float).tiny)
     if model.ablates("staffing"):
         w.feasibility = np.ones_like(w.staffing)
     else:
