@@ -29,8 +29,12 @@ ABLATIONS: dict[str, str] = {
     "momentum": "the team never loses momentum: the monthly review never stops or redesigns",
     "leadership": "design runs at full speed whoever leads (no turf battles) and the team's time "
     "is its time share, whatever the executives' backing",
-    "framing": "the message's framing neither helps nor hinders: no early boost, no cynicism",
-    "culture": "the local environment neither helps nor hinders: environment 1 on every ward",
+    "framing": "the message's framing neither helps nor hinders: no early boost from tailoring, "
+    "no cynicism from inconsistent motives",
+    "culture": "the sound organisational base neither adds nor restricts: environment 1 on every "
+    "ward and full audit pull and follow-through (the restricting pathways), no bridging of "
+    "professions, no senior cover, no learning or blame after a disappointing audit, no local "
+    "adjustments by ward staff and no scrutiny skipped (the adding pathways)",
     "learning": "QI skills of staff and team stay as they start: no growth",
     "audit": "audits are taken but change nothing: no boost to ownership or morale, ignored by "
     "the monthly review",
