@@ -247,12 +247,6 @@ class QIModel(mesa.Model):
         )
         self.ward_qi_skill = np.bincount(s.ward[t], weights=s.qi_skill[t], minlength=n) / count
 
-    def ffit_profile(self) -> dict[str, float]:
-        """The 45 FFIT items scored (0-5) from the model's state today (see :mod:`qisim.ffit`)."""
-        from qisim import ffit
-
-        return ffit.model_profile(self)
-
     def embedded_fraction(self) -> float:
         t = self.wards.target
         return float(self.wards.embedded[t].mean()) if t.any() else 0.0

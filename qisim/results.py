@@ -106,13 +106,6 @@ class RunResult:
             }
         )
 
-    @property
-    def ffit(self):
-        """The FFIT profile the run launched with (see :mod:`qisim.ffit`)."""
-        from qisim import ffit
-
-        return ffit.launch_profile(self.model)
-
 
 def since_launch(
     practice: np.ndarray,

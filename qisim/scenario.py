@@ -849,13 +849,14 @@ def _apply_ffit(path: Path, data: dict) -> dict:
     audit_file = data.pop("ffit_file", None)
     if audit_file is None and not isinstance(data.get("ffit"), dict):
         return data
-    from qisim import ffit
+    from qisim.ffit_audits import check_scores, read_audit
+    from qisim.ffit_items import audit_to_overrides
 
     if audit_file is not None:
-        scores = ffit.read_audit(path.parent / audit_file)
+        scores = read_audit(path.parent / audit_file)
     else:
-        scores = ffit.check_scores(data["ffit"], f"{path}: ffit")
-    for key, value in ffit.audit_to_overrides(scores).items():
+        scores = check_scores(data["ffit"], f"{path}: ffit")
+    for key, value in audit_to_overrides(scores).items():
         ward_field = key.removeprefix("wards.*.")
         if ward_field != key and isinstance(data.get("wards"), list):
             # measured data wins: a ward's `measured` fields keep their values

@@ -55,8 +55,8 @@ OTHER_INITIATIVES_ITEM = "confidence_06"  # "not too many other initiatives alre
 @cache
 def _ward_item_scales() -> tuple[tuple[str, float, float], ...]:
     """(ward array, value at score 0, value at score 5) of each ward-level FFIT item, read from
-    the FFIT mapping so the two cannot disagree."""
-    from qisim.ffit.mapping import MAPPING
+    the FFIT mapping (:data:`qisim.ffit_items.MAPPING`) so the two cannot disagree."""
+    from qisim.ffit_items import MAPPING
 
     out = []
     for item in WARD_FFIT_ITEMS:
@@ -72,7 +72,7 @@ def ward_ffit_scores(model: QIModel) -> np.ndarray:
     """Per ward (rows), the ward-level FFIT items (columns: ``WARD_FFIT_ITEMS`` then the other
     initiatives already underway on the ward) scored 0-5 from the model's state today, as the
     trust-level profile scores them (docs/ffit-mapping.md)."""
-    from qisim.ffit.mapping import OTHER_LOAD_AT_ZERO, TOP
+    from qisim.ffit_items import OTHER_LOAD_AT_ZERO, TOP
 
     w = model.wards
     cols = [TOP * (getattr(w, array) - lo) / (hi - lo) for array, lo, hi in _ward_item_scales()]
@@ -89,7 +89,7 @@ def ward_readiness(model: QIModel, measure: str | None = None) -> np.ndarray:
     measure = measure or model.initiative.rollout.readiness_measure
     if measure == "staffing":
         return np.minimum(model.lifecycle.recent_staffing, 1.0)
-    from qisim.ffit.mapping import TOP
+    from qisim.ffit_items import TOP
 
     return ward_ffit_scores(model).mean(axis=1) / TOP
 

@@ -281,21 +281,21 @@ def test_live_competing_initiatives_lower_confidence_06(example):
 
 
 def test_profile_follows_the_model_through_the_run(example):
-    """model.ffit_profile() on any day: a QI team staffed up by an event reads higher."""
+    """ffit.model_profile(model) on any day: a QI team staffed up by an event reads higher."""
     data = example.model_dump()
     data["qi_team"].update(size=1, establishment=4)
     data["events"] = [{"day": 5, "set": {"qi_team.size": 4}}]
     model = QIModel(qisim.scenario.scenario_from_dict(data))
-    assert model.ffit_profile()["resourcing_07"] == pytest.approx(1.25)
+    assert ffit.model_profile(model)["resourcing_07"] == pytest.approx(1.25)
     model.run(10)
-    assert model.ffit_profile()["resourcing_07"] == pytest.approx(5.0)
+    assert ffit.model_profile(model)["resourcing_07"] == pytest.approx(5.0)
 
 
 def test_launch_profile_is_the_day_zero_profile(example):
     sc = apply_audit(example, {i: (k * 5) % 6 for k, i in enumerate(FFIT_ITEM_IDS)})
     day0 = ffit.model_profile(QIModel(sc))
     result = qisim.run(sc, seed=3, days=40)
-    assert result.ffit == pytest.approx(day0)
+    assert ffit.launch_profile(result.model) == pytest.approx(day0)
     if not hasattr(result.model, "launch_scenario"):
         # the fallback reads qi_scenario, which events change: say so in the docs
         assert result.model.event_log == []
@@ -355,9 +355,9 @@ def test_launch_profile_after_events(example):
     sc = qisim.scenario.scenario_from_dict(data)
     result = qisim.run(sc, seed=0, days=20)
     if hasattr(result.model, "launch_scenario"):
-        assert result.ffit["resourcing_07"] == pytest.approx(1.25)
+        assert ffit.launch_profile(result.model)["resourcing_07"] == pytest.approx(1.25)
     else:
         with pytest.warns(UserWarning, match="does not keep its launch scenario"):
-            assert result.ffit["resourcing_07"] == pytest.approx(5.0)
+            assert ffit.launch_profile(result.model)["resourcing_07"] == pytest.approx(5.0)
         result.model.launch_scenario = sc  # what the model should keep
-        assert result.ffit["resourcing_07"] == pytest.approx(1.25)
+        assert ffit.launch_profile(result.model)["resourcing_07"] == pytest.approx(1.25)

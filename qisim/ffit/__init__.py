@@ -4,7 +4,7 @@
   section means, total and weakest items.
 - **FFIT -> scenario and model -> FFIT** (:mod:`qisim.ffit.mapping`): each of the 45 items sets
   one scenario attribute, and the model's state is scored back as 45 items
-  (docs/ffit-mapping.md).
+  (docs/ffit-mapping.md): :func:`model_profile` on any day, :func:`launch_profile` at launch.
 - **Simulation** (:mod:`qisim.ffit.simulate`): an audit's predicted outcome over replications and
   the items whose improvement most raises it; :mod:`qisim.ffit.compare` sets scenarios' FFIT
   profiles beside their outcomes; :mod:`qisim.ffit.validity` asks, over thousands of sampled
@@ -12,6 +12,11 @@
 
 The report's FFIT is "an approximate barometer for use as a guide for further action"; qisim
 treats it the same way.
+
+The tool reads the model; the model never imports the tool. What the model itself needs of FFIT
+(each item's slot, :mod:`qisim.ffit_items`; reading and validating a scenario's audit,
+:mod:`qisim.ffit_audits`) lives in the core, and :mod:`qisim.ffit.mapping` and
+:mod:`qisim.ffit.audit` re-export it.
 """
 
 from __future__ import annotations
