@@ -146,7 +146,7 @@ def qi_team_staffing(item: str) -> ItemMap:
         item,
         f"`qi_team.size` = score, `qi_team.establishment` = {QI_TEAM_POSTS}",
         "5 x QI team members today / `qi_team.establishment`",
-        "staffing.team_capacity, reach.run_sessions, adaptation.pdsa_cycle, leadership.design_rate",
+        "reach.run_sessions, adaptation.pdsa_cycle, leadership.design_rate",
         "direct",
         to_values,
         read,
@@ -294,7 +294,7 @@ def _build() -> dict[str, ItemMap]:
         log_review("confidence_07"),
         # Messages
         linear("messages_01", f"{I}.channels.night_sessions", initiative("channels.night_sessions"), 0, 0.5, "reach.run_sessions (sessions held at night)", "direct"),
-        linear("messages_02", "qi_team.communication", team_skill("communication"), 0, 1, "reach.message_fidelity, deliver_session (persuasion)", "proxy"),
+        linear("messages_02", f"{I}.tailoring", initiative("tailoring"), 0, 1, "framing.early_boost (a pitch tailored to each audience)", "direct"),
         linear("messages_03", f"{I}.channels.cascade_reliance", initiative("channels.cascade_reliance"), 1, 0, "reach.cascade (trickle down)", "direct"),
         linear("messages_04", "qi_team.co_design_skill", team_skill("co_design_skill"), 0, 1, "ownership.co_design_involvement", "proxy"),
         # Learning
@@ -350,7 +350,7 @@ REASONS: dict[str, str] = {
     "confidence_06": "§3 Initiativitis: 'Lots of different blue nurses ... I'm just one person'",
     "confidence_07": "§5 Implications: a senior manager reviews an initiative log and halts burdensome projects",
     "messages_01": "Table 4 Getting through: 'everyone concerned (including night shift and agency staff)' hears it first hand",
-    "messages_02": "§3 Framing: 'tailoring communication styles accordingly'; the team's communication skill",
+    "messages_02": "§3 Framing: 'Mapping stakeholders and developing the best pitch for each of them'; 'tailoring communication styles accordingly'",
     "messages_03": "§3 Framing: Handover at night's 'incorrect assumption that others would cascade the information'",
     "messages_04": "§3 Communicating: 'anticipating and eliciting needs and concerns'; co-design takes reactions on board",
     "learning_01": "§3 Culture of learning: 'A great deal of mutual mentoring went on in this office'",
