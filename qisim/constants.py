@@ -154,6 +154,14 @@ class Constants:
         "daily pull of one's ownership toward own tribe's mean ownership on the ward",
         "§3 Role modelling; Box 5 Crossing boundaries",
     )
+    joint_solo_share: float = c(
+        0.5,
+        0,
+        1,
+        "share of a joint practice (a meeting of the professions) one can do without the others",
+        "§3 Adapting prior experiential learning: day handover 'did not translate to the "
+        "night-time multidisciplinary handover meetings'",
+    )
     # --- role modelling -----------------------------------------------------------------------
     role_model_pull: float = c(
         1.2,
@@ -168,6 +176,14 @@ class Constants:
         1,
         "how much a role-modelling manager slows the decay of a habit",
         "§3 Dedication: 'reminding staff how important it was to uphold the values'",
+    )
+    role_model_tone_floor: float = c(
+        0.5,
+        0,
+        1,
+        "share of a zealous manager's pull kept when their style and tone is wholly poor",
+        "§3 Leading staff: disparities 'due to the management style and tone adopted by "
+        "front-line managers'",
     )
     # --- initiativitis ------------------------------------------------------------------------
     load_tolerance: float = c(
@@ -269,6 +285,21 @@ class Constants:
         1,
         "practice the previous wave must reach before a flexible timetable moves on",
         "§3 Timing: 'reading wards to know when to push and when hold back'",
+    )
+    stop_judgement_floor: float = c(
+        0.3,
+        0,
+        1,
+        "stopping point of a team with no judgement, as a share of stop_momentum (perfect)",
+        "§3 Using experience: Handover at night's leads 'realised they had pushed it for too long'",
+    )
+    redesign_judgement: float = c(
+        0.5,
+        0,
+        1,
+        "QI-team judgement at or above which a stopping team redesigns (once), not gives up",
+        "§3 Initiativitis: the collapse of an imposed initiative 'allowed the QI team to "
+        "repossess it and redesign it in a way that worked'",
     )
     # --- leadership ---------------------------------------------------------------------------
     unclear_lead_progress: float = c(
