@@ -214,6 +214,43 @@ class Constants:
         "extra initiatives a fully shielding ward manager keeps off the staff",
         "Table 4 Avoiding and shielding staff from 'initiativitis'",
     )
+    pushed_days_min: float = c(
+        90.0,
+        14,
+        365,
+        "shortest run in days of a top-down initiative the executives push (rounded to a day)",
+        "ASSUMPTION: the report says pushed initiatives were 'quickly implemented' with 'little "
+        "time to achieve and sustain change' (§3 Initiativitis) but gives no durations",
+    )
+    pushed_days_span: float = c(
+        180.0,
+        1,
+        720,
+        "spread of pushed initiatives' runs: uniform over pushed_days_min + 0 .. span - 1 days",
+        "ASSUMPTION: no durations in the report; three to nine months",
+    )
+    pushed_reach: float = c(
+        0.5,
+        0.05,
+        1,
+        "chance each ward is loaded by a pushed top-down initiative",
+        "ASSUMPTION: the report names trust-wide pushes (pressure sores, falls, dementia: §3 "
+        "Initiativitis) but not their reach",
+    )
+    log_review_overload: float = c(
+        1.0,
+        0,
+        5,
+        "initiatives above load_tolerance at which the log review halts a ward's pushed ones",
+        "§5 Implications: a senior manager 'empowered to halt projects that become burdensome'",
+    )
+    log_review_momentum: float = c(
+        0.5,
+        0,
+        1,
+        "team momentum below which the log review halts this initiative as not progressing",
+        "§5 Implications: 'halt projects that become burdensome or do not progress'",
+    )
     # --- adaptation ---------------------------------------------------------------------------
     context_penalty: float = c(
         0.6,
