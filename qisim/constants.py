@@ -420,6 +420,31 @@ class Constants:
         "share of the patient-outcome rate removed by full practice",
         "Table 3: Handover at night audit 'reducing the number of emergency calls'",
     )
+    # --- roll-out strategies ------------------------------------------------------------------
+    readiness_window: float = c(
+        28.0,
+        7,
+        90,
+        "days over which a ward's staffing is averaged (exponentially) for its readiness",
+        "ASSUMPTION: four weeks, a roster cycle; §5 asks for a 'rapid audit to determine the "
+        "readiness for improvement' but gives no window",
+    )
+    programme_load: float = c(
+        0.5,
+        0,
+        2,
+        "initiative load the readiness audit and SOFFT programme put on target wards as it runs",
+        "ASSUMPTION: half an initiative (managers and some staff are released for its sessions); "
+        "§5 recommends SOFFT training but gives no cost",
+    )
+    programme_days_scale: float = c(
+        300.0,
+        60,
+        1200,
+        "days of SOFFT programme that close 1 - 1/e of the gap to full skill at full attendance",
+        "ASSUMPTION: a four-month programme closes about a third of the gap; §5 'broadening QI "
+        "training to ... encompass SOFFT skills development' gives no size",
+    )
 
     def with_overrides(self, overrides: dict[str, float]) -> Constants:
         known = {f.name for f in fields(self)}
