@@ -56,15 +56,15 @@ OTHER_INITIATIVES_ITEM = "confidence_06"  # "not too many other initiatives alre
 # --- readiness --------------------------------------------------------------------------------
 @cache
 def _ward_item_scales() -> tuple[tuple[str, float, float], ...]:
-    """(ward array, value at score 0, value at score 5) of each ward-level FFIT item, read from
-    the FFIT mapping so the two cannot disagree."""
-    from qisim.ffit.mapping import MAPPING
+    """(ward array, value at score 0, value at the top score ``TOP``) of each ward-level FFIT
+    item, read from the FFIT mapping so the two cannot disagree."""
+    from qisim.ffit.mapping import MAPPING, TOP
 
     out = []
     for item in WARD_FFIT_ITEMS:
         row = MAPPING[item]
         ((path, lo),) = row.to_values(0).items()
-        ((_, hi),) = row.to_values(5).items()
+        ((_, hi),) = row.to_values(TOP).items()
         array = path.removeprefix("wards.*.").replace(".", "_")
         out.append((array, float(lo), float(hi)))
     return tuple(out)
