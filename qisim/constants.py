@@ -287,6 +287,14 @@ class Constants:
         "daily pull of one's ownership toward own tribe's mean ownership on the ward",
         "§3 Role modelling; Box 5 Crossing boundaries",
     )
+    joint_solo_share: float = c(
+        0.5,
+        0,
+        1,
+        "share of a joint practice (a meeting of the professions) one can do without the others",
+        "§3 Adapting prior experiential learning: day handover 'did not translate to the "
+        "night-time multidisciplinary handover meetings'",
+    )
     # --- role modelling -----------------------------------------------------------------------
     role_model_pull: float = c(
         1.2,
@@ -301,6 +309,14 @@ class Constants:
         1,
         "how much a role-modelling manager slows the decay of a habit",
         "§3 Dedication: 'reminding staff how important it was to uphold the values'",
+    )
+    role_model_tone_floor: float = c(
+        0.5,
+        0,
+        1,
+        "share of a zealous manager's pull kept when their style and tone is wholly poor",
+        "§3 Leading staff: disparities 'due to the management style and tone adopted by "
+        "front-line managers'",
     )
     # --- initiativitis ------------------------------------------------------------------------
     load_tolerance: float = c(
@@ -330,6 +346,43 @@ class Constants:
         5,
         "extra initiatives a fully shielding ward manager keeps off the staff",
         "Table 4 Avoiding and shielding staff from 'initiativitis'",
+    )
+    pushed_days_min: float = c(
+        90.0,
+        14,
+        365,
+        "shortest run in days of a top-down initiative the executives push (rounded to a day)",
+        "ASSUMPTION: the report says pushed initiatives were 'quickly implemented' with 'little "
+        "time to achieve and sustain change' (§3 Initiativitis) but gives no durations",
+    )
+    pushed_days_span: float = c(
+        180.0,
+        1,
+        720,
+        "spread of pushed initiatives' runs: uniform over pushed_days_min + 0 .. span - 1 days",
+        "ASSUMPTION: no durations in the report; three to nine months",
+    )
+    pushed_reach: float = c(
+        0.5,
+        0.05,
+        1,
+        "chance each ward is loaded by a pushed top-down initiative",
+        "ASSUMPTION: the report names trust-wide pushes (pressure sores, falls, dementia: §3 "
+        "Initiativitis) but not their reach",
+    )
+    log_review_overload: float = c(
+        1.0,
+        0,
+        5,
+        "initiatives above load_tolerance at which the log review halts a ward's pushed ones",
+        "§5 Implications: a senior manager 'empowered to halt projects that become burdensome'",
+    )
+    log_review_momentum: float = c(
+        0.5,
+        0,
+        1,
+        "team momentum below which the log review halts this initiative as not progressing",
+        "§5 Implications: 'halt projects that become burdensome or do not progress'",
     )
     # --- adaptation ---------------------------------------------------------------------------
     context_penalty: float = c(
@@ -529,6 +582,21 @@ class Constants:
         "multiple of the wave interval after which a flexible timetable starts the next wave regardless",
         "§3 Timing. ASSUMPTION: value",
     )
+    stop_judgement_floor: float = c(
+        0.3,
+        0,
+        1,
+        "stopping point of a team with no judgement, as a share of stop_momentum (perfect)",
+        "§3 Using experience: Handover at night's leads 'realised they had pushed it for too long'",
+    )
+    redesign_judgement: float = c(
+        0.5,
+        0,
+        1,
+        "QI-team judgement at or above which a stopping team redesigns (once), not gives up",
+        "§3 Initiativitis: the collapse of an imposed initiative 'allowed the QI team to "
+        "repossess it and redesign it in a way that worked'",
+    )
     # --- leadership ---------------------------------------------------------------------------
     unclear_lead_progress: float = c(
         0.1,
@@ -673,6 +741,31 @@ class Constants:
         1,
         "share of the patient-outcome rate removed by full practice",
         "Table 3: Handover at night audit 'reducing the number of emergency calls'",
+    )
+    # --- roll-out strategies ------------------------------------------------------------------
+    readiness_window: float = c(
+        28.0,
+        7,
+        90,
+        "days over which a ward's staffing is averaged (exponentially) for its readiness",
+        "ASSUMPTION: four weeks, a roster cycle; §5 asks for a 'rapid audit to determine the "
+        "readiness for improvement' but gives no window",
+    )
+    programme_load: float = c(
+        0.5,
+        0,
+        2,
+        "initiative load the readiness audit and SOFFT programme put on target wards as it runs",
+        "ASSUMPTION: half an initiative (managers and some staff are released for its sessions); "
+        "§5 recommends SOFFT training but gives no cost",
+    )
+    programme_days_scale: float = c(
+        300.0,
+        60,
+        1200,
+        "days of SOFFT programme that close 1 - 1/e of the gap to full skill at full attendance",
+        "ASSUMPTION: a four-month programme closes about a third of the gap; §5 'broadening QI "
+        "training to ... encompass SOFFT skills development' gives no size",
     )
 
     def with_overrides(self, overrides: dict[str, float]) -> Constants:

@@ -19,20 +19,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.mechanisms import culture, learning, staffing
 from qisim.world import build_wards
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-READINESS_WINDOW = 28  # days over which a ward's staffing is averaged for readiness (assumption)
+# The strategies' numbers are mechanism constants (qisim.constants, "roll-out strategies"):
+# readiness_window, programme_load and programme_days_scale. Their defaults, for callers
+# without a model (qisim.planning):
+PROGRAMME_LOAD = DEFAULT_CONSTANTS.programme_load
+PROGRAMME_DAYS_SCALE = DEFAULT_CONSTANTS.programme_days_scale
 PROGRAMME = "SOFFT skills programme"  # the prepare-first programme, as the calendar names it
-# Initiative load the programme puts on the target wards while it runs: their managers and some
-# staff are released for its sessions (assumption: half an initiative).
-PROGRAMME_LOAD = 0.5
-# Days of programme that close 1 - 1/e (63%) of the gap to full skill for someone who attends
-# throughout (assumption: a four-month programme closes about a third of it).
-PROGRAMME_DAYS_SCALE = 300.0
+# Decimals a raised manager skill is written into the scenario with (structural: a clean value
+# for the scenario file, far below any effect)
+SKILL_DECIMALS = 6
 MANAGER_SKILLS = ("leadership", "role_modelling", "style_tone", "shielding")
 # FFIT items that describe one ward (report Appendix 1); the rest describe the trust, the team or
 # the initiative, which every ward shares.
@@ -54,15 +56,16 @@ OTHER_INITIATIVES_ITEM = "confidence_06"  # "not too many other initiatives alre
 # --- readiness --------------------------------------------------------------------------------
 @cache
 def _ward_item_scales() -> tuple[tuple[str, float, float], ...]:
-    """(ward array, value at score 0, value at score 5) of each ward-level FFIT item, read from
-    the FFIT mapping (:data:`qisim.ffit_items.MAPPING`) so the two cannot disagree."""
-    from qisim.ffit_items import MAPPING
+    """(ward array, value at score 0, value at the top score ``TOP``) of each ward-level FFIT
+    item, read from the FFIT mapping (:data:`qisim.ffit_items.MAPPING`) so the two cannot
+    disagree."""
+    from qisim.ffit_items import MAPPING, TOP
 
     out = []
     for item in WARD_FFIT_ITEMS:
         row = MAPPING[item]
         ((path, lo),) = row.to_values(0).items()
-        ((_, hi),) = row.to_values(5).items()
+        ((_, hi),) = row.to_values(TOP).items()
         array = path.removeprefix("wards.*.").replace(".", "_")
         out.append((array, float(lo), float(hi)))
     return tuple(out)
@@ -85,7 +88,8 @@ def ward_ffit_scores(model: QIModel) -> np.ndarray:
 def ward_readiness(model: QIModel, measure: str | None = None) -> np.ndarray:
     """Each ward's readiness for the change today, 0 to 1 (report §5: a rapid audit of "the
     readiness for improvement of a unit/team/ward"). ``ffit``: the mean of its ward-level FFIT
-    scores / 5; ``staffing``: nurses on duty / required over the last four weeks, at most 1."""
+    scores / 5; ``staffing``: nurses on duty / required over the last ``readiness_window`` days
+    (four weeks), at most 1."""
     measure = measure or model.initiative.rollout.readiness_measure
     if measure == "staffing":
         return np.minimum(model.lifecycle.recent_staffing, 1.0)
@@ -95,11 +99,12 @@ def ward_readiness(model: QIModel, measure: str | None = None) -> np.ndarray:
 
 
 def track_staffing(model: QIModel, recent: np.ndarray | None) -> np.ndarray:
-    """Today's staffing (both shifts) folded into each ward's running four-week mean."""
+    """Today's staffing (both shifts) folded into each ward's running mean over
+    ``readiness_window`` days (four weeks)."""
     today = model.wards.staffing.mean(axis=1)
     if recent is None:
         return today.copy()
-    return recent + (today - recent) / READINESS_WINDOW
+    return recent + (today - recent) / model.constants.readiness_window
 
 
 # --- deferral ---------------------------------------------------------------------------------
@@ -131,8 +136,9 @@ def weigh_competing_by_role(model: QIModel) -> None:
 # --- prepare first ----------------------------------------------------------------------------
 def start_programme(model: QIModel, days: int) -> None:
     """Put the readiness audit and SOFFT skills programme on the calendar: it loads the target
-    wards for its ``days`` (the staff time it costs)."""
-    model.competing.add(PROGRAMME, 0, days, model.wards.target.copy(), PROGRAMME_LOAD, False)
+    wards for its ``days`` with ``programme_load`` (the staff time it costs)."""
+    load = model.constants.programme_load
+    model.competing.add(PROGRAMME, 0, days, model.wards.target.copy(), load, False)
 
 
 def programme_attendance(model: QIModel) -> np.ndarray:
@@ -141,9 +147,10 @@ def programme_attendance(model: QIModel) -> np.ndarray:
     return staffing.release(model, model.wards.staffing.mean(axis=1))
 
 
-def programme_gain(days: int) -> float:
-    """Share of the gap to full skill a programme of ``days`` closes at full attendance."""
-    return 1.0 - math.exp(-days / PROGRAMME_DAYS_SCALE)
+def programme_gain(days: int, k: Constants) -> float:
+    """Share of the gap to full skill a programme of ``days`` closes at full attendance, with
+    the mechanism constants ``k`` (``programme_days_scale``)."""
+    return 1.0 - math.exp(-days / k.programme_days_scale)
 
 
 def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
@@ -151,7 +158,7 @@ def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
     manager's leadership, role modelling, style and tone and shielding, close part of their gap
     to full skill, managers as far as they attended (``attendance``: mean per ward). Raised
     manager skills are written into the scenario's wards, so scheduled events keep them."""
-    gain = programme_gain(days)
+    gain = programme_gain(days, model.constants)
     for name in learning.TEAM_SKILLS:
         model.team_skills[name] += gain * (1 - model.team_skills[name])
     team = model.qi_scenario.qi_team
@@ -166,7 +173,7 @@ def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
         g = gain * float(attendance[mine].mean())
         for name in MANAGER_SKILLS:
             value = getattr(spec.manager, name)
-            setattr(spec.manager, name, round(value + g * (1 - value), 6))
+            setattr(spec.manager, name, round(value + g * (1 - value), SKILL_DECIMALS))
     fresh = build_wards(model.qi_scenario, culture.climate(model.qi_scenario.trust.culture))
     for name in ("micro_culture", *(f"manager_{n}" for n in MANAGER_SKILLS)):
         setattr(w, name, getattr(fresh, name))

@@ -183,7 +183,7 @@ def test_prepare_first_raises_skills_and_delays_launch():
     prepared = QIModel(prepared_sc, rng=1)
     assert strategies.PROGRAMME in prepared.competing.names
     prepared.run(89)
-    assert prepared.wards.load[prepared.wards.target].min() >= strategies.PROGRAMME_LOAD
+    assert prepared.wards.load[prepared.wards.target].min() >= prepared.constants.programme_load
     assert prepared.lifecycle.design_progress == 0.0  # the team runs the programme
     prepared.run(111)
     assert prepared.lifecycle.first_launch_day >= plain.lifecycle.first_launch_day + 85

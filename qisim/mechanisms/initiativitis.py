@@ -13,11 +13,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qisim.constants import DEFAULT_CONSTANTS, Constants
+
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-PUSHED_DURATION = (90, 270)  # days a pushed top-down initiative runs (assumption)
-PUSHED_REACH = 0.5  # share of wards a pushed initiative loads (assumption)
+MONTHS_PER_YEAR = 12  # structural: the push rate is per year, drawn at each monthly review
+
+
+def pushed_duration(k: Constants) -> tuple[int, int]:
+    """Whole days a pushed top-down initiative may run, as ``rng.integers`` bounds (low, high
+    excluded): ``pushed_days_min`` to ``pushed_days_min + pushed_days_span``."""
+    low = round(k.pushed_days_min)
+    return low, low + round(k.pushed_days_span)
+
+
+# At the default constants, for callers without a model (qisim.ffit.mapping.expected_pushed_load).
+PUSHED_DURATION = pushed_duration(DEFAULT_CONSTANTS)
+PUSHED_REACH = DEFAULT_CONSTANTS.pushed_reach
 
 
 def update_load(model: QIModel) -> None:
@@ -46,27 +59,28 @@ def update_fatigue(model: QIModel) -> None:
 
 def push_new_initiatives(model: QIModel) -> None:
     """The executives launch new top-down initiatives at the trust's rate (monthly review)."""
-    rng = model.rng
+    rng, k = model.rng, model.constants
     if model.ablates("initiativitis"):
         return
-    n_new = rng.poisson(model.qi_scenario.trust.initiative_push_rate / 12)
+    n_new = rng.poisson(model.qi_scenario.trust.initiative_push_rate / MONTHS_PER_YEAR)
     for _ in range(n_new):
-        duration = int(rng.integers(*PUSHED_DURATION))
-        wards = rng.random(model.wards.n) < PUSHED_REACH
+        duration = int(rng.integers(*pushed_duration(k)))
+        wards = rng.random(model.wards.n) < k.pushed_reach
         model.competing.add("top-down", model.day, model.day + duration, wards, 1.0)
 
 
 def log_review(model: QIModel) -> None:
     """The initiative log review the report recommends (§5): a senior manager reviews every live
     initiative and halts those that are burdensome or not progressing. Pushed top-down
-    initiatives on overloaded wards are halted; so is this initiative when its momentum has
-    drained without progress."""
-    c, w = model.competing, model.wards
+    initiatives on overloaded wards (``log_review_overload`` initiatives above tolerance) are
+    halted; so is this initiative when its momentum has drained (below
+    ``log_review_momentum``) without progress."""
+    c, w, k = model.competing, model.wards, model.constants
     live = (c.start <= model.day) & (model.day < c.end) & ~c.halted
     if c.n:
-        overloaded = w.load > model.constants.load_tolerance + 1
+        overloaded = w.load > k.load_tolerance + k.log_review_overload
         burden = (c.wards[:, overloaded].sum(axis=1) > 0) & live & c.pushed
         c.halted |= burden
     lc = model.lifecycle
-    if lc.supporting and lc.stage != "sustained" and lc.momentum < 0.5:
+    if lc.supporting and lc.stage != "sustained" and lc.momentum < k.log_review_momentum:
         lc.halt(model)

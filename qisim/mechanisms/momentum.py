@@ -38,7 +38,7 @@ def practise(model: QIModel) -> None:
     if model.initiative.joint_practice:
         # one's own part can be done alone; the rest needs the other professions there
         others = tribes.joint_participation(model, np.maximum(intent, s.habit), live)
-        feas = feas * (0.5 + 0.5 * others)
+        feas = feas * (k.joint_solo_share + (1 - k.joint_solo_share) * others)
     done = np.where(live, feas * np.maximum(intent, s.habit), 0.0)
     s.practised = done
     slack = k.habit_rate * (1 - role_modelling.habit_hold(model)[s.ward])
@@ -74,8 +74,9 @@ def update_embedded(model: QIModel) -> None:
 def monthly_review(model: QIModel) -> str | None:
     """The QI team's monthly look at progress. Momentum rises while practice or audits improve
     or the goal is reached, and drains while practice stalls short of it. When it drains below
-    the team's stopping point the team stops: with good judgement it redesigns (once), without
-    it the initiative fizzles out; poor judgement sets the stopping point low, so the team
+    the team's stopping point the team stops: with good judgement (``redesign_judgement`` or
+    more) it redesigns (once), without it the initiative fizzles out; poor judgement sets the
+    stopping point low (down to ``stop_judgement_floor`` of ``stop_momentum``), so the team
     pushes on long after the horse has died. Returns ``"redesign"``, ``"fizzled"`` or None."""
     k, lc = model.constants, model.lifecycle
     if not lc.supporting or lc.stage == "sustained" or model.ablates("momentum"):
@@ -93,9 +94,10 @@ def monthly_review(model: QIModel) -> str | None:
     else:
         lc.momentum -= k.momentum_loss * lc.momentum
     judgement = model.qi_scenario.qi_team.judgement
-    stop_at = k.stop_momentum * (0.3 + 0.7 * judgement)
+    floor = k.stop_judgement_floor
+    stop_at = k.stop_momentum * (floor + (1 - floor) * judgement)
     if lc.momentum >= stop_at:
         return None
-    if judgement >= 0.5 and lc.redesigns == 0:
+    if judgement >= k.redesign_judgement and lc.redesigns == 0:
         return "redesign"
     return "fizzled"

@@ -21,8 +21,10 @@ def manager_pull(model: QIModel) -> np.ndarray:
     w = model.wards
     if model.ablates("role_modelling"):
         return np.ones(w.n)
+    k = model.constants
     zeal = w.manager_enthusiasm * w.manager_role_modelling
-    return 1.0 + model.constants.role_model_pull * zeal * (0.5 + 0.5 * w.manager_style_tone)
+    floor = k.role_model_tone_floor  # the pull kept when the manager's style and tone is poor
+    return 1.0 + k.role_model_pull * zeal * (floor + (1 - floor) * w.manager_style_tone)
 
 
 def habit_hold(model: QIModel) -> np.ndarray:

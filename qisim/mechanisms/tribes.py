@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import culture
-from qisim.world import TRIBE
+from qisim.world import DAY, NIGHT, TRIBE
 
 N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
+N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
+N_SHIFTS = len((DAY, NIGHT))  # structural: the shifts one works on a given day
 MESSENGER_TRIBES = {
     "nurse": (TRIBE["nursing"],),
     "consultant": (TRIBE["medical"],),
@@ -76,13 +78,13 @@ def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) ->
     s, w = model.staff, model.wards
     if not model.initiative.joint_practice or model.ablates("tribes"):
         return np.ones(s.n)
-    key = (s.ward * 2 + s.working_shift) * 3 + s.tribe
-    sums = np.bincount(key[live], weights=intent[live], minlength=w.n * 6)
-    counts = np.bincount(key[live], minlength=w.n * 6)
+    key = (s.ward * N_SHIFTS + s.working_shift) * N_TRIBES + s.tribe
+    sums = np.bincount(key[live], weights=intent[live], minlength=w.n * N_SHIFTS * N_TRIBES)
+    counts = np.bincount(key[live], minlength=w.n * N_SHIFTS * N_TRIBES)
     tribes_present = np.unique(s.tribe[s.target])
-    if tribes_present.size < 2:
+    if tribes_present.size <= 1:  # one profession alone: there are no others to wait for
         return np.ones(s.n)
-    base = (key // 3) * 3
+    base = (key // N_TRIBES) * N_TRIBES
     other = np.zeros(s.n)
     n_other = np.zeros(s.n)
     for t in tribes_present:
