@@ -45,7 +45,6 @@ class StaffArrays:
     # today's roster
     on_duty: np.ndarray = field(default=None)  # type: ignore[assignment]
     working_shift: np.ndarray = field(default=None)  # type: ignore[assignment]
-    practised: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     @property
     def n(self) -> int:
@@ -264,7 +263,6 @@ def build_staff(
         qi_skill=draw_qi_skill(rng, n, constants),
         on_duty=np.zeros(n, dtype=bool),
         working_shift=np.zeros(n, dtype=np.int8),
-        practised=np.zeros(n),
     )
     staff.build_rota()
     return staff

@@ -40,7 +40,6 @@ def practise(model: QIModel) -> None:
         others = tribes.joint_participation(model, np.maximum(intent, s.habit), live)
         feas = feas * (k.joint_solo_share + (1 - k.joint_solo_share) * others)
     done = np.where(live, feas * np.maximum(intent, s.habit), 0.0)
-    s.practised = done
     slack = k.habit_rate * (1 - role_modelling.habit_hold(model)[s.ward])
     h = s.habit
     learn = np.where(intent > h, k.habit_rate * feas, slack) * (intent - h)
