@@ -348,3 +348,19 @@ def test_local_data_culture_makes_audits_persuade():
     )
     own = lambda r: target_mean(r, "ownership")  # noqa: E731
     assert mean_of(data, own, seeds=range(6)) > mean_of(nodata, own, seeds=range(6))
+
+
+def test_staff_qi_skill_fits_the_change_to_the_ward():
+    """What learning grows matters: wards whose staff have more QI skill adapt the change further
+    (their PDSA cycles, their own adjustments and suggestions), and embed more of it (report §3
+    Growing the necessary QI skills)."""
+    far = small_scenario({"wards.*.context_distance": 0.9, "initiative.co_design": 0.0})
+    fit = lambda r: float(r.model.wards.fit[r.model.wards.target].mean())  # noqa: E731
+
+    def run(mean: float):
+        k = qisim.DEFAULT_CONSTANTS.with_overrides({"staff_qi_skill_mean": mean})
+        return [qisim.run(far, seed=s, constants=k) for s in SEEDS]
+
+    skilled, unskilled = run(0.7), run(0.1)
+    assert np.mean([fit(r) for r in skilled]) > np.mean([fit(r) for r in unskilled]) + 0.05
+    assert np.mean([practice(r) for r in skilled]) > np.mean([practice(r) for r in unskilled])
