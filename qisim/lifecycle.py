@@ -72,6 +72,7 @@ class Lifecycle:
         self.stage = stage
         self.stage_start = model.day
         self.history.append((model.day, stage))
+        model.stage_entered(stage)  # scenario events tied to the stage
 
     def launch(self, model: QIModel, wards: list[int]) -> None:
         if not wards:
@@ -84,6 +85,7 @@ class Lifecycle:
         self.last_wave_day = model.day
         if self.first_launch_day is None:
             self.first_launch_day = model.day
+            model.stage_entered("launch")
 
     def daily(self, model: QIModel) -> None:
         init = model.initiative
