@@ -6,11 +6,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import qisim
 from qisim.model import QIModel
-from qisim.scenario import EVENT_STAGES, ScenarioError, load_scenario
+from qisim.scenario import EVENT_STAGES, ScenarioError, load_scenario, with_overrides
+from qisim.sweep import timing
 from tests.conftest import SCENARIOS
 
 EXAMPLE = SCENARIOS / "example.toml"
@@ -117,3 +119,46 @@ def test_cli_exits_2_on_an_event_with_neither_day_nor_stage(tmp_path):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "events.0" in proc.stderr and "exactly one of day" in proc.stderr
+
+
+def test_timing_check_leaves_out_stage_events():
+    sc = load_scenario(
+        EXAMPLE,
+        {
+            "events": [
+                {"at": "rollout", "set": TEAM, "note": "staged"},
+                {"day": 150, "set": TEAM, "note": "dated"},
+            ]
+        },
+    )
+    runs = pd.DataFrame({"f": [1, 1, 2, 2], "first_launch_day": [100, 100, 200, 200],
+                         "days": [900] * 4})  # fmt: skip
+    result = timing.check(runs, ["f"], sc)
+    assert [c for c in result.table.columns if c.startswith("before:")] == ["before:150"]
+    assert any("day 150 ('dated')" in w for w in result.warnings)
+    assert not any("staged" in w for w in result.warnings)
+
+
+def test_the_null_model_applies_a_stage_event_when_it_reaches_the_stage():
+    from qisim.null import run_null
+
+    hard = {"wards.*.sickness": 0.5}
+    base = load_scenario(EXAMPLE)
+    summary, plain = run_null(base, 0)
+    launch = summary["first_launch_day"]
+    _, staged = run_null(with_overrides(base, {"events": [{"at": "launch", "set": hard}]}), 0)
+    _, dated = run_null(with_overrides(base, {"events": [{"day": launch, "set": hard}]}), 0)
+    np.testing.assert_array_equal(staged, dated)  # both apply from the day after the launch
+    assert (staged[: launch + 1] == plain[: launch + 1]).all() and staged[-1] < plain[-1]
+
+
+def test_case_figure_marks_a_stage_event_at_the_runs_median_stage_day():
+    from qisim.validation_report import event_days
+
+    sc = load_scenario(
+        EXAMPLE,
+        {"events": [{"day": 10, "set": TEAM}, {"at": "pilot", "after_days": 5, "set": TEAM}]},
+    )
+    rows = [{"summary": {"stages": [[0, "design"], [d, "pilot"]]}} for d in (100, 120, 200)]
+    assert event_days(sc, rows) == [10.0, 125.0]
+    assert event_days(sc, [{"summary": {"stages": [[0, "design"]]}}]) == [10.0]
