@@ -11,7 +11,7 @@ import pytest
 
 import qisim
 from qisim.model import QIModel
-from qisim.scenario import EVENT_STAGES, ScenarioError, load_scenario, with_overrides
+from qisim.scenario import EVENT_STAGES, ScenarioError, load_scenario, validate, with_overrides
 from qisim.sweep import timing
 from tests.conftest import SCENARIOS
 
@@ -82,6 +82,19 @@ def test_a_stage_event_fires_once_and_never_for_a_stage_not_reached():
     assert m.event_log == [(entered(m, "rollout"), "once")]
 
 
+def test_events_without_at_dump_as_before_and_stage_events_round_trip():
+    sc = load_scenario(SCENARIOS / "upsworth_tissue_viability.toml")
+    assert set(sc.model_dump()["events"][0]) == {"day", "set", "note"}
+    ec = load_scenario(SCENARIOS / "middleswick_enhanced_care.toml")
+    dumped = ec.model_dump(mode="json")["events"]
+    assert dumped == [
+        {"at": "rollout", "after_days": 0, "set": {"initiative.pdsa_rollout": 0.0},
+         "note": ec.events[0].note}
+    ]  # fmt: skip
+    assert validate(ec.model_dump(mode="json")) == ec
+    assert with_overrides(ec, {"initiative.co_design": 0.4}).events == ec.events
+
+
 MINIMAL = '[[wards]]\nname = "A"\n[[events]]\nset = { "qi_team.size" = 4 }\n'
 
 
@@ -119,6 +132,18 @@ def test_cli_exits_2_on_an_event_with_neither_day_nor_stage(tmp_path):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "events.0" in proc.stderr and "exactly one of day" in proc.stderr
+
+
+def test_enhanced_care_stops_pdsa_when_its_roll_out_begins():
+    """The case's PDSA stop (report §3: "they stopped using PDSA when Enhanced care was rolled
+    out") comes with the roll-out wherever the launch falls, not on day 390."""
+    for overrides in ({}, {"initiative.design_days": 120}):
+        sc = load_scenario(SCENARIOS / "middleswick_enhanced_care.toml", overrides)
+        m = qisim.run(sc, seed=0).model
+        rollout = entered(m, "rollout")
+        assert [d for d, n in m.event_log if n.startswith("PDSA stopped")] == [rollout]
+        assert m.initiative.pdsa_rollout == 0.0
+    assert rollout < 390  # a quick design rolls out before the planned day 390
 
 
 def test_timing_check_leaves_out_stage_events():
