@@ -84,6 +84,7 @@ class Lifecycle:
         self.stage = stage
         self.stage_start = model.day
         self.history.append((model.day, stage))
+        model.stage_entered(stage)  # scenario events tied to the stage
 
     def launch(self, model: QIModel, wards: list[int]) -> None:
         if not wards:
@@ -96,6 +97,7 @@ class Lifecycle:
         self.last_wave_day = model.day
         if self.first_launch_day is None:
             self.first_launch_day = model.day
+            model.stage_entered("launch")
 
     def daily(self, model: QIModel) -> None:
         init, k = model.initiative, model.constants

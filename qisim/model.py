@@ -142,8 +142,12 @@ class QIModel(mesa.Model):
         self.recorder = Recorder(self, self.qi_scenario.days)
 
         self._callbacks = [ScenarioEvent(self, ev.set, ev.note) for ev in self.qi_scenario.events]
+        self._stage_events: dict[str, list[tuple[int, ScenarioEvent]]] = {}  # fire once
         for ev, cb in zip(self.qi_scenario.events, self._callbacks):
-            self.schedule_event(cb, at=ev.day + 0.5)
+            if ev.at is None:
+                self.schedule_event(cb, at=ev.day + 0.5)
+            else:
+                self._stage_events.setdefault(ev.at, []).append((ev.after_days, cb))
         self.schedule_recurring(self.monthly, Schedule(interval=MONTH, start=MONTH + 0.5))
 
     def ablates(self, family: str) -> bool:
@@ -256,6 +260,14 @@ class QIModel(mesa.Model):
         5 habit (see :data:`qisim.domain.STAGES`)."""
         s = self.staff
         return stages(s.understanding, s.ownership, s.habit)
+
+    def stage_entered(self, stage: str) -> None:
+        """The lifecycle entered ``stage`` (or ``"launch"``, the first wards started) today:
+        schedule the scenario events tied to it, the first time only. An event ``at`` a stage
+        fires ``after_days`` after the step of the day the stage began, like a day event on the
+        next day (which the event log records as that day)."""
+        for after_days, cb in self._stage_events.pop(stage, ()):
+            self.schedule_event(cb, at=self.day + after_days + 1.5)
 
     def apply_changes(self, changes: dict, note: str = "") -> None:
         """Apply a scheduled scenario event: set fields by dotted path, then bring the model's

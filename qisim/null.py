@@ -10,8 +10,10 @@ no agents, no SOFFT skills and none of the report's mechanisms; it reads the sam
   post over establishment);
 - the same **staffing feasibility** as the full model (``staffing.practice_feasibility``), on
   each ward's expected staffing from its vacancy, sickness and agency fill;
-- the same **scheduled events** (they change F and feasibility on their day) and the same
-  roll-out plan (design days, pilot wards and days, waves).
+- the same **scheduled events** (they change F and feasibility on their day; an event ``at`` a
+  stage on the day the null reaches it: its launch, pilot, roll-out (the pilot's end) or
+  fizzling; the stages the null has not, never) and the same roll-out plan (design days, pilot
+  wards and days, waves).
 
 Design progresses at ``(0.5 + F) / design_days`` a day. Each launched target ward's practice
 ``a`` grows logistically, ``da = rate * F_w * feasibility_w * a * (1 - a)`` from ``a0``, with
@@ -24,6 +26,7 @@ comparison is fair rather than a straw man.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -117,7 +120,16 @@ def run_null(scenario: Scenario, seed: int, params: NullParams = NullParams()):
     pilot = resolve_names(init.rollout.pilot_wards, wards) & target
     n = len(wards)
     noise = np.exp(params.sigma * rng.standard_normal(n))
-    events = sorted(scenario.events, key=lambda e: e.day)
+    # (day, order, changes) of the events due; a stage's events join when the null reaches it
+    events = [(e.day, i, e.set) for i, e in enumerate(scenario.events) if e.at is None]
+    heapq.heapify(events)
+    at_stage = [(i, e) for i, e in enumerate(scenario.events) if e.at is not None]
+
+    def reached(name: str, day: int) -> None:
+        for i, e in at_stage:
+            if e.at == name:
+                heapq.heappush(events, (day + e.after_days, i, e.set))
+
     size = scenario.qi_team.size
     staffed_day = 0 if size >= scenario.qi_team.establishment else None
     F = favourability(scenario, size)
@@ -132,16 +144,15 @@ def run_null(scenario: Scenario, seed: int, params: NullParams = NullParams()):
     practice = np.zeros(days)
     embedded = np.zeros(n, bool)
     next_wave_day = None
-    ev = 0
+    rolled_out = False
     for day in range(days):
-        while ev < len(events) and events[ev].day < day:
-            scenario = _apply(scenario, events[ev].set)
+        while events and events[0][0] < day:
+            scenario = _apply(scenario, heapq.heappop(events)[2])
             size = scenario.qi_team.size
             if staffed_day is None and size >= scenario.qi_team.establishment:
                 staffed_day = day
             F, feas = favourability(scenario, size), feasibility(scenario)
             init = scenario.initiative
-            ev += 1
         if launch is None:
             progress += (0.5 + F) / init.design_days
             if progress >= 1.0 and day >= init.rollout.start_day:
@@ -155,7 +166,13 @@ def run_null(scenario: Scenario, seed: int, params: NullParams = NullParams()):
                 a[first] = A0
                 stage = "pilot" if pilot.any() else "rollout"
                 next_wave_day = day + (r.pilot_days if pilot.any() else r.wave_interval)
+                rolled_out = not pilot.any()
+                reached("launch", day)
+                reached(stage, day)
             continue
+        if not rolled_out and day >= launch + r.pilot_days:
+            rolled_out = True
+            reached("rollout", day)
         if stage in ("fizzled",):
             a *= 0.99
         else:
@@ -169,6 +186,7 @@ def run_null(scenario: Scenario, seed: int, params: NullParams = NullParams()):
             a = np.where(live, np.clip(a + grow, 0, 1), a)
             if day == launch + PATIENCE and a[live].mean() < params.give_up:
                 stage = "fizzled"
+                reached(stage, day)
         live = (launched_on >= 0) & target
         embedded = live & (a >= k.embed_level)
         practice[day] = float((a * feas)[live].mean()) if live.any() else 0.0

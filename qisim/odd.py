@@ -180,7 +180,15 @@ FIELD_NOTES: dict[str, tuple[str, str]] = {
     "competing.end": ("day it ends", "§3 Initiativitis"),
     "competing.wards": ("wards, groups or hospitals it loads", "§3 Initiativitis"),
     "competing.load": ("how heavily it loads staff", "§3 Initiativitis"),
-    "events.day": ("day the event happens", "Table 3 (team staffed, reins taken)"),
+    "events.day": (
+        "day the event happens, 0 or later (or give `at`)",
+        "Table 3 (team staffed, reins taken)",
+    ),
+    "events.at": (
+        "lifecycle stage whose first entry fires the event, once (or give `day`)",
+        "§3 Using experience (PDSA stopped at roll-out)",
+    ),
+    "events.after_days": ("days after entering the stage `at` that the event fires", "-"),
     "events.set": ("dotted paths and values it sets", "Table 3"),
     "events.note": ("what happened, in the report's words", "-"),
     "ffit": ("FFIT audit of the target wards (item id = score)", "Appendix 1"),

@@ -22,11 +22,12 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
 from qisim.constants import OUTCOME_BASE_RATES
-from qisim.domain import OUTCOMES, ROLES
+from qisim.domain import LIFECYCLE, OUTCOMES, ROLES
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Role = Literal[
@@ -323,10 +324,77 @@ class Competing(Strict):
 Scalar = bool | int | float | str
 
 
+EventStage = Literal[
+    "launch", "pilot", "rollout", "embedding", "sustained", "stalled", "fizzled", "halted",
+    "redesign",
+]  # fmt: skip
+EVENT_STAGES: tuple[str, ...] = EventStage.__args__  # type: ignore[attr-defined]
+# every lifecycle stage but design (the run starts in it: use day = 0), and the first launch
+assert set(EVENT_STAGES) == (set(LIFECYCLE) - {"design"}) | {"launch"}
+_STAGES_TEXT = ", ".join(repr(s) for s in EVENT_STAGES)
+
+
 class Event(Strict):
-    day: Annotated[int, Field(ge=0)]
+    """A scheduled change to the scenario, on a fixed ``day`` or ``at`` a lifecycle stage.
+
+    ``at`` fires once, when the initiative first enters that stage (``launch``: the first wards
+    start, the pilot or the first wave), ``after_days`` later; a stage entered again (roll-out
+    after a redesign) or never does not fire it. Exactly one of ``day`` and ``at`` is given.
+    Events happen between days: a ``day`` event before that day's step, an ``at`` event after
+    the step of the day the stage began (plus ``after_days``), so in effect from the next day;
+    the event log records the last day stepped (``day`` - 1, or the stage's day + after_days)."""
+
+    day: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="day the event happens (or give `at`)"
+    )
+    at: EventStage | None = Field(
+        None, description="lifecycle stage whose first entry fires the event (or give `day`)"
+    )
+    after_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0, description="days after entering the stage `at` that the event fires"
+    )
     set: dict[str, Scalar]
     note: str = ""
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _known_stage(cls, value: Any) -> Any:
+        if value == "design":
+            raise ValueError(
+                "an event cannot fire at 'design': the run starts in it (give day = 0); an "
+                f"event can fire at {_STAGES_TEXT}"
+            )
+        if isinstance(value, str) and value not in EVENT_STAGES:
+            raise ValueError(
+                f"no lifecycle stage {value!r}{did_you_mean(value, EVENT_STAGES)}; an event can "
+                f"fire at {_STAGES_TEXT}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _day_or_stage(self) -> Event:
+        if (self.day is None) == (self.at is None):
+            raise ValueError(
+                "an event happens on a day or at a lifecycle stage: give exactly one of day = "
+                f"<day of the run> and at = <stage> ({_STAGES_TEXT}; optionally with after_days "
+                f"= <days after the stage begins>); this one gives "
+                + ("both" if self.at else "neither")
+            )
+        if self.day is not None and self.after_days:
+            raise ValueError(
+                f"after_days = {self.after_days} counts from the stage given by 'at', and this "
+                f"event has day = {self.day} instead; add the days to 'day', or give at = <stage> "
+                f"({_STAGES_TEXT})"
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _given_fields(self, handler: Any) -> dict[str, Any]:
+        # a day event dumps as before (no at, after_days); a stage event without its empty day
+        data = handler(self)
+        for name in ("at", "after_days") if self.at is None else ("day",):
+            data.pop(name, None)
+        return data
 
     @field_validator("set", mode="before")
     @classmethod

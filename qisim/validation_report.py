@@ -151,6 +151,29 @@ CLASS_COLOURS = {
 }
 
 
+def event_days(scenario, rows: list[dict]) -> list[float]:
+    """The day to mark each scheduled event on: its day, or for an event ``at`` a stage the
+    median day the runs first entered that stage (``launch``: their first launch), plus its
+    ``after_days``; an event no run reached is not marked."""
+    out = []
+    for ev in scenario.events:
+        if ev.at is None:
+            out.append(float(ev.day))
+            continue
+        days = []
+        for r in rows:
+            s = r["summary"]
+            if ev.at == "launch":
+                day = s.get("first_launch_day")
+            else:
+                day = next((d for d, name in s.get("stages") or () if name == ev.at), None)
+            if day is not None:
+                days.append(day)
+        if days:
+            out.append(float(np.median(days)) + ev.after_days)
+    return out
+
+
 def plot_cases(rows: list[dict], table: list[dict], path: Path) -> Path:
     """Per case: trust practice over time (median and 90% band) and the runs' classes as a
     stacked bar, the report's class outlined."""
@@ -164,8 +187,8 @@ def plot_cases(rows: list[dict], table: list[dict], path: Path) -> Path:
         ax = axes[0, j]
         ax.fill_between(days, lo, hi, color="#9ecae1", alpha=0.7, lw=0, label="90% of runs")
         ax.plot(days, med, color="#08519c", lw=2, label="median")
-        for ev in v.scenario_for(case.file).events:
-            ax.axvline(ev.day, color="#e6550d", lw=0.8, ls="--")
+        for day in event_days(v.scenario_for(case.file), rs):
+            ax.axvline(day, color="#e6550d", lw=0.8, ls="--")
         ax.set_ylim(0, 1)
         ax.set_title(f"{case.trust}\n{case.initiative}", fontsize=10, loc="left")
         colour = "#006d2c" if t["pass"] else "#a50f15"

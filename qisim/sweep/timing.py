@@ -1,16 +1,17 @@
 """Launch timing across a sweep: does a varied factor move the first launch across a scheduled
 event, or so close to the end of the run that end-of-run outcomes measure the window?
 
-A scenario's events happen on fixed days (Enhanced care's "PDSA stopped at roll-out" on day 390,
-the winter peaks), and its outcomes are measured at a fixed last day. A factor that changes how
-long the design takes (the QI team's size, its skills, the leadership's clarity) moves the launch:
-an event meant for the roll-out then fires during the design for some runs and after the launch
-for others, and a late launch is observed for fewer days. Part of the factor's "effect" is then
-timing. This module measures it from the sweep's rows (``first_launch_day``, ``days``) and says
-which factors move the launch, across which events, and how many days each run observed after
-launch; the remedy is to compare the launch-relative outcomes (``practice_12m``,
-``embedded_12m``: see :func:`qisim.results.since_launch`) and to tie roll-out events to the
-roll-out rather than to a day.
+A scenario's day events happen on fixed days (the winter peaks, a team member's return), and its
+outcomes are measured at a fixed last day. A factor that changes how long the design takes (the
+QI team's size, its skills, the leadership's clarity) moves the launch: an event meant for the
+roll-out then fires during the design for some runs and after the launch for others, and a late
+launch is observed for fewer days. Part of the factor's "effect" is then timing. This module
+measures it from the sweep's rows (``first_launch_day``, ``days``) and says which factors move
+the launch, across which day events, and how many days each run observed after launch; the
+remedy is to compare the launch-relative outcomes (``practice_12m``, ``embedded_12m``: see
+:func:`qisim.results.since_launch`) and to tie roll-out events to the roll-out rather than to a
+day (``at = "rollout"``, as Enhanced care's "PDSA stopped at roll-out" is). Events ``at`` a stage
+move with it, so the launch never crosses them: the check leaves them out.
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ def _levels(values: pd.Series) -> pd.Series:
 
 
 def _events(scenario: Scenario) -> list[tuple[int, str]]:
-    """(day, note) of the scenario's scheduled events; a winter peak's events count once per
-    winter under one note."""
+    """(day, note) of the scenario's day events (not those ``at`` a stage, which move with the
+    launch); a winter peak's events count once per winter under one note."""
     out = []
     for ev in scenario.events:
+        if ev.day is None:
+            continue
         note = ev.note or ", ".join(f"{k} = {v}" for k, v in ev.set.items())
         out.append((ev.day, note.split("(")[0].strip() if note.startswith(WINTER_NOTE) else note))
     return sorted(set(out))
@@ -86,7 +89,7 @@ def check(runs: pd.DataFrame, factors: list[str], scenario: Scenario) -> TimingC
     Returns:
         a :class:`TimingCheck`: ``table`` has one row per factor and level with ``runs``,
         ``launched`` (share 0-1), ``mean_launch_day``, ``min_days_after_launch`` and one
-        ``before:<day>`` column per scheduled event (share 0-1 of launched runs in which the event
+        ``before:<day>`` column per day event (share 0-1 of launched runs in which the event
         came before the launch); ``warnings`` are sentences for the researcher.
     """
     ok = runs[runs["error"].isna()] if "error" in runs else runs
@@ -154,8 +157,8 @@ def _factor_warnings(factor: str, stats: pd.DataFrame, events) -> list[str]:
                 f"runs at {hi['level']} (stage then: {hi[f'stage:{day}']}) and in "
                 f"{lo[f'before:{day}']:.0%} at {lo['level']} (stage then: {lo[f'stage:{day}']}), "
                 "so the event meets the initiative in different stages. If it belongs to a stage (the "
-                "roll-out), set it by the stage instead (e.g. initiative.rollout.pdsa_in_waves = "
-                "false for a PDSA stop at roll-out) and drop the fixed-day event."
+                'roll-out), tie it to the stage instead of the day (at = "rollout" in its '
+                "[[events]] entry, with after_days for a delay)."
             )
     if crossed > MAX_EVENTS:
         out.append(
