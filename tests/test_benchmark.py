@@ -12,6 +12,8 @@ Speed is measured by benchmarks/bench_run.py only; nothing here is timed.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 
@@ -30,11 +32,13 @@ from qisim.mechanisms import (
 from tests.conftest import small_scenario
 
 STAFF_STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "qi_skill")
-# the array model's rules exercised from every branch: joint practice across professions,
-# tailored framing (cynicism), a messenger of both professions, stifling consultants
+# the array model's rules exercised from every branch: joint practice across professions, a
+# pitch tailored to each audience (early boost) with inconsistent motives (cynicism), a messenger
+# of both professions, stifling consultants
 RICH = {
     "initiative.joint_practice": True,
-    "initiative.framing": "tailored",
+    "initiative.tailoring": 0.8,
+    "initiative.inconsistent_motives": 0.8,
     "initiative.messenger": "both",
     "initiative.senior_backing": 0.1,
     "initiative.origin": "top_down",
@@ -44,14 +48,24 @@ RICH = {
 
 
 class FixedDraws:
-    """Stands in for both numpy's Generator and stdlib's Random: every draw is ``u``, shuffles
-    keep the order, so both implementations see the same 'random' numbers."""
+    """Stands in for both numpy's Generator and stdlib's Random: every uniform draw is ``u``,
+    every normal draw is the same quantile ``z`` (from ``u``, kept off the tails so that a
+    newcomer's QI skill is not clipped and its mean and spread matter), shuffles keep the
+    order, so both implementations see the same 'random' numbers."""
 
     def __init__(self, u: float) -> None:
         self.u = u
+        self.z = NormalDist().inv_cdf(min(max(u, 0.01), 0.99))
 
     def random(self, size=None):
         return self.u if size is None else np.full(size, self.u)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):  # numpy's Generator.normal
+        value = loc + scale * self.z
+        return value if size is None else np.full(size, value)
+
+    def gauss(self, mu=0.0, sigma=1.0):  # stdlib's Random.gauss
+        return mu + sigma * self.z
 
     def shuffle(self, items) -> None:
         return None
