@@ -34,7 +34,9 @@ from tests.conftest import small_scenario
 STAFF_STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "qi_skill")
 # the array model's rules exercised from every branch: joint practice across professions, a
 # pitch tailored to each audience (early boost) with inconsistent motives (cynicism), a messenger
-# of both professions, stifling consultants
+# of both professions, stifling consultants, dialogue that bridges professions (cross-tribe
+# messages, peer norms blended with the ward's), senior staff covering so that others are
+# released to learn, and a suggestion culture that scrutinises the problem less (agreed clarity)
 RICH = {
     "initiative.joint_practice": True,
     "initiative.tailoring": 0.8,
@@ -42,8 +44,16 @@ RICH = {
     "initiative.messenger": "both",
     "initiative.senior_backing": 0.1,
     "initiative.origin": "top_down",
-    "initiative.target_roles": ["staff_nurse", "health_care_assistant", "junior_doctor"],
+    "initiative.target_roles": [
+        "staff_nurse",
+        "health_care_assistant",
+        "junior_doctor",
+        "allied_health_professional",
+    ],
     "initiative.channels.night_sessions": 0.5,
+    "trust.culture.respectful_dialogue": 0.9,
+    "trust.culture.extra_mile": 0.4,
+    "trust.culture.rewarding_suggestions": 0.8,
 }
 
 
