@@ -195,6 +195,27 @@ def test_each_stage_matches_the_array_model(overrides, u):
     np.testing.assert_allclose(m.ward_habit, habit, atol=1e-12)
 
 
+@pytest.mark.parametrize("u", [0.05, 0.5])
+def test_hearing_and_owning_match_once_the_team_gives_up(u):
+    """The abandoned initiative's branch (ownership erodes once the team has given up), which
+    a run reaches only late: halted mid-run, the wards still live, hearing and owning agree."""
+    m = mid_run(RICH)
+    m.lifecycle.halt(m)
+    assert m.lifecycle.abandoned and not m.lifecycle.supporting and m.wards.active.any()
+    m.rng = m.random = FixedDraws(u)
+    m._initiative_today()
+    m.sync_arrays()
+    reach.cascade(m)
+    reach.written_material(m)
+    reach.coaching(m)
+    ownership.update_ownership(m)
+    expected = arrays(m, STAFF_STATE)
+    m._before_hearing()
+    for a in m.ref_staff:
+        a.hear_and_own()
+    assert_same(m, expected)
+
+
 @pytest.mark.parametrize("overrides", [{}, RICH], ids=["example", "joint-tailored"])
 def test_reference_and_array_model_agree_statistically(overrides):
     """16 seeds each on a small scenario from design to roll-out: mean outcomes agree."""
