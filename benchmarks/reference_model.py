@@ -15,16 +15,23 @@ What is per agent, and what is not:
   ``reach.staff_turnover``, ``initiativitis.update_fatigue``); QI team sessions with persuasion
   and goodwill (``reach.run_sessions`` / ``deliver_session``, per QI team member and per attendee);
   cascade, written material, coaching (``reach``); ownership with culture, manager pull, problem
-  clarity and stifling, framing, peer pull, origin and resistance (``ownership.update_ownership``);
-  practice, joint participation and habit (``momentum.practise``); cynicism
-  (``framing.grow_cynicism``); QI skills (``learning.grow_staff_skills``).
+  clarity and stifling, a tailored pitch, cynicism, peer pull toward one's profession blended
+  with one's ward, origin and resistance (``ownership.update_ownership``); practice, joint
+  participation and habit (``momentum.practise``); cynicism from inconsistent motives
+  (``framing.grow_cynicism``); QI skills, with release for learning helped by senior staff's
+  cover (``learning.grow_staff_skills``). A leaver's replacement arrives with a QI skill of their
+  own (``reach.staff_turnover``).
 - Per ward, in Python loops over the ward's agents: agency fill of each ward-shift's gap, ward
   means, the best-informed colleague per ward-shift-profession (cascade), mean ownership per
   ward-profession (peer pull), mean intent per ward-shift-profession (joint practice), the ward's
   best QI skill (mentoring), the ward's practice and habit.
 - Reused unchanged from qisim, because it is model-level and not per agent: building the world,
-  the initiative load per ward, the lifecycle, patient outcomes, the monthly audit, PDSA, review,
-  executives and the recorder. Those read (and a few write) the model's staff arrays, so the
+  the initiative load per ward, the lifecycle (with co-design), patient outcomes, the monthly
+  audit (and how a disappointing one is confronted), PDSA and the ward staff's own adjustments,
+  review, executives and the recorder; and the scalars every agent reads that the scenario and
+  the model's state fix for the day (message fidelity, agreed problem clarity, senior support,
+  the weight of a message from another profession, bridging, senior cover, origin, resistance,
+  the team's time), called from qisim's mechanisms as they are. Those read (and a few write) the model's staff arrays, so the
   reference copies its agents' attributes into the arrays before calling them and back after.
 
 Staged activation (Mesa 3's replacement for ``StagedActivation``): each day the staff are
@@ -42,6 +49,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import sys
 from typing import Any
 
 import mesa
@@ -52,7 +60,6 @@ from qisim.constants import Constants
 from qisim.mechanisms import (
     audit,
     culture,
-    framing,
     initiativitis,
     leadership,
     momentum,
@@ -60,6 +67,7 @@ from qisim.mechanisms import (
     problem,
     reach,
     role_modelling,
+    staffing,
     tribes,
 )
 from qisim.model import QIModel
@@ -71,7 +79,7 @@ MEDICAL = TRIBE["medical"]
 DAY_PATTERN, NIGHT_PATTERN = SHIFT["day"], SHIFT["night"]
 DESIGNING = ("design", "stalled", "redesign")
 # per-agent state the model-level code shares with the agents through the staff arrays
-STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "morale", "qi_skill")
+STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "qi_skill")
 RECORDED = ("understanding", "ownership", "habit", "fatigue", "on_duty")
 
 
@@ -118,7 +126,8 @@ class RefStaffMember(mesa.Agent):
     # --- stage 1: the roster, turnover and fatigue ----------------------------------------------
     def start_shift(self) -> None:
         """Work 4 shifts in 7 on one's pattern unless off sick (agency nurses wait to be called
-        in); leave and be replaced by a newcomer; feel the initiatives one is not shielded from."""
+        in); leave and be replaced by a newcomer (who brings their own QI skill); feel the
+        initiatives one is not shielded from."""
         m = self.model
         w = m.ref_wards[self.ward]
         k = m.constants
@@ -135,9 +144,11 @@ class RefStaffMember(mesa.Agent):
         self.on_duty = works and not sick and not self.agency
 
         leave = k.agency_turnover if self.agency else w.daily_turnover
-        if rand() < leave:
+        if rand() < leave:  # a newcomer, who has not heard, with a QI skill of their own
             self.understanding = self.ownership = self.habit = 0.0
             self.cynicism = self.fatigue = 0.0
+            q = m.random.gauss(k.staff_qi_skill_mean, k.staff_qi_skill_sd)
+            self.qi_skill = min(max(q, 0.0), 1.0)
 
         f = self.fatigue
         f = f + k.fatigue_gain * w.excess_load * (1 - f) - k.fatigue_recovery * f
@@ -176,18 +187,18 @@ class RefStaffMember(mesa.Agent):
                 * w.early_boost
                 * (1.0 - self.fatigue)
             )
-            erosion = t.erosion + ownership.CYNICISM_EROSION * self.cynicism
+            erosion = t.erosion + k.cynicism_erosion * self.cynicism
             if self.tribe == MEDICAL:
                 erosion += t.stifling
-            peer = k.peer_influence * (w.peer_ownership[self.tribe] - o)
+            peer = k.peer_influence * (w.peer_norm[self.tribe] - o)
             o = o + drive * (1 - o) + peer - erosion * o
             self.ownership = min(max(o, 0.0), 1.0)
 
     # --- stage 3: practice, habit, cynicism and skills -----------------------------------------
     def practise_and_learn(self) -> None:
         """Do the practice as far as one knows, owns and can do it today; build or lose the
-        habit; grow cynical where a tailored pitch meets a practice that cannot be done; learn
-        QI skills when released from the ward."""
+        habit; grow cynical where inconsistent motives meet a practice that cannot be done;
+        learn QI skills when released from the ward (or covered by senior staff)."""
         m = self.model
         w = m.ref_wards[self.ward]
         k, t = m.constants, m.today
@@ -197,7 +208,8 @@ class RefStaffMember(mesa.Agent):
             feas = base
             h = self.habit
             intent = self.understanding * self.ownership * w.fit
-            if t.joint:
+            if t.joint:  # one's own part alone, the rest with the other professions there
+                # the 0.5s are momentum.practise's (one's own share of a joint practice)
                 feas = feas * (0.5 + 0.5 * self.joint_participation(w))
             done = feas * (intent if intent > h else h)
             slack = k.habit_rate * (1 - w.habit_hold)
@@ -210,9 +222,9 @@ class RefStaffMember(mesa.Agent):
             if shift == NIGHT:
                 w.night_practice_sum += done
                 w.n_night += 1
-            if t.tailored:
+            if t.motives > 0:  # inconsistent motives sour when the practice cannot be done
                 c = self.cynicism
-                self.cynicism = min(c + k.cynicism_rate * (1 - base) * (1 - c), 1.0)
+                self.cynicism = min(c + t.cynicism_rate * (1 - base) * (1 - c), 1.0)
         else:
             self.practised = 0.0
 
@@ -263,7 +275,9 @@ class RefQITeamMember(QITeamMember):
         if n == 0:
             return
         # wards where understanding is lowest are likelier (as random.choices draws them)
-        need = list(itertools.accumulate(1.05 - m.ref_wards[i].mean_understanding for i in active))
+        floor = m.constants.session_need_floor
+        need = [1 + floor - m.ref_wards[i].mean_understanding for i in active]
+        need = list(itertools.accumulate(need))
         for _ in range(n):
             ward = active[bisect.bisect(need, rand() * need[-1])]
             shift = NIGHT if rand() < m.initiative.channels.night_sessions else DAY
@@ -392,7 +406,9 @@ class ReferenceModel(QIModel):
         sensitivity = self.initiative.staffing_sensitivity
         gap_scale = self.constants.staffing_gap_scale
         threshold = self.constants.release_threshold
-        staffing = np.ones((self.wards.n, 2))
+        curve = self.constants.release_curve
+        cover = staffing.senior_cover(self)  # senior staff stand in so others can learn
+        ratios = np.ones((self.wards.n, 2))
         feasibility = np.ones((self.wards.n, 2))
         for w in self.ref_wards:
             nurses = [0, 0]
@@ -415,14 +431,14 @@ class ReferenceModel(QIModel):
                 a.on_duty = True
                 a.working_shift = shift
                 nurses[shift] += 1
-            w.staffing = [nurses[s] / max(w.required[s], 1e-9) for s in (DAY, NIGHT)]
+            w.staffing = [nurses[s] / max(w.required[s], sys.float_info.min) for s in (DAY, NIGHT)]
             w.feasibility = [
                 1.0 - sensitivity * min(max((1.0 - r) / gap_scale, 0.0), 1.0) for r in w.staffing
             ]
-            w.release = [min(max(r / threshold, 0.0), 1.0) ** 2 for r in w.staffing]
-            staffing[w.index] = w.staffing
+            w.release = [min(max((r + cover) / threshold, 0.0), 1.0) ** curve for r in w.staffing]
+            ratios[w.index] = w.staffing
             feasibility[w.index] = w.feasibility
-        self.wards.staffing = staffing
+        self.wards.staffing = ratios
         self.wards.feasibility = feasibility
 
     def _ward_means(self) -> None:
@@ -445,20 +461,27 @@ class ReferenceModel(QIModel):
         trust = self.qi_scenario.trust
         t.supporting = self.lifecycle.supporting
         t.joint = init.joint_practice
-        t.tailored = init.framing == "tailored"
+        t.tailoring = init.tailoring
+        t.motives = init.inconsistent_motives
+        t.cynicism_rate = k.cynicism_rate * init.inconsistent_motives
         t.cascade_rate = k.cascade_rate * init.channels.cascade_reliance
         t.written_rate = k.written_rate * init.channels.written
         t.coaching_rate = k.coaching_rate
-        t.clarity = problem.clarity_factor(init, k)
+        t.clarity = problem.clarity(self)  # agreed clarity: a suggestion culture scrutinises less
         t.origin = ownership.origin_factor(self)
-        t.erosion = ownership.resistance(self) + (0.01 if self.lifecycle.abandoned else 0.0)
-        support = problem.senior_support(init, k)
-        t.stifling = k.senior_stifling * max(0.0, 0.5 - support) * 2
+        t.erosion = ownership.resistance(self)
+        if self.lifecycle.abandoned:
+            t.erosion += k.abandonment_erosion
+        support = problem.senior_support(self)
+        threshold = k.stifling_threshold
+        t.stifling = k.senior_stifling * max(0.0, threshold - support) / threshold
         t.training = trust.qi_training
         t.mentoring = trust.mutual_mentoring
         t.fidelity = reach.message_fidelity(self)
         t.persuasion = k.session_persuasion * team["communication"] * t.clarity
         t.own_tribes = tribes.MESSENGER_TRIBES[init.messenger]
+        t.cross_tribe = tribes.cross_tribe(self)  # raised as far as dialogue bridges professions
+        t.bridging = culture.bridging(self)  # how far each profession's norm is the ward's
         time = leadership.team_time(self)
         t.sessions_per_day = k.visits_per_member_week / 5 * init.channels.sessions * time
         w = self.wards
@@ -473,10 +496,10 @@ class ReferenceModel(QIModel):
             ward.manager_pull = float(pull[i])
             ward.goodwill = float(goodwill[i])
             ward.habit_hold = float(hold[i])
-            if t.tailored:
+            if t.tailoring > 0:  # a pitch tailored to each audience, fading after launch
                 since = max(self.day - int(w.launch_day[i]), 0)
-                boost = math.exp(-since / framing.EARLY_DAYS)
-                ward.early_boost = 1.0 + k.tailored_boost * boost
+                boost = math.exp(-since / k.tailoring_days)
+                ward.early_boost = 1.0 + k.tailoring_boost * t.tailoring * boost
             else:
                 ward.early_boost = 1.0
 
@@ -488,7 +511,7 @@ class ReferenceModel(QIModel):
         attend = k.session_attendance * w.release[shift]
         for a in w.staff:
             if a.on_duty and a.target and a.working_shift == shift and rand() < attend:
-                weight = 1.0 if a.tribe in t.own_tribes else k.cross_tribe
+                weight = 1.0 if a.tribe in t.own_tribes else t.cross_tribe
                 u = a.understanding
                 a.understanding = u + t.fidelity * weight * (1 - u)
                 o = a.ownership
@@ -497,8 +520,10 @@ class ReferenceModel(QIModel):
 
     def _before_hearing(self) -> None:
         """After the sessions: per ward-shift-profession the best understanding among live
-        staff (cascade), per ward-profession mean ownership of target staff (peer pull), and
-        the ward's best QI skill (mentoring)."""
+        staff (cascade), per ward-profession the norm of ownership that peers pull toward (the
+        profession's mean among target staff, blended with the ward's as far as dialogue
+        bridges professions), and the ward's best QI skill (mentoring)."""
+        blend = self.today.bridging
         for w in self.ref_wards:
             best = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
             sums = [0.0, 0.0, 0.0]
@@ -513,7 +538,10 @@ class ReferenceModel(QIModel):
                 if a.qi_skill > best_q:
                     best_q = a.qi_skill
             w.best_understanding = best
-            w.peer_ownership = [sums[i] / max(counts[i], 1) for i in range(3)]
+            ward_mean = sum(sums) / max(sum(counts), 1)
+            w.peer_norm = [
+                (1 - blend) * (sums[i] / max(counts[i], 1)) + blend * ward_mean for i in range(3)
+            ]
             w.best_qi_skill = best_q
             w.practice_sum = w.night_practice_sum = 0.0
             w.n_live = w.n_night = 0

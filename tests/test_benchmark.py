@@ -12,6 +12,8 @@ Speed is measured by benchmarks/bench_run.py only; nothing here is timed.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 
@@ -30,28 +32,50 @@ from qisim.mechanisms import (
 from tests.conftest import small_scenario
 
 STAFF_STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "qi_skill")
-# the array model's rules exercised from every branch: joint practice across professions,
-# tailored framing (cynicism), a messenger of both professions, stifling consultants
+# the array model's rules exercised from every branch: joint practice across professions, a
+# pitch tailored to each audience (early boost) with inconsistent motives (cynicism), a messenger
+# of both professions, stifling consultants, dialogue that bridges professions (cross-tribe
+# messages, peer norms blended with the ward's), senior staff covering so that others are
+# released to learn, and a suggestion culture that scrutinises the problem less (agreed clarity)
 RICH = {
     "initiative.joint_practice": True,
-    "initiative.framing": "tailored",
+    "initiative.tailoring": 0.8,
+    "initiative.inconsistent_motives": 0.8,
     "initiative.messenger": "both",
     "initiative.senior_backing": 0.1,
     "initiative.origin": "top_down",
-    "initiative.target_roles": ["staff_nurse", "health_care_assistant", "junior_doctor"],
+    "initiative.target_roles": [
+        "staff_nurse",
+        "health_care_assistant",
+        "junior_doctor",
+        "allied_health_professional",
+    ],
     "initiative.channels.night_sessions": 0.5,
+    "trust.culture.respectful_dialogue": 0.9,
+    "trust.culture.extra_mile": 0.4,
+    "trust.culture.rewarding_suggestions": 0.8,
 }
 
 
 class FixedDraws:
-    """Stands in for both numpy's Generator and stdlib's Random: every draw is ``u``, shuffles
-    keep the order, so both implementations see the same 'random' numbers."""
+    """Stands in for both numpy's Generator and stdlib's Random: every uniform draw is ``u``,
+    every normal draw is the same quantile ``z`` (from ``u``, kept off the tails so that a
+    newcomer's QI skill is not clipped and its mean and spread matter), shuffles keep the
+    order, so both implementations see the same 'random' numbers."""
 
     def __init__(self, u: float) -> None:
         self.u = u
+        self.z = NormalDist().inv_cdf(min(max(u, 0.01), 0.99))
 
     def random(self, size=None):
         return self.u if size is None else np.full(size, self.u)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):  # numpy's Generator.normal
+        value = loc + scale * self.z
+        return value if size is None else np.full(size, value)
+
+    def gauss(self, mu=0.0, sigma=1.0):  # stdlib's Random.gauss
+        return mu + sigma * self.z
 
     def shuffle(self, items) -> None:
         return None
@@ -169,6 +193,27 @@ def test_each_stage_matches_the_array_model(overrides, u):
     habit = momentum.ward_habit(m)
     m._ward_habit()
     np.testing.assert_allclose(m.ward_habit, habit, atol=1e-12)
+
+
+@pytest.mark.parametrize("u", [0.05, 0.5])
+def test_hearing_and_owning_match_once_the_team_gives_up(u):
+    """The abandoned initiative's branch (ownership erodes once the team has given up), which
+    a run reaches only late: halted mid-run, the wards still live, hearing and owning agree."""
+    m = mid_run(RICH)
+    m.lifecycle.halt(m)
+    assert m.lifecycle.abandoned and not m.lifecycle.supporting and m.wards.active.any()
+    m.rng = m.random = FixedDraws(u)
+    m._initiative_today()
+    m.sync_arrays()
+    reach.cascade(m)
+    reach.written_material(m)
+    reach.coaching(m)
+    ownership.update_ownership(m)
+    expected = arrays(m, STAFF_STATE)
+    m._before_hearing()
+    for a in m.ref_staff:
+        a.hear_and_own()
+    assert_same(m, expected)
 
 
 @pytest.mark.parametrize("overrides", [{}, RICH], ids=["example", "joint-tailored"])
