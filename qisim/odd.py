@@ -39,7 +39,7 @@ FIELD_NOTES: dict[str, tuple[str, str]] = {
         "Box 4; FFIT resourcing",
     ),
     "trust.executives.medical_director_leadership": (
-        "medical director's leadership (FFIT; taking the reins is an event)",
+        "medical director's leadership: with the CEO's tone, backs a medical QI team's time",
         "§3 Leading",
     ),
     "trust.qi_training": (
@@ -131,7 +131,14 @@ FIELD_NOTES: dict[str, tuple[str, str]] = {
         "senior clinicians' practical backing",
         "Table 3 Handover at night",
     ),
-    "initiative.framing": ("one message, or tailored messages per audience", "§3 Framing"),
+    "initiative.tailoring": (
+        "how far the pitch is tailored to each audience (stakeholder mapping): raises uptake",
+        "§3 Framing: Nurse-led discharge",
+    ),
+    "initiative.inconsistent_motives": (
+        "how far the motives given differ between audiences: cynicism when practice falters",
+        "§3 Framing: Enhanced care; Table 3 'mixed messages'",
+    ),
     "initiative.messenger": ("profession of the messengers", "§3 Difficult conversations"),
     "initiative.pdsa_pilot": ("PDSA intensity in the pilot", "§3 Using experience"),
     "initiative.pdsa_rollout": ("PDSA intensity in the roll-out", "§3 Using experience"),
@@ -162,10 +169,18 @@ FIELD_NOTES: dict[str, tuple[str, str]] = {
     "initiative.rollout.pilot_days": ("days of pilot before roll-out", "§3 Using experience"),
     "initiative.rollout.wave_size": ("wards per roll-out wave", "Table 3 Enhanced care"),
     "initiative.rollout.wave_interval": ("days between waves", "Table 3 'a rigorous timetable'"),
+    "initiative.rollout.launch_deadline": (
+        "a rigid timetable: the first wards launch on this day whatever the design's state; the "
+        "co-design and problem definition reach only the share of the design work done",
+        "Table 3: Enhanced care 'a rigorous timetable', Nurse-led discharge 'Under no time pressure'",
+    ),
     "initiative.rollout.rigid": ("waves on the timetable regardless of progress", "§3 Timing"),
     "qi_team.size": ("QI team members in post", "Table 3 Tissue viability"),
     "qi_team.establishment": ("QI team posts when fully staffed", "Table 3 Tissue viability"),
-    "qi_team.profession": ("the team's profession", "Table 2"),
+    "qi_team.profession": (
+        "the team's profession: its executive (medical director or director of nursing) backs it",
+        "Table 2; §3 Leading",
+    ),
     "qi_team.time_share": (
         "share of the team's time on this initiative",
         "Table 3 'tackled on multiple fronts'",
