@@ -377,7 +377,7 @@ class ReferenceModel(QIModel):
 
     def sync_arrays(self) -> None:
         """Copy every agent's state into the model's staff arrays (for results and tests)."""
-        self._to_arrays(STATE + ("on_duty", "working_shift", "practised"))
+        self._to_arrays(STATE + ("on_duty", "working_shift"))
 
     def apply_changes(self, changes: dict, note: str = "") -> None:
         super().apply_changes(changes, note)

@@ -1023,7 +1023,6 @@ MODEL_OUTPUTS = {
     ("model", "launch_scenario"): "the scenario as launched (results: its FFIT profile)",
     ("model", "ward_names"): "the wards' names (agents' views, results)",
     ("lifecycle", "history"): "the stages the initiative went through (results, planner, app)",
-    ("lifecycle", "first_launch_day"): "when the first wards launched (results, planner)",
 }
 
 

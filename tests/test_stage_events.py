@@ -31,8 +31,8 @@ def entered(model, stage: str) -> int:
 def test_a_stage_event_fires_on_the_day_the_stage_begins_and_moves_with_it():
     event = {"at": "rollout", "set": TEAM, "note": "team grows at roll-out"}
     fixed = {"day": 250, "set": {"initiative.pdsa_pilot": 0.6}, "note": "fixed"}
-    quick = run([event, fixed])
-    slow = run([event, fixed], **{"initiative.design_days": 200})
+    quick = run([event, fixed], days=700, **{"initiative.design_days": 30})
+    slow = run([event, fixed], days=700, **{"initiative.design_days": 150})
     for m in (quick, slow):
         assert dict((n, d) for d, n in m.event_log)["team grows at roll-out"] == entered(
             m, "rollout"
@@ -74,8 +74,10 @@ def test_a_stage_event_fires_once_and_never_for_a_stage_not_reached():
         {"at": "rollout", "set": TEAM, "note": "once"},
         {"at": "sustained", "set": TEAM, "note": "never"},
     ]
-    m = QIModel(load_scenario(EXAMPLE, {"days": 300, "events": events}), rng=0)
-    m.run_for(260)
+    m = QIModel(load_scenario(EXAMPLE, {"days": 600, "events": events}), rng=0)
+    while m.lifecycle.stage != "rollout" and m.steps < 560:
+        m.step()
+    m.run_for(1)
     assert m.event_log == [(entered(m, "rollout"), "once")]
     m.lifecycle.enter(m, "rollout")  # entered again (as after a redesign): nothing new
     m.run_for(40)

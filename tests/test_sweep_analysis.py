@@ -39,7 +39,7 @@ def sobol_dir(tmp_path_factory) -> Path:
     dummy (the scenario's description) that cannot matter: 8 x (3 + 2) points x 2 replications."""
     body = (
         "[design]\nkind = 'sobol'\nsamples = 8\n[uncertainties]\n"
-        "'initiative.design_days' = {range = [5, 60], integer = true, group = 'initiative'}\n"
+        "'initiative.design_days' = {range = [5, 40], integer = true, group = 'initiative'}\n"
         "'qi_team.communication' = {range = [0.1, 0.9], group = 'QI team'}\n"
         "description = {values = ['dummy a', 'dummy b'], group = 'none'}\n"
     )

@@ -76,12 +76,12 @@ def test_a_later_launch_is_observed_for_fewer_days():
 
 @pytest.fixture(scope="module")
 def timing_dir(tmp_path_factory) -> Path:
-    """Design time 8 or 70 days in 120-day runs, with a fixed-day event on day 40: the experiment
+    """Design time 8 or 70 days in 200-day runs, with a fixed-day event on day 40: the experiment
     file (its sweep goes to ``out`` beside it)."""
     folder = tmp_path_factory.mktemp("timing")
     path = folder / "exp.toml"
     path.write_text(
-        f'output = "out"\nreplications = 3\n{HEAD.replace("days = 80", "days = 120")}'
+        f'output = "out"\nreplications = 3\n{HEAD.replace("days = 80", "days = 200")}'
         "'events' = [{day = 40, set = {'initiative.pdsa_rollout' = 0.0}, note = 'PDSA stops'}]\n"
         "[levers]\n'initiative.design_days' = {values = [8, 70], label = 'design time', "
         "unit = 'days'}\n"
