@@ -305,8 +305,8 @@ def test_analyse_writes_labelled_effects_vector_figures_methods_and_provenance(t
     timing_table = pd.read_csv(a / "launch_timing.csv")
     assert "before:40" in timing_table.columns
     assert "launch timing:" in out
-    # 120-day runs never reach 6 months after launch: counted, not plotted, never zero
-    assert "practice_6m              0 of 6 runs" in out
+    # 200-day runs never reach 12 months after launch: counted, not plotted, never zero
+    assert "practice_12m             0 of 6 runs" in out
     assert not (a / "practice_12m.png").exists()
     points = pd.read_csv(a / "points.csv")
     shares = points[points["outcome"].isin(["habit_rate", "practice_rate"])]
