@@ -170,7 +170,7 @@ FIELD_NOTES: dict[str, tuple[str, str]] = {
     "initiative.rollout.wave_size": ("wards per roll-out wave", "Table 3 Enhanced care"),
     "initiative.rollout.wave_interval": ("days between waves", "Table 3 'a rigorous timetable'"),
     "initiative.rollout.launch_deadline": (
-        "a rigid timetable: the first wards launch on this day whatever the design's state; the "
+        "a fixed launch date: the first wards launch on this day whatever the design's state; the "
         "co-design and problem definition reach only the share of the design work done",
         "Table 3: Enhanced care 'a rigorous timetable', Nurse-led discharge 'Under no time pressure'",
     ),

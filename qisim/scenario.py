@@ -59,8 +59,28 @@ def did_you_mean(name: str, known: list[str] | set[str]) -> str:
     return f" (did you mean {' or '.join(repr(h) for h in hits[:3])}?)" if hits else ""
 
 
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field's type admits true/false (bool itself, or a union or container of it)."""
+    if annotation is bool:
+        return True
+    args = getattr(annotation, "__args__", ()) or getattr(annotation, "__metadata__", ())
+    return any(_takes_bool(a) for a in getattr(annotation, "__args__", ())) if args else False
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_for_a_number(cls, value: Any, info: Any) -> Any:
+        """true/false where a number or a name is expected is refused, not read as 1/0 (pydantic
+        would turn `launch_deadline = true` into day 1)."""
+        if isinstance(value, bool) and not _takes_bool(cls.model_fields[info.field_name].annotation):
+            raise ValueError(
+                f"{str(value).lower()} is a yes/no value, but '{info.field_name}' takes a "
+                "number or a name here"
+            )
+        return value
 
 
 class Culture(Strict):
@@ -226,10 +246,10 @@ class Rollout(Strict):
     )
     launch_deadline: Annotated[int, Field(ge=0)] | None = Field(
         None,
-        description="a rigid timetable: the day the first wards launch whatever the design's "
+        description="a fixed launch date: the day the first wards launch whatever the design's "
         "state; an unfinished design launches with its co-design and problem definition cut short "
-        "in proportion (report Table 3 Enhanced care: 'a rigorous timetable'); empty: the launch "
-        "waits for the design",
+        "in proportion (against Nurse-led discharge, 'Under no time pressure', report Table 3); "
+        "empty: the launch waits for the design",
     )
     defer_until: str | None = Field(
         None, description="name of a competing initiative whose end the launch waits for"
@@ -242,6 +262,16 @@ class Rollout(Strict):
         description="prepare first (report §5): days of a readiness audit and a SOFFT skills "
         "programme for the QI team and the target wards' managers before the design starts",
     )
+
+    @model_validator(mode="after")
+    def _deadline_after_preparing(self) -> Rollout:
+        if self.launch_deadline is not None and self.launch_deadline < self.prepare_days:
+            raise ValueError(
+                f"launch_deadline (day {self.launch_deadline}) falls inside the prepare-first "
+                f"programme (prepare_days = {self.prepare_days}), before the design even starts; "
+                f"give a day after {self.prepare_days}, or no deadline"
+            )
+        return self
 
 
 class Initiative(Strict):
@@ -797,9 +827,11 @@ def _looks_like_percent(err: dict, value: Any) -> bool:
 # Fields that earlier versions accepted, and what replaces them (a plain message, not "unknown").
 RETIRED = {
     "framing": "it was split in two (report §3 Framing the message correctly): "
-    "'initiative.tailoring' (0-1, how far the pitch is tailored to each audience; "
-    "'tailored' was about 0.8) and 'initiative.inconsistent_motives' (0-1, how far the motives "
-    "given differ between audiences; Enhanced care's mixed messages); 'single' is 0 for both",
+    "'initiative.tailoring' (0-1: how far the pitch is tailored to each audience) and "
+    "'initiative.inconsistent_motives' (0-1: how far the motives given differ between audiences, "
+    "as in Enhanced care's mixed messages). For framing = 'tailored' write tailoring = 0.8, and "
+    "inconsistent_motives = 0.8 only if different audiences heard different motives (else 0); "
+    "for framing = 'single' leave both out (0)",
 }
 
 

@@ -130,3 +130,25 @@ def test_python_overrides_match_cli_overrides():
     sc = load_scenario(SCENARIOS / "example.toml", {"initiative.co_design": "0.9"})
     b = qisim.run(sc, seed=3, days=120)
     assert a.summary == b.summary
+
+
+@pytest.mark.parametrize(
+    "path", ["initiative.rollout.launch_deadline", "initiative.tailoring", "events.0.after_days"]
+)
+def test_true_or_false_where_a_number_is_expected_is_refused(path):
+    """pydantic would read `launch_deadline = true` as day 1; qisim says what is wrong."""
+    base = {"events": [{"at": "rollout", "set": {"qi_team.size": 4}}]}
+    with pytest.raises(ScenarioError, match=r"true is a yes/no value, but '\w+' takes a number"):
+        load_scenario(SCENARIOS / "example.toml", {**base, path: True})
+    # a yes/no field still takes one
+    assert load_scenario(SCENARIOS / "example.toml", {"initiative.rollout.rigid": True})
+
+
+def test_the_retired_framing_field_says_what_replaces_it(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text(f'base = "{SCENARIOS / "example.toml"}"\n[initiative]\nframing = "tailored"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert str(path) in text and "'initiative.framing'" in text
+    assert "initiative.tailoring" in text and "initiative.inconsistent_motives" in text

@@ -71,7 +71,10 @@ def main(args) -> int:
         result = qisim.run(scenario, seed=args.seed, days=args.days)
     out = make_folder(args.out)
     s = result.summary
-    (out / "summary.json").write_text(json.dumps(s, indent=2) + "\n")
+    # the scheduled events as applied, and what the lifecycle logged (a launch cut short by
+    # its deadline); a day event on day d runs before day d's step and is logged on day d - 1
+    events = [[int(d), note] for d, note in result.model.event_log]
+    (out / "summary.json").write_text(json.dumps({**s, "events": events}, indent=2) + "\n")
     result.daily.to_csv(out / "daily.csv", index=False, float_format="%.4g")
     result.wards.to_csv(out / "wards.csv", index=False, float_format="%.4g")
     if not args.no_figure:
@@ -89,7 +92,8 @@ def main(args) -> int:
         f"  wards embedded    {s['embedded_ward_fraction']:.0%}  (spread between wards {s['ward_spread']:.2f})\n"
         f"  time to embed     {tte}\n"
         f"  outcome change    {s['outcome_change']:+.0%}  ({result.model.initiative.outcome}, last 28 days vs first 90)\n"
-        f"  wrote             {out}/summary.json, daily.csv, wards.csv"
+        + "".join(f"  event @{d:<12} {note}\n" for d, note in events)
+        + f"  wrote             {out}/summary.json, daily.csv, wards.csv"
         + ("" if args.no_figure else ", practice.png")
     )
     return 0

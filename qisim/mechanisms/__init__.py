@@ -36,8 +36,8 @@ ABLATIONS: dict[str, str] = {
     "professions, no senior cover, no learning or blame after a disappointing audit, no local "
     "adjustments by ward staff and no scrutiny skipped (the adding pathways)",
     "learning": "QI skills of staff and team stay as they start: no growth",
-    "audit": "audits are taken but change nothing: no boost to ownership or morale, ignored by "
-    "the monthly review",
+    "audit": "audits are taken but change nothing: no boost to ownership, no learning or blame "
+    "after a disappointing one, ignored by the monthly review",
 }
 
 
