@@ -663,6 +663,15 @@ class Constants:
         "weight of the ward's own micro-culture against the trust's",
         "§3 Leading: 'standards of practice could vary greatly between different parts'",
     )
+    manager_tone_weight: float = c(
+        0.5,
+        0,
+        1,
+        "weight of the manager's style and tone (against the trust's climate) in a ward's "
+        "micro-culture, where the scenario does not give it",
+        "§3 Leading: disparities 'were due to the management style and tone adopted by "
+        "front-line managers'. ASSUMPTION: equal weights",
+    )
     initial_goodwill: float = c(
         0.5,
         0,

@@ -108,7 +108,7 @@ class QIModel(mesa.Model):
         self.constants = constants or DEFAULT_CONSTANTS
         self.day = 0
         trust_culture = culture.climate(self.qi_scenario.trust.culture)
-        self.wards = build_wards(self.qi_scenario, trust_culture)
+        self.wards = build_wards(self.qi_scenario, trust_culture, self.constants)
         self.wards.night_practice = np.zeros(self.wards.n)
         self.ward_names = self.wards.names
         self.staff = build_staff(self.qi_scenario, self.rng, self.constants)
@@ -294,7 +294,7 @@ class QIModel(mesa.Model):
         self._note_team_staffed()
         self.qi_scenario.wards = new.wards
         trust_culture = culture.climate(new.trust.culture)
-        fresh = build_wards(new, trust_culture)
+        fresh = build_wards(new, trust_culture, self.constants)
         for name in (
             "sickness", "agency_fill", "turnover", "micro_culture", "context_distance", "manager_enthusiasm",
             "manager_role_modelling", "manager_style_tone", "manager_leadership",

@@ -75,7 +75,9 @@ class Strict(BaseModel):
     def _no_true_for_a_number(cls, value: Any, info: Any) -> Any:
         """true/false where a number or a name is expected is refused, not read as 1/0 (pydantic
         would turn `launch_deadline = true` into day 1)."""
-        if isinstance(value, bool) and not _takes_bool(cls.model_fields[info.field_name].annotation):
+        if isinstance(value, bool) and not _takes_bool(
+            cls.model_fields[info.field_name].annotation
+        ):
             raise ValueError(
                 f"{str(value).lower()} is a yes/no value, but '{info.field_name}' takes a "
                 "number or a name here"

@@ -174,7 +174,8 @@ def finish_programme(model: QIModel, days: int, attendance: np.ndarray) -> None:
         for name in MANAGER_SKILLS:
             value = getattr(spec.manager, name)
             setattr(spec.manager, name, round(value + g * (1 - value), SKILL_DECIMALS))
-    fresh = build_wards(model.qi_scenario, culture.climate(model.qi_scenario.trust.culture))
+    climate = culture.climate(model.qi_scenario.trust.culture)
+    fresh = build_wards(model.qi_scenario, climate, model.constants)
     for name in ("micro_culture", *(f"manager_{n}" for n in MANAGER_SKILLS)):
         setattr(w, name, getattr(fresh, name))
 

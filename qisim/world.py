@@ -124,7 +124,11 @@ def resolve_names(selection: list[str] | str, wards: list[tuple[str, object, str
     )
 
 
-def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
+def build_wards(
+    scenario: Scenario, trust_culture: float, constants: Constants = DEFAULT_CONSTANTS
+) -> WardArrays:
+    """The wards as arrays. ``trust_culture``: the trust's climate (0-1, see
+    :func:`qisim.mechanisms.culture.climate`), from which a ward's micro-culture defaults."""
     wards = expand_wards(scenario)
     n = len(wards)
     hospitals: list[str] = []
@@ -148,7 +152,8 @@ def build_wards(scenario: Scenario, trust_culture: float) -> WardArrays:
     # management style and tone adopted by front-line managers")
     micro = col(
         lambda s: (
-            0.5 * trust_culture + 0.5 * s.manager.style_tone
+            (1 - constants.manager_tone_weight) * trust_culture
+            + constants.manager_tone_weight * s.manager.style_tone
             if s.micro_culture is None
             else s.micro_culture
         )

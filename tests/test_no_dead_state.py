@@ -969,8 +969,12 @@ def mechanism_sources() -> list[Source]:
     return [
         *(_source(f) for f in MECHANISM_FILES),
         _source("qisim/model.py", exclude=OUTPUT_METHODS),
-        # draw_qi_skill: the QI skill of arriving staff, at the start and for newcomers (turnover)
-        _source("qisim/world.py", include={"StaffArrays.*", "WardArrays.*", "draw_qi_skill"}),
+        # draw_qi_skill and build_wards: arriving staff's QI skill (start and turnover) and the
+        # default micro-culture, rules the mechanisms start from
+        _source(
+            "qisim/world.py",
+            include={"StaffArrays.*", "WardArrays.*", "draw_qi_skill", "build_wards"},
+        ),
     ]
 
 
