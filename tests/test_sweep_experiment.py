@@ -284,3 +284,17 @@ def test_second_order_sobol_blocks(tmp_path):
     seeds = make_plan(load_experiment(write(tmp_path, body))).table["seed"].to_numpy()
     assert len(seeds) == 4 * (2 * 2 + 2)
     assert all(len(set(seeds[k : k + 6])) == 1 for k in range(0, 24, 6))
+
+
+def test_a_plan_over_a_hundred_inputs_is_quiet():
+    """A robustness study varies every constant (over 100 inputs): planning it printed some 200
+    lines of pandas' fragmented-frame warnings to the terminal."""
+    import warnings
+
+    root = EXAMPLE.parent.parent
+    exp = load_experiment(root / "experiments" / "robustness" / "premton_handover_at_night.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = make_plan(exp)
+    assert len(exp.uncertainties) > 100
+    assert {f"unit:{u.name}" for u in exp.uncertainties} <= set(plan.design.columns)

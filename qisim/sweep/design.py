@@ -212,9 +212,13 @@ def make_plan(exp: Experiment) -> Plan:
         ]
     )
     if unit is not None:
-        for k, p in enumerate(exp.uncertainties):
-            design[f"unit:{p.name}"] = unit[:, k]
-        for p in exp.uncertainties:
-            # where each value lies in its range: a Morris effect is divided by its change
-            design[f"pos:{p.name}"] = [p.position(pt.values[p.name]) for pt in points]
+        # one concat, not a column at a time (pandas warns about a fragmented frame once an
+        # experiment has more than about 100 inputs, e.g. every constant in a robustness study)
+        extra = {f"unit:{p.name}": unit[:, k] for k, p in enumerate(exp.uncertainties)}
+        # where each value lies in its range: a Morris effect is divided by its change
+        extra |= {
+            f"pos:{p.name}": [p.position(pt.values[p.name]) for pt in points]
+            for p in exp.uncertainties
+        }
+        design = pd.concat([design, pd.DataFrame(extra, index=design.index)], axis=1)
     return Plan(table=table, runs=runs, design=design, points=points, levers=levers)
