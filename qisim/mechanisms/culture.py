@@ -2,7 +2,7 @@
 the ward's own micro-culture.
 
 Report §3 Premton: an exemplary environment names seven features; each acts here where the
-report says it acts, and nowhere else (ODD §7.4 lists them side by side):
+report says it acts, and nowhere else (ODD §7, mechanism 12, lists them side by side):
 
 ==========================  ===============================================  ====================
 feature                     what it does in the model                        where
