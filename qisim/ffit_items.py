@@ -254,17 +254,26 @@ def not_modelled(item: str, why: str) -> ItemMap:
 # --- the table --------------------------------------------------------------------------------
 def _build() -> dict[str, ItemMap]:
     T, I, W = "trust", "initiative", "wards.*"  # noqa: E741 (short names keep the table legible)
-    culture_use = "culture.environment (via the trust's culture index), culture.goodwill"
+    # each feature of the sound organisational base acts on its own pathway (culture.py)
+    use = {
+        "confronting_failure": "audit.confront_failure (learn or blame after a disappointing audit)",
+        "respectful_dialogue": "culture.environment, culture.goodwill, tribes.cross_tribe, tribes.peer_pull",
+        "collective_autonomy": "adaptation.local_adjustments (wards adapt the change)",
+        "adducing_local_data": "audit.monthly_audit (audit feedback)",
+        "rewarding_suggestions": "adaptation.local_adjustments (suggestions), problem.agreed_clarity",
+        "extra_mile": "staffing.release (senior cover)",
+        "efficient_structures": "leadership.follow_through (design speed, PDSA)",
+    }
     rows = [
         # Front-line staff
-        linear("staff_01", f"{T}.culture.confronting_failure", trust("culture.confronting_failure"), 0, 1, culture_use, "direct"),
-        linear("staff_02", f"{T}.culture.respectful_dialogue", trust("culture.respectful_dialogue"), 0, 1, culture_use, "direct"),
-        linear("staff_03", f"{T}.culture.collective_autonomy", trust("culture.collective_autonomy"), 0, 1, culture_use, "proxy"),
+        linear("staff_01", f"{T}.culture.confronting_failure", trust("culture.confronting_failure"), 0, 1, use["confronting_failure"], "direct"),
+        linear("staff_02", f"{T}.culture.respectful_dialogue", trust("culture.respectful_dialogue"), 0, 1, use["respectful_dialogue"], "direct"),
+        linear("staff_03", f"{T}.culture.collective_autonomy", trust("culture.collective_autonomy"), 0, 1, use["collective_autonomy"], "proxy"),
         linear("staff_04", "qi_team.technical", team_skill("technical"), 0, 1, "adaptation.pdsa_cycle (PDSA skill)", "proxy"),
-        linear("staff_05", f"{T}.culture.adducing_local_data", trust("culture.adducing_local_data"), 0, 1, "audit.monthly_audit (audit feedback), " + culture_use, "direct"),
+        linear("staff_05", f"{T}.culture.adducing_local_data", trust("culture.adducing_local_data"), 0, 1, use["adducing_local_data"], "direct"),
         linear("staff_06", f"{W}.micro_culture", ward("micro_culture"), 0, 1, "culture.environment (the ward's own culture)", "proxy", "micro_culture"),
-        linear("staff_07", f"{T}.culture.rewarding_suggestions", trust("culture.rewarding_suggestions"), 0, 1, culture_use, "direct"),
-        linear("staff_08", f"{T}.culture.extra_mile", trust("culture.extra_mile"), 0, 1, culture_use, "direct"),
+        linear("staff_07", f"{T}.culture.rewarding_suggestions", trust("culture.rewarding_suggestions"), 0, 1, use["rewarding_suggestions"], "direct"),
+        linear("staff_08", f"{T}.culture.extra_mile", trust("culture.extra_mile"), 0, 1, use["extra_mile"], "direct"),
         linear("staff_09", f"{T}.executives.ceo_tone", trust("executives.ceo_tone"), 0, 1, "leadership.team_time (the executives' backing of the QI team's time)", "proxy"),
         linear("staff_10", f"{W}.manager.role_modelling", ward("manager_role_modelling"), 0, 1, "role_modelling.manager_pull, habit_hold", "direct", "manager_role_modelling"),
         linear("staff_11", f"{W}.agency_fill", ward("agency_fill"), 0, 1, "staffing.roster (gaps filled by agency nurses)", "proxy", "agency_fill"),
@@ -272,7 +281,7 @@ def _build() -> dict[str, ItemMap]:
         linear("resourcing_01", f"{W}.vacancy", ward("vacancy"), 0.4, 0.0, "staffing.roster, world.build_staff (posts filled)", "direct", "vacancy"),
         linear("resourcing_02", f"{I}.staffing_sensitivity", initiative("staffing_sensitivity"), 1, 0, "staffing.practice_feasibility", "proxy"),
         linear("resourcing_03", f"{I}.channels.written", initiative("channels.written"), 0, 1, "reach.written_material", "direct"),
-        linear("resourcing_04", f"{T}.culture.efficient_structures", trust("culture.efficient_structures"), 0, 1, culture_use, "direct"),
+        linear("resourcing_04", f"{T}.culture.efficient_structures", trust("culture.efficient_structures"), 0, 1, use["efficient_structures"], "direct"),
         linear("resourcing_05", f"{I}.channels.sessions", initiative("channels.sessions"), 0, 1, "reach.run_sessions (training sessions on the wards)", "direct"),
         linear("resourcing_06", f"{T}.executives.director_of_nursing_backing", trust("executives.director_of_nursing_backing"), 0, 1, "leadership.team_time (the executives' backing of the QI team's time)", "direct"),
         qi_team_staffing("resourcing_07"),
