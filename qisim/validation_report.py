@@ -653,9 +653,19 @@ def robustness_markdown(df: pd.DataFrame, ind: pd.DataFrame, product: float) -> 
             f"[{r['p_pass_p05']:.2f}, {r['p_pass_p95']:.2f}] | {r['runs_in_expected_class']:.0%} | {tops} |"
         )
     lines.append("")
+    # a Morris design has (inputs + 1) points per trajectory
+    inputs = ind.groupby("case").size() if not ind.empty else pd.Series(dtype=int)
+    per = sorted(
+        {
+            round(r["points"] / (inputs[r["case"]] + 1))
+            for r in df.to_dict("records")
+            if r["case"] in inputs
+        }
+    )
+    many = f"{per[0]}" if len(per) == 1 else f"{per[0]}-{per[-1]}" if per else "few"
     lines.append(
         "mu* is the mean absolute elementary effect of an input (per unit of its range) on the "
-        "share of a point's runs in the report's class. With 5-6 trajectories most intervals "
+        f"share of a point's runs in the report's class. With {many} trajectories most intervals "
         "are wider than mu* itself: the inputs named are leads, not findings."
     )
     lines.append("")
