@@ -859,8 +859,10 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
             msg = f"'{loc}': {msg}" if loc and not msg.startswith(loc) else msg
         else:
             msg = f"'{loc}' = {short_repr(value)} is not allowed: {err['msg']}"
-            if _looks_like_percent(err, value):
+            if _looks_like_percent(err, value) and value >= 2:
                 msg += f" (a share from 0 to 1: {value:g}% is {value / 100:g})"
+            elif _looks_like_percent(err, value):  # 1.5 is more likely a slip than 1.5%
+                msg += " (a share from 0 to 1)"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 

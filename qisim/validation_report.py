@@ -45,7 +45,10 @@ def case_table(rows: list[dict]) -> list[dict]:
             "report_words": case.observed,
             "runs": len(rs),
             "share_reproducing": verdict.expected_share,
-            "worst_contradiction": verdict.worst_contradiction[0],
+            # "none" when no run contradicts (as the console and validation.md say)
+            "worst_contradiction": verdict.worst_contradiction[0]
+            if verdict.worst_contradiction[1] > 0
+            else "none",
             "worst_contradiction_share": verdict.worst_contradiction[1],
             "pass": verdict.passed,
         }

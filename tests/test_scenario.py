@@ -152,3 +152,9 @@ def test_the_retired_framing_field_says_what_replaces_it(tmp_path):
     text = str(err.value)
     assert str(path) in text and "'initiative.framing'" in text
     assert "initiative.tailoring" in text and "initiative.inconsistent_motives" in text
+
+
+def test_a_share_just_above_one_is_not_read_as_a_percentage():
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(SCENARIOS / "example.toml", {"initiative.tailoring": 1.5})
+    assert "(a share from 0 to 1)" in str(err.value) and "1.5% is" not in str(err.value)

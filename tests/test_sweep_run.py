@@ -274,3 +274,24 @@ def test_journal_survives_a_line_cut_short(tmp_path):
     assert sorted(table.column("run").to_pylist()) == [0, 1, 2]
     store.write_run({"run": 1, "habit_rate": 0.1, "error": None})  # a duplicate is dropped
     assert sorted(store.read_arrow("runs").column("run").to_pylist()) == [0, 1, 2]
+
+
+def test_provenance_sees_uncommitted_changes_to_the_package(tmp_path):
+    """The commit's 'dirty' flag looked for qisim/sweep/qisim and so was always false."""
+    import subprocess
+
+    from qisim.sweep.storage import git_commit
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    (tmp_path / "qisim" / "sweep").mkdir(parents=True)
+    (tmp_path / "qisim" / "model.py").write_text("x = 1\n")
+    (tmp_path / "qisim" / "sweep" / "storage.py").write_text("")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    here = tmp_path / "qisim" / "sweep"
+    assert git_commit(here)["dirty"] is False
+    (tmp_path / "qisim" / "model.py").write_text("x = 2\n")
+    assert git_commit(here)["dirty"] is True

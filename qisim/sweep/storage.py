@@ -153,9 +153,10 @@ def _json_scalar(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in a results row")
 
 
-def git_commit() -> dict[str, Any]:
-    """The commit of the qisim checkout this runs from, if it is one."""
-    here = Path(__file__).resolve().parent
+def git_commit(here: Path | None = None) -> dict[str, Any]:
+    """The commit of the qisim checkout this runs from (or of the one holding ``here``), if it is
+    one, and whether its ``qisim/`` package has uncommitted changes."""
+    here = here or Path(__file__).resolve().parent
     try:
         head = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],
@@ -166,7 +167,9 @@ def git_commit() -> dict[str, Any]:
         if head.returncode != 0:
             return {"commit": None}
         dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "qisim"],
+            # ":/qisim": the package from the checkout's top, whatever the directory (a plain
+            # "qisim" here meant qisim/sweep/qisim, so every run was recorded clean)
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", ":/qisim"],
             capture_output=True,
             text=True,
             timeout=10,
