@@ -14,8 +14,8 @@ the attributes ``QIModel`` and ``Lifecycle`` set on ``self``. *Constants*
 (``test_every_constant_is_read``): the fields of ``qisim.constants.Constants``.
 
 Their readers are the *mechanisms*: qisim/mechanisms/*.py, qisim/lifecycle.py,
-qisim/strategies.py, qisim/model.py (the step; not ``QIModel.staff_stages`` and
-``QIModel.ffit_profile``, which serve outputs), and the methods of ``StaffArrays`` and
+qisim/strategies.py, qisim/model.py (the step; not ``QIModel.staff_stages``, which serves
+outputs), world.py's ``draw_qi_skill`` and ``build_wards``, and the methods of ``StaffArrays`` and
 ``WardArrays`` (``build_rota`` derives the rota the roster reads; properties such as ``n``).
 The recorder, agents.py (read-only views), world.py's builders, results, plots, the app and the
 tools are not readers.
@@ -954,7 +954,7 @@ MECHANISM_FILES = sorted(
     p.relative_to(ROOT_DIR).as_posix() for p in (QISIM / "mechanisms").glob("*.py")
 ) + ["qisim/lifecycle.py", "qisim/strategies.py"]
 # QIModel methods that serve outputs (stages for agents and results, the FFIT profile)
-OUTPUT_METHODS = {"QIModel.staff_stages", "QIModel.ffit_profile"}
+OUTPUT_METHODS = {"QIModel.staff_stages"}
 # qisim/scenario.py functions that consume fields while a scenario is loaded
 LOADING = {
     "Scenario._winter_peak_events",  # the winter peak (Staffing.*) becomes events
