@@ -953,7 +953,7 @@ def _source(rel: str, include=None, exclude=(), raw_keys=False) -> Source:
 MECHANISM_FILES = sorted(
     p.relative_to(ROOT_DIR).as_posix() for p in (QISIM / "mechanisms").glob("*.py")
 ) + ["qisim/lifecycle.py", "qisim/strategies.py"]
-# QIModel methods that serve outputs (stages for agents and results, the FFIT profile)
+# QIModel methods that serve outputs (stages for agents and results)
 OUTPUT_METHODS = {"QIModel.staff_stages"}
 # qisim/scenario.py functions that consume fields while a scenario is loaded
 LOADING = {
