@@ -656,7 +656,10 @@ def _resolve_base(path: Path, data: dict, seen: tuple[Path, ...] = ()) -> dict:
 
 
 def parse_value(text: str) -> Any:
-    """Parse a ``--set`` value the way TOML would; bare words stay strings."""
+    """Parse a ``--set`` value the way TOML would; bare words stay strings, except ``none`` (or
+    ``null``), which is None: the setting is removed, back to its default."""
+    if text.strip().lower() in ("none", "null"):
+        return None
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -715,7 +718,8 @@ def set_path(data: dict, path: str, value: Any, source: str = "override") -> lis
     List elements are addressed by index (``wards.0.vacancy``) or by name
     (``wards.Ward A.vacancy``); ``*`` addresses every element (``wards.*.vacancy``). A table
     value merges field by field into the table already there (``initiative = {co_design =
-    0.9}`` changes co_design only); it never replaces the whole table.
+    0.9}`` changes co_design only); it never replaces the whole table. ``None`` removes the
+    setting, so the field takes its default (``--set initiative.rollout.launch_deadline=none``).
     """
     parts = path.split(".")
     return _set(data, parts, value, path, source, [])
@@ -754,6 +758,9 @@ def _set(
             f"{source}: '{path}' goes inside {short_repr(node)}, which has no fields."
         )
     if not rest:
+        if value is None:  # 'none': remove the setting, so the field takes its default
+            node.pop(key, None)
+            return [".".join([*at, key])]
         if isinstance(value, dict) and isinstance(node.get(key), dict):
             node[key] = _deep_merge(node[key], value)
             return [".".join([*at, key, k]) for k in flatten_overrides(value)]

@@ -158,3 +158,23 @@ def test_a_share_just_above_one_is_not_read_as_a_percentage():
     with pytest.raises(ScenarioError) as err:
         load_scenario(SCENARIOS / "example.toml", {"initiative.tailoring": 1.5})
     assert "(a share from 0 to 1)" in str(err.value) and "1.5% is" not in str(err.value)
+
+
+def test_none_removes_a_setting_back_to_its_default():
+    """`--set initiative.rollout.launch_deadline=none` clears a deadline; an event tied to a day
+    can be moved to a stage by removing its day."""
+    from qisim.cli.common import parse_sets
+
+    timed = load_scenario(SCENARIOS / "example.toml", {"initiative.rollout.launch_deadline": 60})
+    assert timed.initiative.rollout.launch_deadline == 60
+    sets = parse_sets(["initiative.rollout.launch_deadline=none"])
+    assert sets == {"initiative.rollout.launch_deadline": None}
+    data = timed.model_dump()
+    qisim.scenario.apply_overrides(data, sets)
+    assert validate(data).initiative.rollout.launch_deadline is None
+    ec = load_scenario(
+        SCENARIOS / "middleswick_enhanced_care.toml",
+        parse_sets(["events.0.at=none", "events.0.day=390"]),
+    )
+    assert ec.events[0].day == 390 and ec.events[0].at is None
+    assert parse_sets(["trust.name=Nonesuch"]) == {"trust.name": "Nonesuch"}

@@ -34,5 +34,7 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="PATH=VALUE",
         help="override a scenario field by dotted path, e.g. --set initiative.pdsa_rollout=0.8 "
-        "or --set 'wards.*.vacancy=0.2' (repeatable; list elements by index, name or *)",
+        "or --set 'wards.*.vacancy=0.2' (repeatable; list elements by index, name or *; values "
+        "are read as TOML, so text, numbers, true/false, [lists] and {tables} work; 'none' "
+        "removes a setting, back to its default, e.g. --set initiative.rollout.launch_deadline=none)",
     )
