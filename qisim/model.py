@@ -31,7 +31,7 @@ from qisim.mechanisms import (
 )
 from qisim.recorder import Recorder
 from qisim.scenario import Scenario, set_path, validate
-from qisim.world import build_staff, build_wards, expand_wards, resolve_names
+from qisim.world import build_staff, build_wards, expand_wards, group_mean, resolve_names
 
 MONTH = 30
 
@@ -244,12 +244,8 @@ class QIModel(mesa.Model):
 
     def _ward_means(self) -> None:
         s, n = self.staff, self.wards.n
-        t = s.target
-        count = np.maximum(np.bincount(s.ward[t], minlength=n), 1)
-        self.ward_understanding = (
-            np.bincount(s.ward[t], weights=s.understanding[t], minlength=n) / count
-        )
-        self.ward_qi_skill = np.bincount(s.ward[t], weights=s.qi_skill[t], minlength=n) / count
+        self.ward_understanding = group_mean(s.ward, s.understanding, s.target, n)
+        self.ward_qi_skill = group_mean(s.ward, s.qi_skill, s.target, n)
 
     def embedded_fraction(self) -> float:
         t = self.wards.target

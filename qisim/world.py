@@ -19,6 +19,20 @@ ROLE = {r: i for i, r in enumerate(ROLES)}
 TRIBE = {t: i for i, t in enumerate(TRIBES)}
 SHIFT = {s: i for i, s in enumerate(SHIFTS)}
 DAY, NIGHT = 0, 1  # shift of work on a given day (rotating staff alternate weekly)
+# Structural constants (array shapes and the calendar), named once for the mechanisms
+N_SHIFTS = len((DAY, NIGHT))  # the shifts one works on a given day
+N_TRIBES = len(TRIBE)  # nursing, medical, allied
+DAYS_PER_WEEK = 7
+ROTA_DAYS = 2 * DAYS_PER_WEEK  # the rota repeats every two weeks (StaffArrays.build_rota)
+
+
+def group_mean(key: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1, the mean of ``values`` over the members selected by ``mask`` whose
+    ``key`` is that group (0 for a group with none); ``key``, ``values`` and ``mask`` are
+    per-person arrays of one length. E.g. each ward's mean ownership of its target staff."""
+    k = key[mask]
+    counts = np.maximum(np.bincount(k, minlength=n), 1)
+    return np.bincount(k, weights=values[mask], minlength=n) / counts
 
 
 @dataclass
@@ -51,11 +65,11 @@ class StaffArrays:
         return len(self.ward)
 
     def build_rota(self) -> None:
-        """The rota repeats every 14 days (4 shifts in 7; rotating staff alternate weeks), so
-        who works which shift is tabulated once for days 0-13."""
-        days = np.arange(14)[:, None]
-        self.rota_works = ((days + self.rota_offset) % 7) < 4
-        rotating_shift = ((days + self.rotation_offset) // 7) % 2
+        """The rota repeats every ``ROTA_DAYS`` (14) days (4 shifts in 7; rotating staff
+        alternate weeks), so who works which shift is tabulated once for days 0-13."""
+        days = np.arange(ROTA_DAYS)[:, None]
+        self.rota_works = ((days + self.rota_offset) % DAYS_PER_WEEK) < 4
+        rotating_shift = ((days + self.rotation_offset) // DAYS_PER_WEEK) % N_SHIFTS
         self.rota_shift = np.where(self.rotating, rotating_shift, self.fixed_shift).astype(np.int8)
 
 

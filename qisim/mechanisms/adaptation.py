@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import leadership
+from qisim.world import group_mean
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -100,9 +101,7 @@ def local_adjustments(model: QIModel, live: np.ndarray) -> None:
     w, k, s = model.wards, model.constants, model.staff
     culture = model.qi_scenario.trust.culture
     skill = model.ward_qi_skill[live]
-    tgt = s.target
-    owners = np.bincount(s.ward[tgt], weights=s.ownership[tgt], minlength=w.n)
-    owners = (owners / np.maximum(np.bincount(s.ward[tgt], minlength=w.n), 1))[live]
+    owners = group_mean(s.ward, s.ownership, s.target, w.n)[live]
     autonomy = (
         k.local_adaptation
         * culture.collective_autonomy

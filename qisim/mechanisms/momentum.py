@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import role_modelling, tribes
-from qisim.world import NIGHT
+from qisim.world import NIGHT, group_mean
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -46,22 +46,15 @@ def practise(model: QIModel) -> None:
     unravel = slack * (1 - feas) * h
     s.habit = np.where(live, np.minimum(np.maximum(h + learn - unravel, 0.0), 1.0), h)
 
-    key = s.ward
-    n_live = np.bincount(key[live], minlength=w.n)
-    w.practice = np.bincount(key[live], weights=done[live], minlength=w.n) / np.maximum(n_live, 1)
-    night = live & (s.working_shift == NIGHT)
-    n_night = np.bincount(key[night], minlength=w.n)
-    w.night_practice = np.bincount(key[night], weights=done[night], minlength=w.n) / np.maximum(
-        n_night, 1
-    )
+    w.practice = group_mean(s.ward, done, live, w.n)
+    w.night_practice = group_mean(s.ward, done, live & (s.working_shift == NIGHT), w.n)
 
 
 def ward_habit(model: QIModel) -> np.ndarray:
     """Per ward, mean habit of its permanent target staff (agency staff come and go)."""
     s, w = model.staff, model.wards
     perm = s.target & ~s.agency
-    n = np.bincount(s.ward[perm], minlength=w.n)
-    return np.bincount(s.ward[perm], weights=s.habit[perm], minlength=w.n) / np.maximum(n, 1)
+    return group_mean(s.ward, s.habit, perm, w.n)
 
 
 def update_embedded(model: QIModel) -> None:

@@ -15,12 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
-from qisim.world import DAY, NIGHT, TRIBE, draw_qi_skill
+from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT, draw_qi_skill
 
-DAYS_PER_WEEK = 7  # structural: the calendar
 WEEKDAYS = 5  # structural: the QI team works weekdays
-N_SHIFTS = 2  # structural: day and night
-N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
 DAYS_PER_YEAR = 365  # structural: turnover is given per year
 
 if TYPE_CHECKING:

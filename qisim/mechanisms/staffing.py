@@ -12,10 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qisim.world import DAY, NIGHT
-
-ROTA_DAYS = 14  # structural: the rota repeats every two weeks (world.StaffArrays.build_rota)
-N_SHIFTS = 2  # structural: day and night
+from qisim.world import DAY, N_SHIFTS, NIGHT, ROTA_DAYS
 
 if TYPE_CHECKING:
     from qisim.model import QIModel

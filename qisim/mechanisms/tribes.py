@@ -13,15 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import culture
-from qisim.world import DAY, NIGHT, TRIBE
-
-N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
+from qisim.world import N_SHIFTS, N_TRIBES, TRIBE, group_mean
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
-N_TRIBES = len(TRIBE)  # structural: nursing, medical, allied
-N_SHIFTS = len((DAY, NIGHT))  # structural: the shifts one works on a given day
 MESSENGER_TRIBES = {
     "nurse": (TRIBE["nursing"],),
     "consultant": (TRIBE["medical"],),
@@ -60,11 +56,8 @@ def peer_pull(model: QIModel) -> np.ndarray:
         return np.zeros(s.n)
     key = s.ward * N_TRIBES + s.tribe
     tgt = s.target
-    sums = np.bincount(key[tgt], weights=s.ownership[tgt], minlength=N_TRIBES * w.n)
-    counts = np.bincount(key[tgt], minlength=N_TRIBES * w.n)
-    tribe_mean = sums / np.maximum(counts, 1)
-    ward_sum = np.bincount(s.ward[tgt], weights=s.ownership[tgt], minlength=w.n)
-    ward_mean = ward_sum / np.maximum(np.bincount(s.ward[tgt], minlength=w.n), 1)
+    tribe_mean = group_mean(key, s.ownership, tgt, N_TRIBES * w.n)
+    ward_mean = group_mean(s.ward, s.ownership, tgt, w.n)
     blend = culture.bridging(model)
     norm = (1 - blend) * tribe_mean[key] + blend * ward_mean[s.ward]
     return model.constants.peer_influence * (norm - s.ownership)
