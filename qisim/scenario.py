@@ -61,10 +61,7 @@ def did_you_mean(name: str, known: list[str] | set[str]) -> str:
 
 def _takes_bool(annotation: Any) -> bool:
     """Whether a field's type admits true/false (bool itself, or a union or container of it)."""
-    if annotation is bool:
-        return True
-    args = getattr(annotation, "__args__", ()) or getattr(annotation, "__metadata__", ())
-    return any(_takes_bool(a) for a in getattr(annotation, "__args__", ())) if args else False
+    return annotation is bool or any(_takes_bool(a) for a in getattr(annotation, "__args__", ()))
 
 
 class Strict(BaseModel):
@@ -866,10 +863,9 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
             msg = f"'{loc}': {msg}" if loc and not msg.startswith(loc) else msg
         else:
             msg = f"'{loc}' = {short_repr(value)} is not allowed: {err['msg']}"
-            if _looks_like_percent(err, value) and value >= 2:
-                msg += f" (a share from 0 to 1: {value:g}% is {value / 100:g})"
-            elif _looks_like_percent(err, value):  # 1.5 is more likely a slip than 1.5%
-                msg += " (a share from 0 to 1)"
+            if _looks_like_percent(err, value):  # 1.5 is more likely a slip than 1.5%
+                as_percent = f": {value:g}% is {value / 100:g}" if value >= 2 else ""
+                msg += f" (a share from 0 to 1{as_percent})"
         lines.append(msg)
     return f"{source}: invalid scenario. " + "; ".join(lines) + "."
 
