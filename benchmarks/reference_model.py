@@ -294,7 +294,7 @@ class ReferenceModel(QIModel):
             view.remove()
         for member in list(self.agents_by_type.get(QITeamMember, [])):
             member.remove()
-            RefQITeamMember(self)
+            RefQITeamMember(self, member.number)
         self.ref_staff = [RefStaffMember(self, i) for i in range(self.staff.n)]
         self.ref_wards = [Ward(i) for i in range(self.wards.n)]
         for a in self.ref_staff:
@@ -383,7 +383,7 @@ class ReferenceModel(QIModel):
         super().apply_changes(changes, note)
         for member in list(self.agents_by_type.get(QITeamMember, [])):
             member.remove()  # the array model's new team members: replace with ours
-            RefQITeamMember(self)
+            RefQITeamMember(self, member.number)
 
     # --- ward-level aggregates, in Python loops ---------------------------------------------------
     def _ward_conditions(self) -> None:

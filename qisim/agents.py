@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from qisim.domain import ROLES, SHIFTS, STAGES, TRIBES
+from qisim.streams import name_slots
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -117,9 +118,12 @@ class QITeamMember(mesa.Agent):
 
     model: QIModel
 
-    def __init__(self, model: QIModel) -> None:
+    def __init__(self, model: QIModel, number: int) -> None:
         super().__init__(model)
         self.sessions_done = 0
+        # its slot in the random streams: members are numbered 0, 1, ... as they join
+        self.number = number
+        self.slot = name_slots("qi_team", [str(number)])[0]
 
     def step(self) -> None:
         from qisim.mechanisms import reach

@@ -31,6 +31,7 @@ from qisim.mechanisms import (
 )
 from qisim.recorder import Recorder
 from qisim.scenario import Scenario, set_path, validate
+from qisim.streams import RandomStreams, name_slots
 from qisim.world import build_staff, build_wards, expand_wards, group_mean, resolve_names
 
 MONTH = 30
@@ -87,7 +88,10 @@ class QIModel(mesa.Model):
 
     Args:
         scenario: a validated :class:`qisim.scenario.Scenario`.
-        rng: seed or ``numpy.random.Generator``; all randomness flows from ``self.rng``.
+        rng: seed (an int or ``numpy.random.SeedSequence``) or ``numpy.random.Generator``; all
+            randomness flows from ``self.streams`` (:class:`qisim.streams.RandomStreams`, one
+            stream per random quantity, keyed by this seed), so two runs on one seed draw the
+            same numbers wherever they differ in nothing that decides who draws.
         constants: mechanism constants (defaults: :data:`qisim.constants.DEFAULT_CONSTANTS`).
         ablate: mechanism families to replace by their neutral element (names from
             :data:`qisim.mechanisms.ABLATIONS`); raises ValueError for an unknown name.
@@ -101,6 +105,7 @@ class QIModel(mesa.Model):
         ablate=(),
     ) -> None:
         super().__init__(rng=rng)
+        self.streams = RandomStreams(rng)
         self.ablated = check_ablations(ablate)
         self.qi_scenario = scenario.model_copy(deep=True)
         self.launch_scenario = scenario.model_copy(deep=True)  # as it was on day 0 (FFIT)
@@ -111,8 +116,10 @@ class QIModel(mesa.Model):
         self.wards = build_wards(self.qi_scenario, trust_culture, self.constants)
         self.wards.night_practice = np.zeros(self.wards.n)
         self.ward_names = self.wards.names
-        self.staff = build_staff(self.qi_scenario, self.rng, self.constants)
+        self.staff = build_staff(self.qi_scenario, self.streams, self.constants)
         self._index_staff()
+        self.team_slots_used = 0  # QI team members take slots 0, 1, ... as they join
+        self.executive_slots = dict(zip(EXECUTIVE_ROLES, name_slots("executive", EXECUTIVE_ROLES)))
         self.team_skills = {
             name: float(getattr(self.qi_scenario.qi_team, name)) for name in learning.TEAM_SKILLS
         }
@@ -123,7 +130,7 @@ class QIModel(mesa.Model):
         for w in range(self.wards.n):
             WardManager(self, w)
         for _ in range(self.qi_scenario.qi_team.size):
-            QITeamMember(self)
+            self._add_team_member()
         for role in EXECUTIVE_ROLES:
             Executive(self, role)
 
@@ -150,6 +157,11 @@ class QIModel(mesa.Model):
                 self._stage_events.setdefault(ev.at, []).append((ev.after_days, cb))
         self.schedule_recurring(self.monthly, Schedule(interval=MONTH, start=MONTH + 0.5))
 
+    def _add_team_member(self) -> None:
+        """A new QI team member, numbered in order of joining (its slot in the streams)."""
+        QITeamMember(self, self.team_slots_used)
+        self.team_slots_used += 1
+
     def ablates(self, family: str) -> bool:
         """Whether the mechanism family is replaced by its neutral element in this run."""
         return family in self.ablated
@@ -165,6 +177,16 @@ class QIModel(mesa.Model):
     def qi_team(self) -> mesa.agent.AgentSet:
         team = self.agents_by_type.get(QITeamMember)
         return team if team is not None else mesa.agent.AgentSet([], random=self.random)
+
+    def team_in_random_order(self) -> mesa.agent.AgentSet:
+        """The QI team in today's random order (its own stream, so the order does not depend on
+        other draws)."""
+        team = list(self.qi_team)
+        if len(team) < 2:
+            return self.qi_team
+        slots = np.array([m.slot for m in team], dtype=np.uint64)
+        order = self.streams.order("team_order", self.day, slots)
+        return mesa.agent.AgentSet([team[i] for i in order], random=self.random)
 
     @property
     def executives(self) -> mesa.agent.AgentSet:
@@ -189,7 +211,7 @@ class QIModel(mesa.Model):
         self._ward_means()
         self.environment = culture.environment(self)  # trust culture and ward micro-culture
         self.lifecycle.daily(self)  # design progress, pilot, waves of roll-out
-        self.qi_team.shuffle_do("step")  # QI team members run sessions on duty
+        self.team_in_random_order().do("step")  # QI team members run sessions on duty
         reach.cascade(self)  # trickle down, losing fidelity per hop
         reach.written_material(self)  # packs and posters: vaguely aware
         reach.coaching(self)  # ward managers explain it on the shop floor
@@ -286,7 +308,7 @@ class QIModel(mesa.Model):
         for member in members[size:]:
             member.remove()
         for _ in range(size - len(members)):
-            QITeamMember(self)
+            self._add_team_member()
         self._note_team_staffed()
         self.qi_scenario.wards = new.wards
         trust_culture = culture.climate(new.trust.culture)

@@ -14,6 +14,7 @@ import numpy as np
 from qisim.constants import DEFAULT_CONSTANTS, Constants
 from qisim.domain import NURSING_ROLES, ROLE_TRIBE, ROLES, SHIFTS, TRIBES
 from qisim.scenario import Scenario, outcome_base_rate
+from qisim.streams import RandomStreams, member_slots, name_slots
 
 ROLE = {r: i for i, r in enumerate(ROLES)}
 TRIBE = {t: i for i, t in enumerate(TRIBES)}
@@ -37,6 +38,7 @@ def group_mean(key: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int) ->
 
 @dataclass
 class StaffArrays:
+    slot: np.ndarray  # uint64: this person's slot in every random stream (qisim.streams)
     ward: np.ndarray
     role: np.ndarray
     tribe: np.ndarray
@@ -76,6 +78,7 @@ class StaffArrays:
 @dataclass
 class WardArrays:
     names: list[str]
+    slot: np.ndarray  # uint64: the ward's slot in every random stream, from its name
     hospital: np.ndarray
     hospital_names: list[str]
     specialty: list[str]
@@ -173,8 +176,10 @@ def build_wards(
         )
     )
     zeros = np.zeros(n)
+    names = [name for name, _, _ in wards]
     return WardArrays(
-        names=[name for name, _, _ in wards],
+        names=names,
+        slot=name_slots("ward", names),
         hospital=np.array([hospitals.index(s.hospital) for _, s, _ in wards]),  # type: ignore[attr-defined]
         hospital_names=hospitals,
         specialty=[s.specialty for _, s, _ in wards],  # type: ignore[attr-defined]
@@ -208,18 +213,21 @@ def build_wards(
     )
 
 
-def draw_qi_skill(rng: np.random.Generator, n: int, k: Constants) -> np.ndarray:
-    """QI skill (0-1) of ``n`` arriving staff, at the start or replacing leavers:
+def draw_qi_skill(streams: RandomStreams, day: int, slots: np.ndarray, k: Constants) -> np.ndarray:
+    """QI skill (0-1) of arriving staff (one per slot), at the start or replacing leavers:
     normal(``staff_qi_skill_mean``, ``staff_qi_skill_sd``) clipped to 0-1."""
-    return np.clip(rng.normal(k.staff_qi_skill_mean, k.staff_qi_skill_sd, n), 0, 1)
+    q = streams.normal("qi_skill", day, slots, k.staff_qi_skill_mean, k.staff_qi_skill_sd)
+    return np.clip(q, 0, 1)
 
 
 def build_staff(
-    scenario: Scenario, rng: np.random.Generator, constants: Constants = DEFAULT_CONSTANTS
+    scenario: Scenario, streams: RandomStreams, constants: Constants = DEFAULT_CONSTANTS
 ) -> StaffArrays:
     """Staff for every ward: filled nursing posts (establishment less vacancies), a pool of
-    agency nurses to fill vacant shifts, junior doctors, consultants and AHPs."""
-    cols: dict[str, list] = {k: [] for k in ("ward", "role", "shift", "agency")}
+    agency nurses to fill vacant shifts, junior doctors, consultants and AHPs. Each post has its
+    slot in the random streams (the ward's, by name, and the post's place in the ward)."""
+    cols: dict[str, list] = {k: [] for k in ("ward", "role", "shift", "agency", "place")}
+    ward_slots = name_slots("ward", [name for name, _, _ in expand_wards(scenario)])
     for w_index, (_, spec, _) in enumerate(expand_wards(scenario)):
         est = spec.establishment  # type: ignore[attr-defined]
         filled = int(round(est * (1 - spec.vacancy)))  # type: ignore[attr-defined]
@@ -231,7 +239,8 @@ def build_staff(
         roles += ["junior_doctor"] * spec.junior_doctors  # type: ignore[attr-defined]
         roles += ["consultant"] * spec.consultants  # type: ignore[attr-defined]
         roles += ["allied_health_professional"] * spec.allied_health_professionals  # type: ignore[attr-defined]
-        for role in roles:
+        for place, role in enumerate(roles):
+            cols["place"].append(place)
             cols["ward"].append(w_index)
             cols["role"].append(ROLE[role])
             cols["agency"].append(role == "agency_nurse")
@@ -243,7 +252,8 @@ def build_staff(
             + [SHIFT["day"]] * max(filled - n_night - n_rot, 0)
         )[:filled]  # fmt: skip
         shift = np.full(len(roles), SHIFT["day"])
-        shift[:filled] = rng.permutation(nurse_shifts)
+        posts = member_slots(np.full(filled, ward_slots[w_index]), np.arange(filled))
+        shift[:filled] = nurse_shifts[streams.order("rota_pattern", 0, posts)]
         # doctors, consultants and AHPs work days here; doctors also cover nights by rota
         is_doc = np.array([r == "junior_doctor" for r in roles])
         is_day_only = np.array([r in ("consultant", "allied_health_professional") for r in roles])
@@ -256,6 +266,7 @@ def build_staff(
     target_roles = [ROLE[r] for r in scenario.initiative.target_roles]
     ward_target = resolve_names(scenario.initiative.target_wards, expand_wards(scenario))
     ward = np.array(cols["ward"], dtype=np.int32)
+    slot = member_slots(ward_slots[ward], np.array(cols["place"]))
     shift_arr = np.array(cols["shift"], dtype=np.int8)
     target = np.isin(role, target_roles) & ward_target[ward]
     if scenario.initiative.target_shifts == "night":
@@ -263,13 +274,14 @@ def build_staff(
     elif scenario.initiative.target_shifts == "day":
         target &= shift_arr != SHIFT["night"]
     staff = StaffArrays(
+        slot=slot,
         ward=ward,
         role=role,
         tribe=tribe,
         shift=shift_arr,
         agency=np.array(cols["agency"], dtype=bool),
-        rota_offset=rng.integers(0, 7, n).astype(np.int64),
-        rotation_offset=rng.integers(0, 14, n).astype(np.int64),
+        rota_offset=(streams.uniform("rota_offset", 0, slot) * DAYS_PER_WEEK).astype(np.int64),
+        rotation_offset=(streams.uniform("rotation_offset", 0, slot) * ROTA_DAYS).astype(np.int64),
         rotating=shift_arr == SHIFT["rotating"],
         fixed_shift=np.where(shift_arr == SHIFT["night"], NIGHT, DAY).astype(np.int8),
         target=target,
@@ -279,7 +291,7 @@ def build_staff(
         habit=np.zeros(n),
         cynicism=np.zeros(n),
         fatigue=np.zeros(n),
-        qi_skill=draw_qi_skill(rng, n, constants),
+        qi_skill=draw_qi_skill(streams, 0, slot, constants),
         on_duty=np.zeros(n, dtype=bool),
         working_shift=np.zeros(n, dtype=np.int8),
     )

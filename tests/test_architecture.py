@@ -25,6 +25,7 @@ CORE = {
     "qisim.results": "RunResult, what qisim.run returns",
     "qisim.scenario": "scenario schema, loading, overrides",
     "qisim.strategies": "roll-out strategies (readiness from ward-level FFIT items)",
+    "qisim.streams": "random streams: one per quantity, keyed by (seed, day, slot) (CRN)",
     "qisim.world": "wards and staff as arrays",
 }
 

@@ -29,6 +29,7 @@ from qisim.mechanisms import (
     reach,
     staffing,
 )
+from qisim.streams import FixedStreams
 from tests.conftest import small_scenario
 
 STAFF_STATE = ("understanding", "ownership", "habit", "cynicism", "fatigue", "qi_skill")
@@ -108,6 +109,7 @@ def test_each_stage_matches_the_array_model(overrides, u):
     m = mid_run(overrides)
     assert m.wards.active.any() and m.lifecycle.supporting
     m.rng = m.random = FixedDraws(u)
+    m.streams = FixedStreams(u)
 
     # roster, turnover, fatigue
     m.day = m.steps
@@ -203,6 +205,7 @@ def test_hearing_and_owning_match_once_the_team_gives_up(u):
     m.lifecycle.halt(m)
     assert m.lifecycle.abandoned and not m.lifecycle.supporting and m.wards.active.any()
     m.rng = m.random = FixedDraws(u)
+    m.streams = FixedStreams(u)
     m._initiative_today()
     m.sync_arrays()
     reach.cascade(m)

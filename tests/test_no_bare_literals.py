@@ -57,6 +57,10 @@ STRUCTURAL: dict[str, tuple[float, str]] = {
     "SHIFTS_WORKED": (4, "the rota: a post works 4 shifts in 7 (array layout of the rota)"),
     "N_SHIFTS": (2, "array shape: day and night shifts per ward"),
     "N_TRIBES": (3, "array shape: nursing, medical and allied professions"),
+    "MAX_SESSIONS": (
+        1000,
+        "numbering: a member's sessions of a day in the attendance stream's sub-counter (member x 1000 + session)",
+    ),
     "SKILL_DECIMALS": (
         6,
         "precision: decimal places a raised manager skill is written back "

@@ -35,7 +35,8 @@ def outcome_rate(model: QIModel) -> np.ndarray:
 def patient_outcomes(model: QIModel) -> None:
     """Draw today's events (falls, pressure sores, night calls or delayed discharges)."""
     w = model.wards
-    w.outcome_events = model.rng.poisson(outcome_rate(model)).astype(float)
+    events = model.streams.poisson("outcome_events", model.day, w.slot, outcome_rate(model))
+    w.outcome_events = events.astype(float)
     w.outcome_month += w.outcome_events
 
 
@@ -61,7 +62,9 @@ def monthly_audit(model: QIModel) -> None:
     w, k, s = model.wards, model.constants, model.staff
     days = max(model.day - model.last_audit_day, 1)
     observed = w.outcome_month / days
-    noisy = observed * np.exp(model.rng.normal(0, k.audit_noise, w.n))
+    noisy = observed * np.exp(
+        model.streams.normal("audit_noise", model.day, w.slot, 0, k.audit_noise)
+    )
     w.outcome_month[:] = 0
     model.last_audit_day = model.day
     if not model.lifecycle.supporting:
@@ -114,7 +117,8 @@ def baseline_audit(model: QIModel) -> None:
     outcome rate, so later audits can show improvement from the start."""
     w = model.wards
     rate = outcome_rate(model)
-    noisy = rate * np.exp(model.rng.normal(0, model.constants.audit_noise, w.n))
+    sd = model.constants.audit_noise
+    noisy = rate * np.exp(model.streams.normal("baseline_audit_noise", model.day, w.slot, 0, sd))
     w.baseline_rate = np.where(w.target, noisy, np.nan)
 
 

@@ -22,7 +22,7 @@ MONTHS_PER_YEAR = 12  # structural: the push rate is per year, drawn at each mon
 
 
 def pushed_duration(k: Constants) -> tuple[int, int]:
-    """Whole days a pushed top-down initiative may run, as ``rng.integers`` bounds (low, high
+    """Whole days a pushed top-down initiative may run, as bounds (low, high
     excluded): ``pushed_days_min`` to ``pushed_days_min + pushed_days_span``."""
     low = round(k.pushed_days_min)
     return low, low + round(k.pushed_days_span)
@@ -59,14 +59,18 @@ def update_fatigue(model: QIModel) -> None:
 
 def push_new_initiatives(model: QIModel) -> None:
     """The executives launch new top-down initiatives at the trust's rate (monthly review)."""
-    rng, k = model.rng, model.constants
+    streams, k, day = model.streams, model.constants, model.day
     if model.ablates("initiativitis"):
         return
-    n_new = rng.poisson(model.qi_scenario.trust.initiative_push_rate / MONTHS_PER_YEAR)
-    for _ in range(n_new):
-        duration = int(rng.integers(*pushed_duration(k)))
-        wards = rng.random(model.wards.n) < k.pushed_reach
-        model.competing.add("top-down", model.day, model.day + duration, wards, 1.0)
+    ceo = np.array([model.executive_slots["ceo"]], dtype=np.uint64)
+    rate = model.qi_scenario.trust.initiative_push_rate / MONTHS_PER_YEAR
+    n_new = int(streams.poisson("pushed_initiatives", day, ceo, rate)[0])
+    low, high = pushed_duration(k)
+    for j in range(n_new):  # the j-th new initiative this month: sub-counter j
+        u = streams.uniform("pushed_duration", day, ceo, j)[0]
+        duration = low + int(u * (high - low))
+        wards = streams.uniform("pushed_reach", day, model.wards.slot, j) < k.pushed_reach
+        model.competing.add("top-down", day, day + duration, wards, 1.0)
 
 
 def log_review(model: QIModel) -> None:

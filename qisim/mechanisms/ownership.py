@@ -89,7 +89,8 @@ def co_design_involvement(model: QIModel) -> None:
     breadth = init.co_design * model.team_skills["co_design_skill"]
     if breadth <= 0:
         return
-    asked = s.on_duty & s.target & (model.rng.random(s.n) < k.consult_rate * breadth)
+    u = model.streams.uniform("consultation", model.day, s.slot)
+    asked = s.on_duty & s.target & (u < k.consult_rate * breadth)
     knows = k.consult_understanding + k.consult_understanding_gain * breadth
     s.understanding[asked] = np.maximum(s.understanding[asked], knows)
     s.ownership[asked] += k.consult_ownership * breadth * (1 - s.ownership[asked])

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
+from qisim.streams import fresh_slots
 from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT, draw_qi_skill
 
 WEEKDAYS = 5  # structural: the QI team works weekdays
+MAX_SESSIONS = 1000  # structural: numbers a member's sessions of a day in the attendance stream
 DAYS_PER_YEAR = 365  # structural: turnover is given per year
 
 if TYPE_CHECKING:
@@ -44,32 +46,38 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     active = np.flatnonzero(model.wards.active)
     if active.size == 0:
         return
-    k, rng = model.constants, model.rng
+    k, streams, day = model.constants, model.streams, model.day
     time = leadership.team_time(model)
     per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions * time
-    n = int(per_day) + int(rng.random() < per_day - int(per_day))
+    me = np.array([member.slot], dtype=np.uint64)
+    n = int(per_day) + int(streams.uniform("session_count", day, me)[0] < per_day - int(per_day))
     if n == 0:
         return
+    sessions = np.arange(n)  # each of today's sessions draws its own numbers (sub-counter)
     need = np.cumsum(1 + k.session_need_floor - model.ward_understanding[active])
-    wards = active[np.searchsorted(need, rng.random(n) * need[-1], side="right")]
-    night = rng.random(n) < model.initiative.channels.night_sessions
-    for ward, is_night in zip(wards, night):
-        deliver_session(model, int(ward), NIGHT if is_night else DAY)
+    where = streams.uniform("session_ward", day, me, sessions) * need[-1]
+    wards = active[np.searchsorted(need, where, side="right")]
+    night = streams.uniform("session_night", day, me, sessions)
+    for j, (ward, u) in enumerate(zip(wards, night)):
+        shift = NIGHT if u < model.initiative.channels.night_sessions else DAY
+        deliver_session(model, int(ward), shift, session=member.number * MAX_SESSIONS + j)
         member.sessions_done += 1
 
 
-def deliver_session(model: QIModel, ward: int, shift: int) -> np.ndarray:
+def deliver_session(model: QIModel, ward: int, shift: int, session: int = 0) -> np.ndarray:
     """A session on one ward-shift: on-duty target staff attend if they can be released, and
     take in the message weighted by the messenger's profession; repeated first-hand contact
-    brings full understanding, a poor or cross-professional message only slowly. Returns who
-    attended."""
+    brings full understanding, a poor or cross-professional message only slowly. ``session``
+    numbers the day's sessions (the attendance stream's sub-counter, so two sessions draw
+    differently). Returns who attended."""
     s, k = model.staff, model.constants
     idx = model.ward_staff[ward]
     here = idx[s.on_duty[idx] & s.target[idx] & (s.working_shift[idx] == shift)]
     if here.size == 0:
         return here
     release = staffing.release(model, model.wards.staffing[ward, shift])
-    attend = here[model.rng.random(here.size) < k.session_attendance * release]
+    u = model.streams.uniform("attendance", model.day, s.slot[here], session)
+    attend = here[u < k.session_attendance * release]
     weight = tribes.message_weight(
         model.initiative.messenger, s.tribe[attend], tribes.cross_tribe(model)
     )
@@ -119,7 +127,8 @@ def cascade(model: QIModel) -> None:
     best = np.zeros(w.n * N_SHIFTS * N_TRIBES)
     np.maximum.at(best, key[live], s.understanding[live])
     passed = best[key] * k.cascade_fidelity
-    hear = live & (model.rng.random(s.n) < rate) & (passed > s.understanding)
+    u = model.streams.uniform("cascade", model.day, s.slot)
+    hear = live & (u < rate) & (passed > s.understanding)
     s.understanding[hear] = passed[hear]
 
 
@@ -138,7 +147,7 @@ def written_material(model: QIModel) -> None:
         return
     rate = k.written_rate * model.initiative.channels.written
     live = s.on_duty & s.target & model.wards.active[s.ward]
-    read = live & (model.rng.random(s.n) < rate)
+    read = live & (model.streams.uniform("written_material", model.day, s.slot) < rate)
     s.understanding[read] = np.maximum(s.understanding[read], k.written_fidelity)
 
 
@@ -150,12 +159,12 @@ def staff_turnover(model: QIModel) -> None:
     night shift and agency staff"; §3 Premton retained good staff "often for decades")."""
     s, w, k = model.staff, model.wards, model.constants
     daily = np.where(s.agency, k.agency_turnover, w.turnover[s.ward] / DAYS_PER_YEAR)
-    new = model.rng.random(s.n) < daily
+    new = model.streams.uniform("turnover", model.day, s.slot) < daily
     s.understanding[new] = 0.0
     s.ownership[new] = 0.0
     s.habit[new] = 0.0
     s.cynicism[new] = 0.0
     s.fatigue[new] = 0.0
-    n_new = int(new.sum())
-    if n_new:
-        s.qi_skill[new] = draw_qi_skill(model.rng, n_new, k)
+    if new.any():  # a newcomer takes a fresh slot in every stream
+        s.slot[new] = fresh_slots(s.slot[new])
+        s.qi_skill[new] = draw_qi_skill(model.streams, model.day, s.slot[new], k)

@@ -14,6 +14,8 @@ import numpy as np
 
 from qisim.world import DAY, N_SHIFTS, NIGHT, ROTA_DAYS
 
+SHIFT_SUBS = np.arange(N_SHIFTS)[None, :]  # one draw per ward-shift: the shift is the sub-counter
+
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
@@ -22,11 +24,11 @@ def roster(model: QIModel) -> None:
     """Set today's roster: permanent staff work 4 shifts in 7 on their pattern (rotating staff
     alternate day and night weeks), some are off sick, and agency nurses fill a share of each
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
-    s, w, rng = model.staff, model.wards, model.rng
+    s, w, streams = model.staff, model.wards, model.streams
     day = model.day
     works = s.rota_works[day % ROTA_DAYS]
     shift = s.rota_shift[day % ROTA_DAYS].copy()
-    sick = rng.random(s.n) < w.sickness[s.ward]
+    sick = streams.uniform("sickness", day, s.slot) < w.sickness[s.ward]
     on_duty = works & ~sick & ~s.agency
 
     key = s.ward * N_SHIFTS + shift
@@ -34,13 +36,15 @@ def roster(model: QIModel) -> None:
     perm_nurses = perm.reshape(w.n, N_SHIFTS)
     gap = np.maximum(w.required - perm_nurses, 0.0)
     wanted = gap * w.agency_fill[:, None]
-    need = np.floor(wanted + rng.random(wanted.shape)).astype(int)
+    need = np.floor(wanted + streams.uniform("agency_need", day, w.slot[:, None], SHIFT_SUBS))
+    need = need.astype(int)
 
     # agency nurses: pick from each ward's pool in random order, day needs first
     ag = model.agency_index
     if ag.size:
         ag_ward = s.ward[ag]
-        order = ag[np.argsort(ag_ward + rng.random(ag.size))]  # by ward, random within ward
+        within = streams.uniform("agency_order", day, s.slot[ag])
+        order = ag[np.argsort(ag_ward + within)]  # by ward, random within ward
         ow = s.ward[order]
         rank = np.arange(order.size) - model.agency_start[ow]
         to_day = rank < need[ow, DAY]

@@ -1,0 +1,246 @@
+"""Random streams: common random numbers by design.
+
+Every random quantity of the model (sickness, turnover, session attendance, the cascade, ...) has
+its own stream, and every member of staff, ward and QI team member a fixed **slot** in it. A draw
+is a pure function of ``(seed, quantity, day, slot, sub)``: a counter-based generator, so no draw
+depends on how many numbers anyone else drew before it. Two runs on one seed that differ in one
+setting therefore draw the same numbers wherever the setting has not changed who or what is
+drawing: a plan that changes the cascade keeps the rosters, a lesson that changes one ward's
+manager keeps every other ward's sickness, agency cover and patient events (the design of
+Starsim's common random numbers; ODD §7 Stochasticity).
+
+The generator hashes the counter ``(day, slot, sub)`` under the key ``(seed, quantity)`` with the
+SplitMix64 finaliser (Steele, Lea & Flood 2014), chained once per word; each step is a bijection
+of 64 bits with full avalanche, so neighbouring days, slots and subs give unrelated numbers.
+``tests/test_streams.py`` checks uniformity, independence between neighbours and the paired
+property.
+
+Slots: a ward's slot comes from its name (so adding, removing or resizing another ward moves
+nothing), a member of staff's from the ward's slot and the post's place in the ward, and a
+newcomer who takes over a post takes a fresh slot (:func:`fresh_slots`), so a leaver's
+successor does not inherit the draws the leaver would have had.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+import numba
+import numpy as np
+from scipy.special import ndtri
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ONE = np.uint64(1)
+_TO_UNIT = 2.0**-53
+POISSON_CHUNK = 30.0  # inversion is exact for any mean; larger means are summed in chunks
+
+
+@numba.njit(inline="always", cache=True)
+def _mix(z):
+    """SplitMix64's finaliser: a bijection of uint64 with full avalanche."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(inline="always", cache=True)
+def _draw(key, day, slot, sub):
+    """64 random bits for one counter ``(day, slot, sub)`` under ``key``."""
+    h = _mix(key + slot * _GOLDEN)
+    h = _mix(h + (np.uint64(day) + _ONE) * _GOLDEN)
+    return _mix(h + (np.uint64(sub) + _ONE) * _GOLDEN)
+
+
+@numba.njit(inline="always", cache=True)
+def unit(key, day, slot, sub):
+    """A uniform number in [0, 1) for one counter (53 random bits)."""
+    return np.float64(_draw(key, day, slot, sub) >> _S11) * _TO_UNIT
+
+
+@numba.njit(cache=True)
+def _uniform(key, day, slots, sub, out):
+    for i in range(slots.size):
+        out[i] = unit(key, day, slots[i], sub)
+
+
+@numba.njit(cache=True)
+def _uniform_subs(key, day, slots, subs, out):
+    for i in range(slots.size):
+        out[i] = unit(key, day, slots[i], subs[i])
+
+
+@numba.njit(cache=True)
+def _poisson_from_unit(lam, u):
+    """Inversion: the smallest k with P(X <= k) > u, for a mean ``lam`` <= POISSON_CHUNK."""
+    p = np.exp(-lam)
+    cdf = p
+    k = 0
+    while u >= cdf and p > 0.0:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k
+
+
+@numba.njit(cache=True)
+def _poisson(key, day, slots, lam, out):
+    for i in range(slots.size):
+        left = lam[i]
+        total = 0
+        chunk = 0
+        while left > 0.0:
+            part = min(left, POISSON_CHUNK)
+            total += _poisson_from_unit(part, unit(key, day, slots[i], chunk))
+            left -= part
+            chunk += 1
+        out[i] = total
+
+
+def _crc(text: str) -> np.uint64:
+    return np.uint64(zlib.crc32(text.encode("utf-8")))
+
+
+def _mix_py(z: np.uint64) -> np.uint64:
+    """:func:`_mix` for one number in plain numpy (wrapping uint64 arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(z)
+        z = (z ^ (z >> _S30)) * _M1
+        z = (z ^ (z >> _S27)) * _M2
+        return z ^ (z >> _S31)
+
+
+def name_slots(namespace: str, names: Iterable[str]) -> np.ndarray:
+    """Slots (uint64) for named entities, e.g. wards by name: the same name always has the same
+    slot, whatever else the scenario holds."""
+    with np.errstate(over="ignore"):
+        return np.array(
+            [_mix_py(_crc(namespace) * _GOLDEN + _crc(str(n))) for n in names], dtype=np.uint64
+        )
+
+
+def member_slots(owner: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """Slots for members of a group: the owner's slot (e.g. the ward's) and the member's place in
+    it (0, 1, ...), both arrays of one length."""
+    with np.errstate(over="ignore"):
+        z = owner.astype(np.uint64) + (place.astype(np.uint64) + _ONE) * _M1
+    return _mix_array(z)
+
+
+def fresh_slots(slots: np.ndarray) -> np.ndarray:
+    """The slots a post's next holders take (a newcomer replacing a leaver): new and distinct,
+    and the same in any run where the same posts change hands."""
+    with np.errstate(over="ignore"):
+        return _mix_array(slots.astype(np.uint64) + _GOLDEN)
+
+
+@numba.njit(cache=True)
+def _mix_array(z):
+    out = np.empty_like(z)
+    for i in range(z.size):
+        out[i] = _mix(z[i])
+    return out
+
+
+class RandomStreams:
+    """The model's random numbers, one stream per quantity (see the module docstring).
+
+    Args:
+        seed: an int, a ``numpy.random.SeedSequence`` or a ``numpy.random.Generator`` (one
+            number is drawn from a Generator to key the streams); ``None`` for fresh entropy.
+
+    Every method takes the quantity's name (e.g. ``"sickness"``), the day (an int >= 0), the
+    slots (a uint64 array, see :func:`name_slots`, :func:`member_slots`) and optionally ``sub``,
+    a further counter (an int, or an int array of the slots' shape) for several draws of one
+    quantity by one slot on one day. Results have the slots' shape. The same arguments always
+    give the same numbers.
+    """
+
+    def __init__(self, seed=0) -> None:
+        if isinstance(seed, np.random.Generator):
+            seed = np.random.SeedSequence(int(seed.integers(0, 2**63)))
+        elif not isinstance(seed, np.random.SeedSequence):
+            seed = np.random.SeedSequence(seed)
+        self.seed_sequence = seed
+        self._base = seed.generate_state(1, np.uint64)[0]
+        self._keys: dict[str, np.uint64] = {}
+
+    def key(self, quantity: str) -> np.uint64:
+        """The stream's key: (seed, quantity) hashed."""
+        key = self._keys.get(quantity)
+        if key is None:
+            with np.errstate(over="ignore"):
+                key = _mix_py(self._base + _crc(quantity) * _M2)
+            self._keys[quantity] = key
+        return key
+
+    def uniform(self, quantity: str, day: int, slots: np.ndarray, sub=0) -> np.ndarray:
+        """Uniform numbers in [0, 1), one per slot."""
+        if np.ndim(sub) == 0:
+            flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
+            out = np.empty(flat.size)
+            _uniform(self.key(quantity), int(day), flat, int(sub), out)
+            return out.reshape(np.shape(slots))
+        slots, sub = np.broadcast_arrays(np.asarray(slots, np.uint64), np.asarray(sub, np.int64))
+        out = np.empty(slots.size)
+        flat = np.ascontiguousarray(slots).reshape(-1)
+        _uniform_subs(
+            self.key(quantity), int(day), flat, np.ascontiguousarray(sub).reshape(-1), out
+        )
+        return out.reshape(slots.shape)
+
+    def normal(
+        self, quantity: str, day: int, slots: np.ndarray, loc=0.0, scale=1.0, sub=0
+    ) -> np.ndarray:
+        """Normal numbers, one per slot (inverse of the normal CDF at a uniform kept off 0)."""
+        u = self.uniform(quantity, day, slots, sub)
+        return loc + scale * ndtri(u + 0.5 * _TO_UNIT)
+
+    def poisson(self, quantity: str, day: int, slots: np.ndarray, lam) -> np.ndarray:
+        """Poisson counts with means ``lam`` (broadcast to the slots), one per slot (by
+        inversion: one uniform per ``POISSON_CHUNK`` of mean)."""
+        flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
+        lam = np.ascontiguousarray(np.broadcast_to(lam, np.shape(slots)), float).reshape(-1)
+        if (lam < 0).any() or not np.isfinite(lam).all():
+            raise ValueError(f"poisson {quantity!r}: means must be finite and >= 0")
+        out = np.empty(flat.size, dtype=np.int64)
+        _poisson(self.key(quantity), int(day), flat, lam, out)
+        return out.reshape(np.shape(slots))
+
+    def order(self, quantity: str, day: int, slots: np.ndarray) -> np.ndarray:
+        """A random order of the slots (indices, as ``argsort`` gives them)."""
+        return np.argsort(self.uniform(quantity, day, slots), kind="stable")
+
+
+class FixedStreams(RandomStreams):
+    """Streams whose every uniform is ``u`` (for tests that fix the draws: every normal is the
+    normal quantile of ``u`` kept off the tails, every Poisson count the inversion of ``u``)."""
+
+    def __init__(self, u: float) -> None:
+        super().__init__(0)
+        self.u = float(u)
+
+    def uniform(self, quantity, day, slots, sub=0):
+        return np.full(np.shape(slots), self.u)
+
+    def normal(self, quantity, day, slots, loc=0.0, scale=1.0, sub=0):
+        z = float(ndtri(min(max(self.u, 0.01), 0.99)))
+        return np.full(np.shape(slots), loc + scale * z)
+
+    def poisson(self, quantity, day, slots, lam):
+        lam = np.broadcast_to(np.asarray(lam, float), np.shape(slots))
+        out = [_poisson_from_unit(float(x), self.u) for x in lam.reshape(-1)]
+        return np.array(out, dtype=np.int64).reshape(np.shape(slots))
+
+
+__all__ = [
+    "FixedStreams",
+    "RandomStreams",
+    "fresh_slots",
+    "member_slots",
+    "name_slots",
+    "unit",
+]
