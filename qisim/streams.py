@@ -61,6 +61,15 @@ def unit(key, day, slot, sub):
     return np.float64(_draw(key, day, slot, sub) >> _S11) * _TO_UNIT
 
 
+@numba.njit(inline="always", cache=True)
+def draw_unit(key, fixed, day, slot, sub):
+    """:func:`unit`, or ``fixed`` when it is >= 0 (:class:`FixedStreams`): what compiled
+    kernels call, with ``key = streams.key(quantity)`` and ``fixed = streams.fixed``."""
+    if fixed >= 0.0:
+        return fixed
+    return unit(key, day, slot, sub)
+
+
 @numba.njit(cache=True)
 def _uniform(key, day, slots, sub, out):
     for i in range(slots.size):
@@ -165,6 +174,7 @@ class RandomStreams:
         elif not isinstance(seed, np.random.SeedSequence):
             seed = np.random.SeedSequence(seed)
         self.seed_sequence = seed
+        self.fixed = -1.0  # a compiled kernel draws with draw_unit(key, fixed, ...): -1 = random
         self._base = seed.generate_state(1, np.uint64)[0]
         self._keys: dict[str, np.uint64] = {}
 
@@ -221,7 +231,7 @@ class FixedStreams(RandomStreams):
 
     def __init__(self, u: float) -> None:
         super().__init__(0)
-        self.u = float(u)
+        self.u = self.fixed = float(u)
 
     def uniform(self, quantity, day, slots, sub=0):
         return np.full(np.shape(slots), self.u)
@@ -238,6 +248,7 @@ class FixedStreams(RandomStreams):
 
 __all__ = [
     "FixedStreams",
+    "draw_unit",
     "RandomStreams",
     "fresh_slots",
     "member_slots",
