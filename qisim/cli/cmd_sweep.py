@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from qisim.paths import shell_command
+
+SCHEDULER_FILE_WAIT = 60.0  # seconds
 
 HELP = "run an experiment (many seeded runs of a scenario) on this machine or a Dask cluster"
 
@@ -24,6 +27,7 @@ examples:
   qisim sweep experiments/rollout_staffing.toml --resume
   qisim sweep experiments/constants_sobol.toml --backend dask --workers 2
   qisim sweep experiments/constants_sobol.toml --scheduler tcp://10.0.0.5:8786
+  qisim sweep experiments/constants_sobol.toml --scheduler-file scheduler.json
 then: qisim analyse DIR, qisim sensitivity DIR, qisim discover DIR --outcome EXPR"""
 
 
@@ -45,6 +49,12 @@ def register(sub) -> None:
         help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --backend dask)",
     )  # fmt: skip
     p.add_argument(
+        "--scheduler-file", metavar="FILE",
+        help="the file a Dask scheduler writes (`dask scheduler --scheduler-file FILE`), read "
+        f"for its address, waiting up to {SCHEDULER_FILE_WAIT:.0f} s for it to appear "
+        "(implies --backend dask)",
+    )  # fmt: skip
+    p.add_argument(
         "--resume", action="store_true",
         help="finish the sweep in the output folder: run the runs not on disk and the failed "
         "ones again; takes in added replications or Sobol/Morris samples",
@@ -57,6 +67,27 @@ def register(sub) -> None:
     p.add_argument("--out", help="output folder (default: the experiment's `output`)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
+
+
+def scheduler_address(path: str, wait: float = SCHEDULER_FILE_WAIT) -> str:
+    """The address in a Dask scheduler file; in a batch job the scheduler may still be starting,
+    so the file is waited for."""
+    import json
+    import time
+
+    from qisim.scenario import ScenarioError
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return json.loads(Path(path).read_text())["address"]
+        except (OSError, ValueError, KeyError):  # not there yet, or being written
+            if time.monotonic() > deadline:
+                raise ScenarioError(
+                    f"--scheduler-file {path}: no scheduler address there after {wait:.0f} s. "
+                    f"Start the scheduler with `dask scheduler --scheduler-file {path}` first."
+                ) from None
+            time.sleep(0.2)
 
 
 def resume_command(args) -> str:
@@ -81,9 +112,13 @@ def main(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: give 1 or more worker processes.")
+    if args.scheduler and args.scheduler_file:
+        raise ScenarioError("give --scheduler or --scheduler-file, not both.")
     exp = None
     try:
         exp = load_experiment(args.experiment, args.out)
+        if args.scheduler_file:
+            args.scheduler = scheduler_address(args.scheduler_file)
         workers = None if args.scheduler else args.workers or os.cpu_count() or 1
         # before planning, which takes a while for a huge sweep: how many runs, and a warning
         print(plan_message(exp, workers, args.resume), flush=True)

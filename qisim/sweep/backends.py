@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import signal
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from qisim.sweep.design import RunSpec
 from qisim.sweep.worker import Context, execute, failure
 
 RETRIES_AFTER_DEATH = 1
+WORKER_RECOUNT_S = 2.0  # how often a Dask sweep asks the scheduler how many workers it has
 
 # Dask settings for sweeps of CPU-bound, independent runs. The profiler samples every worker's
 # stack every 10 ms, the event loop checks its health every 20 ms and the GIL monitor polls every
@@ -243,7 +245,9 @@ class DaskPool:
         self._connect()
         try:
             ctx = self.context  # sent with each task, not scattered (see the module docstring)
+            # a batch job's workers join after the sweep starts: the window grows as they come
             window = self.threads() + 2
+            counted = time.monotonic()
             token = uuid.uuid4().hex[:8]
             pending: dict[str, RunSpec] = {}
             done = as_completed()
@@ -266,6 +270,8 @@ class DaskPool:
                     result = failure(task, f"{type(exc).__name__}: {exc}")
                 fut.release()
                 yield result
+                if queue and time.monotonic() - counted > WORKER_RECOUNT_S:
+                    window, counted = self.threads() + 2, time.monotonic()
                 while queue and len(pending) < window:
                     submit()
         finally:
