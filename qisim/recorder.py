@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.domain import LIFECYCLE
@@ -44,52 +45,129 @@ TRUST_FIELDS = (
 
 
 class Recorder:
+    """Records each day's ward and trust rows into arrays preallocated for ``days`` days.
+
+    ``ward[field]`` is a (days, wards) float32 array for each of :data:`WARD_FIELDS`,
+    ``trust[field]`` a (days,) float64 array for each of :data:`TRUST_FIELDS`; rows past
+    ``n_recorded`` are zeros. The per-ward tallies over staff run in one compiled pass
+    (:func:`_tally`)."""
+
     def __init__(self, model: QIModel, days: int) -> None:
         n = model.wards.n
         self.days = days
-        self.ward = {f: np.zeros((days, n), dtype=np.float32) for f in WARD_FIELDS}
+        self._table = np.zeros((len(WARD_FIELDS), days, n), dtype=np.float32)
+        self.ward = {f: self._table[i] for i, f in enumerate(WARD_FIELDS)}
         self.trust = {f: np.zeros(days, dtype=np.float64) for f in TRUST_FIELDS}
         self.n_recorded = 0
         s = model.staff
-        self._target = np.flatnonzero(s.target)
-        self._target_ward = s.ward[self._target]
         self._target_count = np.maximum(np.bincount(s.ward[s.target], minlength=n), 1)
         self._staff_count = np.maximum(np.bincount(s.ward, minlength=n), 1)
         self._required = model.wards.required.sum(axis=1)
+        self._target_wards = np.flatnonzero(model.wards.target)
 
     def record(self, model: QIModel) -> None:
         d = model.day
         if d >= self.days:
             return
         s, w = model.staff, model.wards
-        n = w.n
-        from qisim.model import stages
-
-        tg = self._target
-        stage = stages(s.understanding[tg], s.ownership[tg], s.habit[tg])
-        ward = self._target_ward
-        r = self.ward
-        for name, level in (("aware", 1), ("understanding", 2), ("owning", 3), ("practising", 4)):
-            r[name][d] = np.bincount(ward[stage >= level], minlength=n) / self._target_count
-        r["practice"][d] = w.practice
-        r["habit"][d] = model.ward_habit
-        r["staffing"][d] = w.staffing[:, 0]
-        r["staffing_night"][d] = w.staffing[:, 1]
-        r["on_duty"][d] = np.bincount(s.ward[s.on_duty & s.nursing], minlength=n)
-        r["required"][d] = self._required
-        r["load"][d] = w.load
-        r["fatigue"][d] = np.bincount(s.ward, weights=s.fatigue, minlength=n) / self._staff_count
-        r["fit"][d] = w.fit
-        r["outcome_events"][d] = w.outcome_events
-        r["active"][d] = w.active
-        r["embedded"][d] = w.embedded
+        means = _tally(
+            self._table[:, d],
+            s.ward, s.target, s.nursing, s.on_duty, s.understanding, s.ownership, s.habit,
+            s.fatigue, self._target_count, self._staff_count, self._required,
+            w.practice, model.ward_habit, w.staffing, w.load, w.fit, w.outcome_events,
+            w.active, w.embedded, self._target_wards,
+        )  # fmt: skip
         t = self.trust
-        tgt = w.target
-        t["practice"][d] = float(w.practice[tgt].mean()) if tgt.any() else 0.0
-        t["habit"][d] = float(model.ward_habit[tgt].mean()) if tgt.any() else 0.0
-        t["embedded_fraction"][d] = model.embedded_fraction()
+        t["practice"][d], t["habit"][d], t["embedded_fraction"][d] = means
         t["momentum"][d] = model.lifecycle.momentum
         t["design_progress"][d] = min(model.lifecycle.design_progress, 1.0)
         t["qi_team_size"][d] = len(model.qi_team)
         t["stage"][d] = LIFECYCLE.index(model.lifecycle.stage)
         self.n_recorded = d + 1
+
+
+# rows of Recorder._table, by field
+_ROW = {f: i for i, f in enumerate(WARD_FIELDS)}
+_PRACTICE, _HABIT, _AWARE = _ROW["practice"], _ROW["habit"], _ROW["aware"]
+_STAFFING, _NIGHT, _ON_DUTY = _ROW["staffing"], _ROW["staffing_night"], _ROW["on_duty"]
+_REQUIRED, _LOAD, _FATIGUE, _FIT = _ROW["required"], _ROW["load"], _ROW["fatigue"], _ROW["fit"]
+_EVENTS, _ACTIVE, _EMBEDDED = _ROW["outcome_events"], _ROW["active"], _ROW["embedded"]
+_STAGE_ROWS = np.array([_ROW[f] for f in ("aware", "understanding", "owning", "practising")])
+
+
+@numba.njit(cache=True)
+def _pairwise_sum(a):
+    """Sum of a float64 array in numpy's order (pairwise, 8 accumulators), so that a mean here
+    is the mean numpy gives to the last bit."""
+    n = a.size
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r = a[:8].copy()
+        stop = n - n % 8
+        for i in range(8, stop, 8):
+            for j in range(8):
+                r[j] += a[i + j]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(stop, n):
+            res += a[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(a[:half]) + _pairwise_sum(a[half:])
+
+
+@numba.njit(cache=True)
+def _tally(
+    row, ward, target, nursing, on_duty, understanding, ownership, habit, fatigue,
+    target_count, staff_count, required, practice, ward_habit, staffing, load, fit, events,
+    active, embedded, target_wards,
+):  # fmt: skip
+    """Write one day's ward rows (``row``: fields x wards) and return the trust's practice,
+    habit and embedded share over the target wards."""
+    n = target_count.size
+    reached = np.zeros((4, n))  # target staff at or beyond aware, understanding, owning, practising
+    nurses = np.zeros(n)
+    tired = np.zeros(n)
+    for i in range(ward.size):
+        w = ward[i]
+        if target[i]:
+            # the stage (qisim.model.stages): aware, understanding, ownership; habit = practice
+            knows = understanding[i] >= 0.5
+            stage = (1 if understanding[i] >= 0.05 else 0) + (1 if knows else 0)
+            stage += 1 if knows and ownership[i] >= 0.5 else 0
+            if habit[i] >= 0.5:
+                stage = 4 if habit[i] < 0.8 else 5
+            for level in range(min(stage, 4)):
+                reached[level, w] += 1.0
+        if on_duty[i] and nursing[i]:
+            nurses[w] += 1.0
+        tired[w] += fatigue[i]
+    for level in range(4):
+        for w in range(n):
+            row[_STAGE_ROWS[level], w] = reached[level, w] / target_count[w]
+    for w in range(n):
+        row[_PRACTICE, w] = practice[w]
+        row[_HABIT, w] = ward_habit[w]
+        row[_STAFFING, w] = staffing[w, 0]
+        row[_NIGHT, w] = staffing[w, 1]
+        row[_ON_DUTY, w] = nurses[w]
+        row[_REQUIRED, w] = required[w]
+        row[_LOAD, w] = load[w]
+        row[_FATIGUE, w] = tired[w] / staff_count[w]
+        row[_FIT, w] = fit[w]
+        row[_EVENTS, w] = events[w]
+        row[_ACTIVE, w] = active[w]
+        row[_EMBEDDED, w] = embedded[w]
+    k = target_wards.size
+    if k == 0:
+        return 0.0, 0.0, 0.0
+    done, held, settled = np.empty(k), np.empty(k), np.empty(k)
+    for j in range(k):
+        done[j] = practice[target_wards[j]]
+        held[j] = ward_habit[target_wards[j]]
+        settled[j] = 1.0 if embedded[target_wards[j]] else 0.0
+    return _pairwise_sum(done) / k, _pairwise_sum(held) / k, _pairwise_sum(settled) / k
