@@ -656,15 +656,6 @@ def judge_contrasts(
     return out
 
 
-def interval(values, level: float = 0.9) -> tuple[float, float, float]:
-    """Median and central ``level`` interval of the finite values (NaNs if none)."""
-    v = np.asarray([x for x in values if x is not None and not np.isnan(x)], dtype=float)
-    if v.size == 0:
-        return (np.nan, np.nan, np.nan)
-    lo, hi = np.quantile(v, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(np.median(v)), float(lo), float(hi)
-
-
 # ---------------------------------------------------------------------------------------------
 # Robustness: the constants' ranges and every ASSUMPTION range, through `qisim sweep`
 

@@ -13,12 +13,13 @@ import pandas as pd
 
 from qisim import validation as v
 from qisim.plots import plt
+from qisim.results import median_interval
 from qisim.sweep.analysis import wilson
 from qisim.sweep.publish import save_figure
 
 
 def _fmt(values, pct=False) -> str:
-    med, lo, hi = v.interval(values)
+    med, lo, hi = median_interval(values)
     if np.isnan(med):
         return "-"
     f = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.2f}")
@@ -53,7 +54,7 @@ def case_table(rows: list[dict]) -> list[dict]:
             "pass": verdict.passed,
         }
         for name, values in (("embedded", emb), ("practice", prac)):
-            med, lo, hi = v.interval(values)
+            med, lo, hi = median_interval(values)
             row.update({f"{name}_median": med, f"{name}_p05": lo, f"{name}_p95": hi})
         row["redesigns_share"] = float(np.mean([r["summary"]["redesigns"] >= 1 for r in rs]))
         launched = [r["summary"]["first_launch_day"] for r in rs]
@@ -110,7 +111,7 @@ def cases(args, out: Path, t0: float) -> int:
     for p in v.PATTERNS:
         vals = [r[p.name] for r in rows if r["case"] == p.case]
         share = float(np.mean([p.holds(x) for x in vals]))
-        med, lo, hi = v.interval(vals)
+        med, lo, hi = median_interval(vals)
         ok = share >= v.PASS_SHARE
         case = next(c for c in v.CASES if c.file == p.case)
         print(
@@ -185,8 +186,7 @@ def plot_cases(rows: list[dict], table: list[dict], path: Path) -> Path:
         rs = [r for r in rows if r["case"] == case.file]
         curves = np.array([r["trust_practice"] for r in rs])
         days = np.arange(curves.shape[1])
-        med = np.median(curves, axis=0)
-        lo, hi = np.quantile(curves, [0.05, 0.95], axis=0)
+        med, lo, hi = median_interval(curves, axis=0)
         ax = axes[0, j]
         ax.fill_between(days, lo, hi, color="#9ecae1", alpha=0.7, lw=0, label="90% of runs")
         ax.plot(days, med, color="#08519c", lw=2, label="median")
