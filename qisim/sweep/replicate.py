@@ -11,7 +11,8 @@ Seeds, one scheme for every study: replication *r* of every arm runs with the in
 ``seed + r``, where ``seed`` is the study's base seed (its ``--seed``). Every arm meets the same
 seeds, so the arms' differences are paired (common random numbers), and any run can be repeated
 alone: ``qisim run FILE --seed SEED`` (with the arm's ``--set`` values) gives run *r* again
-with ``SEED = seed + r``. No seed depends on the order runs finish in, the number of workers or
+with ``SEED = seed + r``. (A sample of scenarios each run once, as in the FFIT validity study,
+is the one exception: ``paired=False`` gives run k seed ``seed + k``.) No seed depends on the order runs finish in, the number of workers or
 the backend, so the rows are the same on one worker, on many and on Dask.
 
 The work is done by the sweep's pools (:mod:`qisim.sweep.backends`): worker processes that each
@@ -100,6 +101,7 @@ def replicate(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | bool | None = None,
     desc: str = "runs",
+    paired: bool = True,
 ) -> list[dict[str, Any]]:
     """Run every arm ``reps`` times, replication *r* with seed ``seed + r``; one row per run.
 
@@ -115,6 +117,9 @@ def replicate(
         progress: ``progress(done, total)`` after each run, or True/None for the sweep's bar
             (True: always, None: only on a terminal); default none.
         desc: the bar's label.
+        paired: True (the rule): every arm meets the same seeds ``seed + r``. False: a sample
+            of scenarios each its own random world (the FFIT validity study): run k of the
+            study (arm k // reps, replication k % reps) has seed ``seed + k``.
 
     Returns:
         One dict per run, in the order of the arms and, within an arm, of the replications:
@@ -128,12 +133,11 @@ def replicate(
         raise ValueError(f"reps {reps}: give at least 1 replication")
     if workers is not None and workers < 1:
         raise ValueError(f"workers {workers}: give at least 1 worker process")
-    seeds = [replication_seed(seed, r) for r in range(reps)]
     tasks = [
-        RunSpec(run=k * reps + r, point=k, lever=0, replication=r, seed=s, overrides={},
-                constants={})
+        RunSpec(run=k * reps + r, point=k, lever=0, replication=r, overrides={}, constants={},
+                seed=replication_seed(seed, r if paired else k * reps + r))
         for k in range(len(arms))
-        for r, s in enumerate(seeds)
+        for r in range(reps)
     ]  # fmt: skip
     study = Study(tuple(arms), measure, faults_from_env())
     if scheduler:
