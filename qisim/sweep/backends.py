@@ -63,7 +63,7 @@ class _Worker:
     task: RunSpec | None = None
 
 
-def _serve(conn: Connection, context: Any, work: Work) -> None:
+def _serve(conn: Connection, context: Any, work: Work = execute) -> None:
     """A local worker: take a run, send its result back, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     while True:
