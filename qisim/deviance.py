@@ -27,9 +27,7 @@ The analysis asks the same question of simulated wards, in three steps:
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,11 +37,10 @@ import pandas as pd
 
 from qisim.mechanisms.culture import climate
 from qisim.paths import make_folder
-from qisim.processes import check_main_guard
+from qisim.sweep.replicate import Arm, replicate
 
 if TYPE_CHECKING:
     from qisim.results import RunResult
-    from qisim.scenario import Scenario
 
 OUTCOMES = {
     "habit": "mean habit of the ward's permanent target staff at the end of the run",
@@ -165,42 +162,24 @@ def ward_table(result: RunResult, run: str = "0", point: str = "") -> pd.DataFra
     return table[table["target"]].drop(columns="target").reset_index(drop=True)
 
 
-def _one_run(args: tuple) -> pd.DataFrame:
-    import qisim
-
-    scenario, seed, run, point, constants = args
-    return ward_table(qisim.run(scenario, seed=seed, constants=constants), run=run, point=point)
+def _ward_rows(arm: Arm, seed: int) -> dict[str, pd.DataFrame]:
+    """A worker's task: the ward table of one run."""
+    return {"wards": ward_table(arm.run(seed))}
 
 
-def collect(runs: Sequence[tuple], jobs: int = 1, progress=None) -> pd.DataFrame:
-    """Run ``(scenario, seed, run id, design point, constants)`` tuples (from
-    :func:`replications` or :func:`experiment_runs`) and stack their ward tables.
+def collect(
+    arms: Sequence[Arm], reps: int, seed: int = 0, workers: int | None = 1, progress=None
+) -> pd.DataFrame:
+    """Run every arm (a scenario, or a design point of an experiment) ``reps`` times and stack
+    their ward tables; ``run`` is the replication and ``point`` the arm's name.
 
-    ``jobs`` > 1 runs them in a process pool; the rows do not depend on the number of jobs.
-    ``progress`` (optional) is called with the number of runs done so far.
+    Replication r runs with seed ``seed + r`` (:func:`qisim.sweep.replicate.replicate`), on
+    ``workers`` processes (None: all cores); the rows do not depend on the number of workers.
+    ``progress`` (optional) is called with the runs done so far and their total.
     """
-    tables: list[pd.DataFrame] = []
-    if jobs <= 1:
-        for i, spec in enumerate(runs):
-            tables.append(_one_run(spec))
-            if progress:
-                progress(i + 1)
-    else:
-        # spawn, not fork: forking a process that already runs threads can deadlock
-        check_main_guard("collect")
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for i, table in enumerate(pool.map(_one_run, runs)):
-                tables.append(table)
-                if progress:
-                    progress(i + 1)
+    rows = replicate(arms, reps, seed, measure=_ward_rows, workers=workers, progress=progress)
+    tables = [r["wards"].assign(point=arms[r["arm"]].name, run=str(r["replication"])) for r in rows]
     return pd.concat(tables, ignore_index=True)
-
-
-def replications(scenario: Scenario, reps: int, seed: int = 0, point: str = "") -> list[tuple]:
-    """``reps`` runs of one scenario, their seeds spawned from one root ``SeedSequence``."""
-    children = np.random.SeedSequence(seed).spawn(reps)
-    return [(scenario, child, str(i), point, None) for i, child in enumerate(children)]
 
 
 def is_experiment(path: str | Path) -> bool:
@@ -211,33 +190,24 @@ def is_experiment(path: str | Path) -> bool:
     return "scenario" in data and "wards" not in data and "base" not in data
 
 
-def experiment_runs(path: str | Path, reps: int | None = None) -> tuple[str, list[tuple]]:
-    """Every (design point, lever) of an experiment file, ``reps`` times (default: the file's
-    replications), with the sweep's own seeds (:func:`qisim.sweep.run_seed`), so a ward-run here
-    is the same run as in ``qisim sweep``."""
-    from qisim.scenario import ScenarioError, with_overrides
+def experiment_runs(path: str | Path, reps: int | None = None) -> tuple[str, list[Arm], int, int]:
+    """Every (design point, lever) of an experiment file as an arm, with the replications
+    (default: the file's) and the base seed of ``qisim sweep``, so a ward-run here is the same
+    run as in the sweep. Returns (name, arms, replications, seed)."""
+    from qisim.scenario import with_overrides
+    from qisim.sweep import load_experiment, make_plan
 
-    try:
-        from qisim.sweep import load_experiment, make_plan, run_seed
-    except ImportError as exc:
-        raise ScenarioError(
-            f"{path}: reading an experiment needs the sweep tools ({exc}); "
-            "pip install 'qisim[sweep]', or give a scenario file."
-        ) from None
     exp = load_experiment(path)
     plan = make_plan(exp)
-    n = reps or exp.spec.replications
     seen: dict[tuple[int, int], Any] = {}
     for spec in plan.runs:
         seen.setdefault((spec.point, spec.lever), spec)
-    out = []
+    arms = []
     for (point, lever), spec in seen.items():
         scenario = with_overrides(exp.base, spec.overrides) if spec.overrides else exp.base
         label = f"point {point}" + (f", lever {lever}" if len(plan.levers) > 1 else "")
-        for r in range(n):
-            seed = run_seed(exp.spec.seed, point, r)
-            out.append((scenario, seed, str(r), label, spec.constants or None))
-    return exp.name, out
+        arms.append(Arm(scenario, label, spec.constants or {}))
+    return exp.name, arms, reps or exp.spec.replications, exp.spec.seed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,12 +16,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import os
 import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -516,11 +514,11 @@ PATTERNS: tuple[Pattern, ...] = (
 
 @dataclass(frozen=True)
 class Task:
-    """One run: a case file, a seed, the changed arm's overrides and dropped events, the
-    ablated families and which model runs it ("full" or "null")."""
+    """One arm of the validation, run on every replication's seed: a case file, the changed
+    arm's overrides and dropped events, the ablated families and which model runs it ("full"
+    or "null")."""
 
     file: str
-    seed: int
     overrides: tuple[tuple[str, Any], ...] = ()
     drop_events: tuple[str, ...] = ()
     ablate: tuple[str, ...] = ()
@@ -549,17 +547,17 @@ def scenario_for(file: str, overrides=(), drop_events=()) -> Scenario:
     return scenario
 
 
-def run_task(task: Task) -> dict:
-    """Run one task and return its row: the summary, its class and (with ``detail``) the
-    finer patterns and the curves the figure draws."""
+def run_task(task: Task, seed: int) -> dict:
+    """Run one task on one seed and return its row: the summary, its class and (with
+    ``detail``) the finer patterns and the curves the figure draws."""
     scenario = scenario_for(task.file, task.overrides, task.drop_events)
     if task.model == "null":
         from qisim.null import NullParams, run_null
 
-        summary, practice = run_null(scenario, task.seed, NullParams(**dict(task.null_params)))
+        summary, practice = run_null(scenario, seed, NullParams(**dict(task.null_params)))
         row = {"summary": summary, "trust_practice": practice, "ward_habit_final": None}
     else:
-        result = qisim.run(scenario, seed=task.seed, ablate=task.ablate)
+        result = qisim.run(scenario, seed=seed, ablate=task.ablate)
         summary = result.summary
         row = {"summary": summary}
         if task.detail:
@@ -569,67 +567,50 @@ def run_task(task: Task) -> dict:
             m = result.model
             row["trust_practice"] = m.recorder.trust["practice"][: summary["days"]].copy()
             row["ward_habit_final"] = m.ward_habit[m.wards.target].copy()
-    row.update(case=task.file, seed=task.seed, tag=task.tag, cls=classify(summary))
+    row.update(case=task.file, tag=task.tag, cls=classify(summary))
     return row
 
 
-def seeds(reps: int, root_seed: int = 2024) -> list[int]:
-    """The runs' seeds: ``reps`` integers from ``SeedSequence(root_seed)``; the same for every
-    case and both arms of every contrast (common random numbers)."""
-    return [int(s) for s in np.random.SeedSequence(root_seed).generate_state(reps)]
+SEED = 2024  # the validation's base seed: replication r of every case and arm runs with 2024 + r
 
 
-def run_tasks(tasks: list[Task], jobs: int | None = None) -> list[dict]:
-    """Run tasks on ``jobs`` processes (default: all cores), rows in the tasks' order."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(tasks) <= 1:
-        return [run_task(t) for t in tasks]
-    with ProcessPoolExecutor(jobs) as pool:
-        return list(pool.map(run_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+def run_tasks(
+    tasks: list[Task], reps: int, seed: int = SEED, workers: int | None = None
+) -> list[dict]:
+    """Run every task ``reps`` times, replication r on seed ``seed + r`` (the same for every
+    case and both arms of every contrast: common random numbers), on ``workers`` processes
+    (default: all cores); rows (with ``seed``) in the tasks' order, then the replications'."""
+    from qisim.sweep.replicate import replicate
+
+    return replicate(tasks, reps, seed, measure=run_task, workers=workers)
 
 
 def case_tasks(
-    reps: int, root_seed: int = 2024, cases=None, ablate=(), model="full", null_params=(),
-    detail: bool = True, tag: str = "",
-) -> list[Task]:  # fmt: skip
-    """Each case ``reps`` times on :func:`seeds`. Tagged ``base`` (and without ``detail``),
-    they are also the base arms of the contrasts (:func:`contrast_tasks` with
-    ``include_base=False``), so the cases and the contrasts share those runs."""
-    return [
-        Task(
-            c.file,
-            s,
-            ablate=tuple(ablate),
-            model=model,
-            null_params=tuple(null_params),
-            detail=detail,
-            tag=tag,
-        )  # fmt: skip
-        for c in cases or CASES
-        for s in seeds(reps, root_seed)
-    ]
+    cases=None, ablate=(), model="full", null_params=(), detail: bool = True, tag: str = ""
+) -> list[Task]:
+    """Each case as a task. Tagged ``base`` (and without ``detail``), they are also the base
+    arms of the contrasts (:func:`contrast_tasks` with ``include_base=False``), so the cases and
+    the contrasts share those runs."""
+    common = {"ablate": tuple(ablate), "model": model, "null_params": tuple(null_params)}
+    return [Task(c.file, detail=detail, tag=tag, **common) for c in cases or CASES]
 
 
 def contrast_tasks(
-    contrasts: Iterable[Contrast], reps: int, root_seed: int = 2024, ablate=(), model="full",
-    null_params=(), include_base: bool = True,
+    contrasts: Iterable[Contrast], ablate=(), model="full", null_params=(),
+    include_base: bool = True,
 ) -> list[Task]:  # fmt: skip
-    """Both arms of each contrast on the same seeds; base arms shared between contrasts of a
-    case (tag ``base``), changed arms tagged with the contrast's name."""
+    """Both arms of each contrast (run on the same seeds by :func:`run_tasks`); base arms shared
+    between contrasts of a case (tag ``base``), changed arms tagged with the contrast's name."""
     contrasts = list(contrasts)
     common = {"ablate": tuple(ablate), "model": model, "null_params": tuple(null_params)}
     out = []
     if include_base:
         for file in dict.fromkeys(c.file for c in contrasts):
-            out += [
-                Task(file, s, tag="base", detail=False, **common) for s in seeds(reps, root_seed)
-            ]
+            out.append(Task(file, tag="base", detail=False, **common))
     for c in contrasts:
-        for s in seeds(reps, root_seed):
-            out.append(
-                Task(c.file, s, tuple(c.set.items()), c.drop_events, tag=c.name, detail=False,
-                     **common)
-            )  # fmt: skip
+        out.append(
+            Task(c.file, tuple(c.set.items()), c.drop_events, tag=c.name, detail=False, **common)
+        )
     return out
 
 
@@ -654,15 +635,6 @@ def judge_contrasts(
             )
         )
     return out
-
-
-def interval(values, level: float = 0.9) -> tuple[float, float, float]:
-    """Median and central ``level`` interval of the finite values (NaNs if none)."""
-    v = np.asarray([x for x in values if x is not None and not np.isnan(x)], dtype=float)
-    if v.size == 0:
-        return (np.nan, np.nan, np.nan)
-    lo, hi = np.quantile(v, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(np.median(v)), float(lo), float(hi)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ import pandas as pd
 
 from qisim import validation as v
 from qisim.plots import plt
+from qisim.results import median_interval
 from qisim.sweep.analysis import wilson
 from qisim.sweep.publish import save_figure
 
 
 def _fmt(values, pct=False) -> str:
-    med, lo, hi = v.interval(values)
+    med, lo, hi = median_interval(values)
     if np.isnan(med):
         return "-"
     f = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.2f}")
@@ -53,7 +54,7 @@ def case_table(rows: list[dict]) -> list[dict]:
             "pass": verdict.passed,
         }
         for name, values in (("embedded", emb), ("practice", prac)):
-            med, lo, hi = v.interval(values)
+            med, lo, hi = median_interval(values)
             row.update({f"{name}_median": med, f"{name}_p05": lo, f"{name}_p95": hi})
         row["redesigns_share"] = float(np.mean([r["summary"]["redesigns"] >= 1 for r in rs]))
         launched = [r["summary"]["first_launch_day"] for r in rs]
@@ -87,7 +88,7 @@ def markdown_table(table: list[dict]) -> str:
 
 
 def cases(args, out: Path, t0: float) -> int:
-    rows = v.run_tasks(v.case_tasks(args.reps, args.seed), args.jobs)
+    rows = v.run_tasks(v.case_tasks(), args.reps, args.seed, args.workers)
     table = case_table(rows)
     print(f"qisim validate: {args.reps} runs per case, {time.perf_counter() - t0:.0f} s\n")
     head = f"{'case':44s} {'report':17s} {'share':>6s}  {'contradicting':24s} {'wards embedded':22s} result"
@@ -110,7 +111,7 @@ def cases(args, out: Path, t0: float) -> int:
     for p in v.PATTERNS:
         vals = [r[p.name] for r in rows if r["case"] == p.case]
         share = float(np.mean([p.holds(x) for x in vals]))
-        med, lo, hi = v.interval(vals)
+        med, lo, hi = median_interval(vals)
         ok = share >= v.PASS_SHARE
         case = next(c for c in v.CASES if c.file == p.case)
         print(
@@ -185,8 +186,7 @@ def plot_cases(rows: list[dict], table: list[dict], path: Path) -> Path:
         rs = [r for r in rows if r["case"] == case.file]
         curves = np.array([r["trust_practice"] for r in rs])
         days = np.arange(curves.shape[1])
-        med = np.median(curves, axis=0)
-        lo, hi = np.quantile(curves, [0.05, 0.95], axis=0)
+        med, lo, hi = median_interval(curves, axis=0)
         ax = axes[0, j]
         ax.fill_between(days, lo, hi, color="#9ecae1", alpha=0.7, lw=0, label="90% of runs")
         ax.plot(days, med, color="#08519c", lw=2, label="median")
@@ -263,25 +263,25 @@ def contrast_rows(verdicts: list[v.ContrastVerdict]) -> list[dict]:
     ]
 
 
-def cases_and_contrasts(contrasts, reps, seed, jobs, ablate=(), model="full", null_params=()):
+def cases_and_contrasts(contrasts, reps, seed, workers, ablate=(), model="full", null_params=()):
     """The six cases and every contrast in one pool; the cases' runs are the contrasts' base
     arms (same seeds), so nothing runs twice. Returns (case table, contrast verdicts)."""
     common = {"ablate": ablate, "model": model, "null_params": null_params}
-    tasks = v.case_tasks(reps, seed, detail=False, tag="base", **common)
-    tasks += v.contrast_tasks(contrasts.contrasts, reps, seed, include_base=False, **common)
-    rows = v.run_tasks(tasks, jobs)
+    tasks = v.case_tasks(detail=False, tag="base", **common)
+    tasks += v.contrast_tasks(contrasts.contrasts, include_base=False, **common)
+    rows = v.run_tasks(tasks, reps, seed, workers)
     return case_table([r for r in rows if r["tag"] == "base"]), v.judge_contrasts(rows, contrasts)
 
 
-def run_contrasts(contrasts, reps, seed, jobs, ablate=(), model="full", null_params=()):
-    tasks = v.contrast_tasks(contrasts.contrasts, reps, seed, ablate, model, null_params)
-    rows = v.run_tasks(tasks, jobs)
+def run_contrasts(contrasts, reps, seed, workers, ablate=(), model="full", null_params=()):
+    tasks = v.contrast_tasks(contrasts.contrasts, ablate, model, null_params)
+    rows = v.run_tasks(tasks, reps, seed, workers)
     return rows, v.judge_contrasts(rows, contrasts)
 
 
 def contrast_report(args, out: Path, contrasts) -> int:
     t0 = time.perf_counter()
-    rows, verdicts = run_contrasts(contrasts, args.reps, args.seed, args.jobs)
+    rows, verdicts = run_contrasts(contrasts, args.reps, args.seed, args.workers)
     table = contrast_rows(verdicts)
     print(f"qisim validate --contrasts: {args.reps} pairs each, {time.perf_counter() - t0:.0f} s\n")
     for r in table:
@@ -343,7 +343,7 @@ def ablation(args, out: Path, contrasts) -> int:
     records = []
     for name in ["none", *args.ablate]:
         ablate = () if name == "none" else (name,)
-        table, verdicts = cases_and_contrasts(contrasts, args.reps, args.seed, args.jobs, ablate)
+        table, verdicts = cases_and_contrasts(contrasts, args.reps, args.seed, args.workers, ablate)
         for t in table:
             records.append({
                 "ablation": name, "kind": "case", "target": t["case"],
@@ -424,12 +424,12 @@ def null(args, out: Path, contrasts) -> int:
 
     t0 = time.perf_counter()
     fit_reps = min(NULL_FIT_REPS, args.reps)
+    fit_seed = args.seed + args.reps  # the seeds after the judged ones
     fit = []
     for combo in itertools.product(*GRID.values()):
         params = NullParams(**dict(zip(GRID, combo)))
-        rows = v.run_tasks(
-            v.case_tasks(fit_reps, args.seed + 1, model="null", null_params=params.items()), 1
-        )
+        tasks = v.case_tasks(model="null", null_params=params.items())
+        rows = v.run_tasks(tasks, fit_reps, fit_seed, 1)
         table = case_table(rows)
         fit.append({
             **dict(zip(GRID, combo)),
@@ -443,7 +443,7 @@ def null(args, out: Path, contrasts) -> int:
     best = NullParams(**{k: float(fit_df.iloc[0][k]) for k in GRID})
     print(
         f"null fitted on {fit_reps} runs per case over {len(fit)} parameter sets "
-        f"(seeds from {args.seed + 1}, not the judged ones): {best}"
+        f"(seeds {fit_seed} to {fit_seed + fit_reps - 1}, not the judged ones): {best}"
     )
     null_cases, null_verdicts = cases_and_contrasts(
         contrasts, args.reps, args.seed, 1, model="null", null_params=best.items()
@@ -455,12 +455,14 @@ def null(args, out: Path, contrasts) -> int:
         full_cases = pd.read_csv(full_csv).to_dict("records")
         print(f"full model's cases read from {full_csv}")
     else:
-        full_cases = case_table(v.run_tasks(v.case_tasks(args.reps, args.seed), args.jobs))
+        full_cases = case_table(v.run_tasks(v.case_tasks(), args.reps, args.seed, args.workers))
     if contrast_csv.exists() and _same_runs(out / "provenance_contrasts.json", args):
         full_contrasts = pd.read_csv(contrast_csv).to_dict("records")
         print(f"full model's contrasts read from {contrast_csv}")
     else:
-        full_contrasts = contrast_rows(run_contrasts(contrasts, args.reps, args.seed, args.jobs)[1])
+        full_contrasts = contrast_rows(
+            run_contrasts(contrasts, args.reps, args.seed, args.workers)[1]
+        )
     records = []
     for f, n in zip(full_cases, null_cases):
         records.append({

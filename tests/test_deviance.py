@@ -25,7 +25,7 @@ def upsworth(tmp_path_factory):
     out = tmp_path_factory.mktemp("deviance")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        code = cli(["deviance", str(LESSON), "--reps", "4", "--jobs", "1", "--out", str(out)])
+        code = cli(["deviance", str(LESSON), "--reps", "4", "--workers", "1", "--out", str(out)])
     return code, out, stdout.getvalue()
 
 
@@ -105,27 +105,23 @@ def test_no_deviant_when_no_ward_beats_its_environment():
 
 
 def test_an_experiment_is_an_input(tmp_path):
-    """Every design point x replication, with the seeds `qisim sweep` gives the same runs."""
-    pytest.importorskip("qisim.sweep")
-    from qisim.sweep import run_seed
-
+    """Every design point x replication; replication r with the experiment's seed + r."""
     exp = tmp_path / "exp.toml"
     exp.write_text(
         f'scenario = "{LESSON}"\nname = "tiny"\ndays = 60\nseed = 5\nreplications = 2\n'
         '[uncertainties]\n"trust.initiative_push_rate" = [2.0, 8.0]\n'
     )
     assert deviance.is_experiment(exp) and not deviance.is_experiment(LESSON)
-    name, runs = deviance.experiment_runs(exp)
-    assert name == "tiny" and len(runs) == 4
-    assert {r[3] for r in runs} == {"point 0", "point 1"}
-    scenario, seed, rep, point, _ = runs[3]
-    assert (point, rep, seed) == ("point 1", "1", run_seed(5, 1, 1))
-    assert scenario.trust.initiative_push_rate == 8.0 and scenario.days == 60
-    table = deviance.collect(runs[:2])
-    again = deviance.ward_table(qisim.run(runs[0][0], seed=runs[0][1]), run="0", point="point 0")
-    pd.testing.assert_frame_equal(table.iloc[: len(again)].reset_index(drop=True), again)
+    name, arms, reps, seed = deviance.experiment_runs(exp)
+    assert (name, reps, seed) == ("tiny", 2, 5)
+    assert [a.name for a in arms] == ["point 0", "point 1"]
+    assert arms[1].scenario.trust.initiative_push_rate == 8.0 and arms[1].scenario.days == 60
+    table = deviance.collect(arms[:1], reps, seed)
+    again = deviance.ward_table(qisim.run(arms[0].scenario, seed=6), run="1", point="point 0")
+    second = table[table["run"] == "1"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(second, again)
     # the rows do not depend on how many processes ran them
-    pd.testing.assert_frame_equal(deviance.collect(runs[:2], jobs=2), table)
+    pd.testing.assert_frame_equal(deviance.collect(arms[:1], reps, seed, workers=2), table)
 
 
 def test_cli_rejects_bad_requests(tmp_path, capsys):

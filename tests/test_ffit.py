@@ -18,7 +18,7 @@ import qisim
 from qisim import ffit
 from qisim.domain import FFIT_ITEM_IDS, FFIT_ITEMS, FFIT_SECTIONS
 from qisim.ffit.mapping import MAPPING, NEUTRAL, NOT_MODELLED
-from qisim.ffit.simulate import apply_audit, improvements, paired_change, replicate, simulate
+from qisim.ffit.simulate import apply_audit, improvements, outcomes, paired_change, simulate
 from qisim.model import QIModel
 from qisim.scenario import ScenarioError, _apply_ffit, _resolve_base, read_toml, validate
 
@@ -325,10 +325,11 @@ def test_simulate_uses_common_random_numbers(example):
     eff = pred.effects.set_index(["item", "new_score"])
     assert len(eff) == 2 and pred.outcome.runs.shape[0] == 2
     assert eff.loc[("resourcing_07", 5), "habit_change"] > 0  # a fuller QI team gets further
-    same = replicate([pred.scenario, apply_audit(example, scores)], 2, seed=1, days=250, workers=1)
+    same = outcomes([pred.scenario, apply_audit(example, scores)], 2, seed=1, days=250, workers=1)
     pd.testing.assert_frame_equal(same[0].runs, pred.outcome.runs)
     pd.testing.assert_frame_equal(same[1].runs, pred.outcome.runs)
-    other = replicate([pred.scenario], reps=2, seed=2, days=250, workers=1)[0]
+    other = outcomes([pred.scenario], reps=2, seed=2, days=250, workers=1)[0]
+    assert pred.outcome.runs["seed"].tolist() == [1, 2]  # replication r: seed + r
     assert not other.runs.equals(pred.outcome.runs)
 
 

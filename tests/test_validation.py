@@ -430,13 +430,15 @@ def test_validate_contrasts_and_null_end_to_end(tmp_path):
         "validate", "--contrasts", "--reps", "1", "--jobs", "2", "--out", str(tmp_path)
     )
     assert proc.returncode == 0, proc.stderr
+    # --jobs, the old name of --workers, still works for one release, with a note
+    assert "--jobs is now --workers" in proc.stderr
     assert CONTRASTS_SHA256 in proc.stdout
     import pandas as pd
 
     table = pd.read_csv(tmp_path / "contrasts.csv")
     assert len(table) == len(v.load_contrasts().contrasts) and table.pairs.eq(1).all()
     assert (tmp_path / "contrasts.png").stat().st_size > 20_000
-    proc = qisim_cli("validate", "--null", "--reps", "1", "--jobs", "2", "--out", str(tmp_path))
+    proc = qisim_cli("validate", "--null", "--reps", "1", "--workers", "2", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     null = pd.read_csv(tmp_path / "null.csv")
     assert set(null.kind) == {"case", "contrast"} and len(null) == 6 + len(table)
@@ -447,7 +449,7 @@ def test_validate_ablate_end_to_end(tmp_path):
     proc = qisim_cli("validate", "--ablate", "nonsense", "--out", str(tmp_path))
     assert proc.returncode == 2 and "nonsense" in proc.stderr and "Traceback" not in proc.stderr
     proc = qisim_cli(
-        "validate", "--ablate", "momentum", "--reps", "1", "--jobs", "2", "--out", str(tmp_path)
+        "validate", "--ablate", "momentum", "--reps", "1", "--workers", "2", "--out", str(tmp_path)
     )
     assert proc.returncode == 0, proc.stderr
     import pandas as pd
@@ -465,8 +467,8 @@ def test_validate_robustness_without_sweeps_is_a_clear_error(tmp_path):
 
 def test_validate_refuses_bad_options_in_one_paragraph(tmp_path):
     for args, word in (
-        (("--jobs", "0"), "--jobs"),
-        (("--jobs", "-1"), "--jobs"),
+        (("--workers", "0"), "--workers"),
+        (("--jobs", "-1"), "--workers"),
         (("--seed", "-1"), "--seed"),
         (("--contrasts", "--null"), "not allowed with"),
     ):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from qisim.cli.common import add_set_option, parse_sets
+from qisim.cli.common import add_set_option, add_workers_option, check_workers, parse_sets
 
 HELP = "find positive-deviant wards across replications and what sets them apart"
 
@@ -33,7 +32,13 @@ def register(sub) -> None:
         type=int,
         help="replications (default 20 for a scenario; an experiment's own replications)",
     )
-    p.add_argument("--seed", type=int, default=0, help="root seed of a scenario's replications")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="base seed: replication r of a scenario has seed SEED + r (default 0; an "
+        "experiment's own seed)",
+    )
     p.add_argument(
         "--outcome",
         choices=("habit", "practice"),
@@ -53,7 +58,7 @@ def register(sub) -> None:
         default=0.8,
         help="share of runs a ward must be that far above in (default 0.8)",
     )
-    p.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
+    add_workers_option(p, old_jobs=True)
     add_set_option(p)
     p.add_argument("--out", default="out/deviance", help="output folder (default out/deviance)")
     p.set_defaults(func=main)
@@ -66,6 +71,7 @@ def main(args) -> int:
     from qisim.processes import PlainProgress, interactive
     from qisim.resources import find_scenario
     from qisim.scenario import ScenarioError
+    from qisim.sweep.replicate import Arm
 
     check_folder(args.out)
     source = find_scenario(args.source)  # a file, or a shipped scenario by name
@@ -73,29 +79,30 @@ def main(args) -> int:
         raise ScenarioError(f"{source}: no such file.")
     if args.reps is not None and args.reps < 2:
         raise ScenarioError(f"--reps {args.reps}: give at least 2 replications.")
+    check_workers(args.workers)
     if not 0 < args.consistency <= 1:
         raise ScenarioError(f"--consistency {args.consistency}: must be in (0, 1].")
     if deviance.is_experiment(source):
         if args.set:
             raise ScenarioError("--set applies to a scenario file; edit the experiment instead.")
-        name, runs = deviance.experiment_runs(source, args.reps)
+        name, arms, reps, seed = deviance.experiment_runs(source, args.reps)
         title = f"{name} (experiment)"
     else:
         scenario = qisim.load_scenario(source, parse_sets(args.set))
-        runs = deviance.replications(scenario, args.reps or 20, seed=args.seed)
+        arms, reps, seed = [Arm(scenario, "")], args.reps or 20, args.seed
         name, title = scenario.name, scenario.description or scenario.name
-    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(runs)))
+    total = len(arms) * reps
 
     live = interactive()
-    plain = PlainProgress(len(runs), desc="qisim deviance")
+    plain = PlainProgress(total, desc="qisim deviance")
 
-    def progress(done: int) -> None:
+    def progress(done: int, total: int) -> None:
         if live:
-            print(f"\r  {done}/{len(runs)} runs", end="", file=sys.stderr, flush=True)
+            print(f"\r  {done}/{total} runs", end="", file=sys.stderr, flush=True)
         else:
             plain.update(done - plain.n)
 
-    table = deviance.collect(runs, jobs=jobs, progress=progress)
+    table = deviance.collect(arms, reps, seed, workers=args.workers, progress=progress)
     if live:
         print(file=sys.stderr)
     try:

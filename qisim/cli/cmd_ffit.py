@@ -122,6 +122,7 @@ def main_simulate(args) -> int:
     from qisim.ffit.audit import ITEMS
     from qisim.ffit.simulate import simulate
     from qisim.paths import check_file, make_folder
+    from qisim.results import median_interval
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
@@ -143,10 +144,10 @@ def main_simulate(args) -> int:
             )
     pred = simulate(scenario, scores, args.reps, args.seed, args.days, items, args.workers, after)
     out = pred.outcome
-    med, lo, hi = out.interval()
+    med, lo, hi = median_interval(out.runs["embedded_ward_fraction"])
     mean = float(out.embedded.mean())
     shares = ", ".join(f"{s} {_pct(v)}" for s, v in out.status_shares().items() if v > 0)
-    pmed, plo, phi = out.interval("practice_rate")
+    pmed, plo, phi = median_interval(out.runs["practice_rate"])
     print(f"Audit {args.audit} on {args.initiative} ({scenario.initiative.name}): "
           f"{pred.reps} replications of {pred.days} days")  # fmt: skip
     print("Predicted outcome")

@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from qisim.cli.common import add_workers_option, check_workers
+
 HELP = "check the six case studies against the report: classes, causal contrasts, ablations, null"
 
 DESCRIPTION = """\
@@ -48,9 +50,14 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--reps", type=int, default=30, help="runs per case and arm (default 30)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    add_workers_option(p, old_jobs=True)
     p.add_argument("--out", default="out/validation", help="output folder (default out/validation)")
-    p.add_argument("--seed", type=int, default=2024, help="root seed of the runs (default 2024)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=2024,
+        help="base seed: run r of every case and arm has seed SEED + r (default 2024)",
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--contrasts", action="store_true", help="run the causal contrasts")
     mode.add_argument(
@@ -78,8 +85,7 @@ def main(args) -> int:
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 run per case.")
-    if args.jobs is not None and args.jobs < 1:
-        raise ScenarioError(f"--jobs {args.jobs}: give at least 1 worker process.")
+    check_workers(args.workers)
     if not 0 <= args.seed < 2**63:
         raise ScenarioError(f"--seed {args.seed}: give a whole number from 0 to 2**63 - 1.")
     if args.ablate:

@@ -14,7 +14,8 @@ import pandas as pd
 from qisim.domain import FFIT_SECTION_KEYS
 from qisim.ffit.audit import section_means, total
 from qisim.ffit.mapping import model_profile
-from qisim.ffit.simulate import STATUSES, replicate
+from qisim.ffit.simulate import STATUSES, outcomes
+from qisim.results import median_interval
 from qisim.scenario import Scenario, load_scenario
 
 
@@ -36,13 +37,13 @@ def compare(
     """Table (one row per scenario), section means and item profiles, in the scenarios' order."""
     labels = labels or [sc.name for sc in scenarios]
     profiles = [launch_profile_of(sc) for sc in scenarios]
-    outcomes = replicate(scenarios, reps, seed, days, workers)
+    results = outcomes(scenarios, reps, seed, days, workers)
     rows, sections = [], []
-    for label, sc, profile, out in zip(labels, scenarios, profiles, outcomes):
+    for label, sc, profile, out in zip(labels, scenarios, profiles, results):
         means = section_means(profile)
         sections.append(means)
-        med, lo, hi = out.interval("embedded_ward_fraction")
-        pmed, plo, phi = out.interval("practice_rate")
+        med, lo, hi = median_interval(out.runs["embedded_ward_fraction"])
+        pmed, plo, phi = median_interval(out.runs["practice_rate"])
         row = {
             "scenario": label,
             "initiative": sc.initiative.name,

@@ -9,10 +9,7 @@ numbers, so the difference between the variant and the audit as scored is the it
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,82 +21,45 @@ from qisim.domain import FFIT_ITEM_IDS
 from qisim.ffit.audit import ITEMS, sofft_title
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, audit_to_overrides
 from qisim.scenario import Scenario, with_overrides
+from qisim.sweep.replicate import Arm, replicate
 
 OUTCOME_KEYS = ("status", "embedded_ward_fraction", "practice_rate", "habit_rate")
 STATUSES = ("embedded", "patchy", "in_progress", "stalled", "fizzled", "halted")
-INTERVAL = (0.05, 0.95)  # the 90% interval over replications
 
 
 # --- running many -----------------------------------------------------------------------------
-def run_outcome(job: tuple[Scenario, Any, int | None]) -> dict[str, Any]:
+def outcome_of(arm: Arm, seed: int) -> dict[str, Any]:
     """One run's outcome (a worker's task): status, embedded fraction, practice, habit."""
-    import qisim
-
-    scenario, seed, days = job
-    summary = qisim.run(scenario, seed=seed, days=days).summary
+    summary = arm.run(seed).summary
     return {k: summary[k] for k in OUTCOME_KEYS}
-
-
-def run_jobs(
-    fn: Callable[[Any], Any],
-    jobs: list,
-    workers: int = 2,
-    progress: Callable[[int], None] | None = None,
-) -> list:
-    """``[fn(job) for job in jobs]``, on a pool of ``workers`` processes when more than one;
-    ``progress(done)`` is called after each result."""
-    results = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            results.append(fn(job))
-            if progress:
-                progress(len(results))
-        return results
-    # fork is quick and shares the imported model code; elsewhere spawn is the only choice
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    chunk = max(1, min(16, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        for result in pool.map(fn, jobs, chunksize=chunk):
-            results.append(result)
-            if progress:
-                progress(len(results))
-    return results
-
-
-def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
-    """Independent seeds for ``reps`` replications, the same for every variant (CRN)."""
-    return np.random.SeedSequence(seed).spawn(reps)
 
 
 @dataclass
 class Outcome:
     """Outcomes of one scenario over replications."""
 
-    runs: pd.DataFrame  # one row per replication
+    runs: pd.DataFrame  # one row per replication: its seed and OUTCOME_KEYS
 
     @property
     def embedded(self) -> np.ndarray:
         return self.runs["embedded_ward_fraction"].to_numpy(float)
-
-    def interval(self, key: str = "embedded_ward_fraction") -> tuple[float, float, float]:
-        """Median and 90% interval over replications."""
-        x = self.runs[key].to_numpy(float)
-        lo, hi = np.quantile(x, INTERVAL)
-        return float(np.median(x)), float(lo), float(hi)
 
     def status_shares(self) -> dict[str, float]:
         counts = self.runs["status"].value_counts(normalize=True)
         return {s: float(counts.get(s, 0.0)) for s in STATUSES}
 
 
-def replicate(
+def outcomes(
     scenarios: list[Scenario], reps: int, seed: int = 0, days: int | None = None, workers: int = 2
 ) -> list[Outcome]:
-    """Run each scenario ``reps`` times on the same seeds; one :class:`Outcome` each."""
-    seeds = replication_seeds(seed, reps)
-    jobs = [(sc, s, days) for sc in scenarios for s in seeds]
-    rows = run_jobs(run_outcome, jobs, workers)
-    return [Outcome(pd.DataFrame(rows[k * reps : (k + 1) * reps])) for k in range(len(scenarios))]
+    """Run each scenario ``reps`` times, replication r on seed ``seed + r`` for every scenario
+    (:func:`qisim.sweep.replicate.replicate`); one :class:`Outcome` each."""
+    arms = [Arm(sc, sc.name, days=days) for sc in scenarios]
+    rows = pd.DataFrame(replicate(arms, reps, seed, measure=outcome_of, workers=workers))
+    return [
+        Outcome(rows[rows["arm"] == k].drop(columns="arm").reset_index(drop=True))
+        for k in range(len(scenarios))
+    ]
 
 
 # --- FFIT simulate ----------------------------------------------------------------------------
@@ -171,10 +131,10 @@ def simulate(
     candidates = [base] + [
         apply_audit(scenario, {**scores, item: new}, after) for item, new in variants
     ]
-    outcomes = replicate(candidates, reps, seed, days, workers)
-    baseline = outcomes[0]
+    results = outcomes(candidates, reps, seed, days, workers)
+    baseline = results[0]
     rows = []
-    for (item, new), out in zip(variants, outcomes[1:]):
+    for (item, new), out in zip(variants, results[1:]):
         change, lo, hi = paired_change(out.embedded, baseline.embedded)
         habit = paired_change(
             out.runs["habit_rate"].to_numpy(float), baseline.runs["habit_rate"].to_numpy(float)

@@ -28,10 +28,10 @@ from scipy.stats import qmc
 from qisim.domain import FFIT_ITEM_IDS, FFIT_SECTION_KEYS, FFIT_SECTIONS, TRIBES
 from qisim.ffit.audit import ITEMS, section_means, total
 from qisim.ffit.mapping import MAPPING, NOT_MODELLED, model_profile
-from qisim.ffit.simulate import run_jobs
 from qisim.paths import make_folder
 from qisim.processes import PlainProgress
 from qisim.scenario import ScenarioError, flatten_overrides, read_toml, scenario_from_dict
+from qisim.sweep.replicate import replicate
 
 STUDY_KEYS = ("base", "n", "sampler", "seed", "days", "workers", "out", "high_ffit_quantile")
 FAILED = ("fizzled", "halted", "stalled", "in_progress")  # neither embedded nor patchy
@@ -226,12 +226,12 @@ def diagnose(model) -> dict[str, float]:
     }
 
 
-def study_run(job: tuple[dict, dict, Any, int]) -> dict[str, Any]:
+def study_run(job: tuple[dict, dict, int], seed: int) -> dict[str, Any]:
     """One sampled scenario (a worker's task): its FFIT at launch, its outcome, its factors."""
     from qisim.model import QIModel
     from qisim.results import RunResult
 
-    base, overrides, seed, days = job
+    base, overrides, days = job
     cpu = time.process_time()
     scenario = scenario_from_dict(base, {**overrides, "days": days})
     model = QIModel(scenario, rng=seed)
@@ -255,14 +255,15 @@ def run_study(cfg: StudyConfig, progress: bool = True) -> pd.DataFrame:
     base = base_data(cfg)
     u = unit_sample(cfg.n, len(cfg.ranges), cfg.sampler, cfg.seed)
     samples = decode(cfg, u)
-    seeds = np.random.SeedSequence(cfg.seed).spawn(cfg.n)
-    jobs = [(base, {**cfg.fixed, **x}, sd, cfg.days) for x, sd in zip(samples, seeds)]
+    jobs = [(base, {**cfg.fixed, **x}, cfg.days) for x in samples]
     start = time.time()
     bar = PlainProgress(cfg.n, desc="FFIT validity study")
-    rows = run_jobs(
-        study_run, jobs, cfg.workers, (lambda done: bar.update(done - bar.n)) if progress else None
-    )
-    runs = pd.DataFrame(rows)
+    # each sampled scenario is its own random world: run k has seed cfg.seed + k
+    rows = replicate(
+        jobs, 1, cfg.seed, measure=study_run, workers=cfg.workers, paired=False,
+        progress=(lambda done, _: bar.update(done - bar.n)) if progress else False,
+    )  # fmt: skip
+    runs = pd.DataFrame(rows).drop(columns=["arm", "replication"])
     inputs = pd.DataFrame(
         [
             {f"input_{k}": (str(v) if isinstance(v, list) else v) for k, v in x.items()}

@@ -181,7 +181,7 @@ def write_outputs(
         "scenario": str(plan.scenario_path),
         "seed": plan.spec.seed,
         "replications": plan.replications,
-        "common_random_numbers": "replication r of every cell uses SeedSequence(seed).spawn(r)",
+        "common_random_numbers": "replication r of every cell runs with seed + r",
         "runs": plan.n_runs,
         "cpu_s_runs": round(float(runs.cpu_s.sum()), 2),
         "qisim_version": __version__,

@@ -212,10 +212,6 @@ class Plan:
     def n_runs(self) -> int:
         return len(self.cells) * self.replications
 
-    def seeds(self) -> list[np.random.SeedSequence]:
-        """The replications' seeds: the same list for every cell (common random numbers)."""
-        return np.random.SeedSequence(self.spec.seed).spawn(self.replications)
-
     @property
     def start_month(self) -> int:
         return self.cells[0].scenario.staffing.start_month

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from qisim.planning.plan import MEASURE_MONTHS, METRICS, Plan
-from qisim.results import EMBEDDED_SHARE, PATCHY_SHARE
+from qisim.results import EMBEDDED_SHARE, PATCHY_SHARE, median_interval
 
 LEVEL = 0.90  # the intervals' coverage
 Z = float(stats.norm.ppf(0.5 + LEVEL / 2))
@@ -171,7 +171,7 @@ def ranked_table(plan: Plan, runs: pd.DataFrame) -> pd.DataFrame:
             m, lo, hi = interval(key, g[key].to_numpy())
             row[key], row[f"{key}_lo"], row[f"{key}_hi"] = m, lo, hi
             if key not in CHANCES:
-                row[f"{key}_q05"], row[f"{key}_q95"] = np.nanquantile(g[key], [0.05, 0.95])
+                _, row[f"{key}_q05"], row[f"{key}_q95"] = median_interval(g[key])
         worst = g.groupby("staffing")[plan.spec.rank_by].mean()
         better = METRICS[plan.spec.rank_by][1]
         row["worst_staffing"] = worst.idxmin() if better else worst.idxmax()

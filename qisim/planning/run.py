@@ -1,15 +1,13 @@
 """Running a plan: every cell on every replication's seed, in parallel, and what each run shows.
 
 Common random numbers: replication *r* of every cell (strategy x launch month x staffing case)
-starts from the same seed, so the trust, its staff and every random draw are the same until the
+starts from the same seed, ``seed + r`` (the plan's ``seed``), so the trust, its staff and every random draw are the same until the
 strategies make the runs differ; a difference between strategies is the strategy, not a
 different trust (house style: Starsim's common random numbers).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +21,7 @@ from qisim.planning.plan import MEASURE_MONTHS, Plan, horizon_days
 from qisim.results import final_status
 from qisim.scenario import MONTH_DAYS, Scenario
 from qisim.strategies import MANAGER_SKILLS, PROGRAMME_LOAD
-
-Job = tuple[int, int, Scenario, np.random.SeedSequence]
+from qisim.sweep.replicate import replicate
 
 
 def stage_at(history: list[tuple[int, str]], day: int) -> str:
@@ -109,15 +106,14 @@ def target_wards(scenario: Scenario) -> list[str]:
     return [name for (name, _, _), on in zip(wards, mask) if on]
 
 
-def run_job(job: Job) -> tuple[int, int, dict[str, Any], float]:
-    """One run (a worker's task): the cell, the replication, what it showed, its CPU time."""
+def run_cell(scenario: Scenario, seed: int) -> dict[str, Any]:
+    """One run of a cell (a worker's task): what it showed, and its CPU time."""
     from qisim.model import QIModel
 
-    cell, rep, scenario, seed = job
     start = time.process_time()
     model = QIModel(scenario, rng=seed)
     model.run()
-    return cell, rep, measure(model), time.process_time() - start
+    return {"shown": measure(model), "cpu_s": time.process_time() - start}
 
 
 def run_plan(
@@ -125,51 +121,36 @@ def run_plan(
 ) -> pd.DataFrame:
     """Run every cell of ``plan`` on every replication's seed; one row per run.
 
-    Runs go to a pool of ``workers`` processes, longest first so the pool finishes together;
-    ``progress(done, total)`` is called after each run.
+    Replication r of every cell runs with seed ``plan.spec.seed + r``
+    (:func:`qisim.sweep.replicate.replicate`), on a pool of ``workers`` processes, the longest
+    cells first so the pool finishes together; ``progress(done, total)`` is called after each
+    run.
     """
-    seeds = plan.seeds()
-    jobs: list[Job] = [
-        (ci, rep, cell.scenario, seeds[rep])
-        for rep in range(plan.replications)
-        for ci, cell in enumerate(plan.cells)
-    ]
-    jobs.sort(key=lambda j: -j[2].days)
-    results = []
-    if workers <= 1:
-        for job in jobs:
-            results.append(run_job(job))
-            if progress:
-                progress(len(results), len(jobs))
-    else:
-        # fork is quick and shares the imported model code; elsewhere spawn is the only choice.
-        # A Pool forks its workers before it starts its own threads.
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        with multiprocessing.get_context(method).Pool(workers) as pool:
-            for result in pool.imap_unordered(run_job, jobs):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(jobs))
+    order = sorted(range(len(plan.cells)), key=lambda ci: -plan.cells[ci].scenario.days)
+    scenarios = [plan.cells[ci].scenario for ci in order]
+    runs = replicate(
+        scenarios, plan.replications, plan.spec.seed, measure=run_cell, workers=workers,
+        progress=progress if progress else False,
+    )  # fmt: skip
     rows = []
-    for ci, rep, out, cpu in results:
-        cell = plan.cells[ci]
-        seed = seeds[rep]
+    for run in runs:
+        cell = plan.cells[order[run["arm"]]]
         rows.append(
             {
                 "strategy": cell.strategy,
                 "launch_month": cell.launch_month,
                 "launch_day": cell.launch_day,
                 "staffing": cell.staffing,
-                "replication": rep,
-                "seed": f"{seed.entropy}/{seed.spawn_key[0]}",
-                "cpu_s": cpu,
-                **out,
+                "replication": run["replication"],
+                "seed": run["seed"],
+                "cpu_s": run["cpu_s"],
+                **run["shown"],
             }
         )
-    order = {name: i for i, name in enumerate(plan.strategies)}
+    rank = {name: i for i, name in enumerate(plan.strategies)}
     staff = {name: i for i, name in enumerate(plan.staffing)}
     df = pd.DataFrame(rows)
-    df["_s"] = df["strategy"].map(order)
+    df["_s"] = df["strategy"].map(rank)
     df["_c"] = df["staffing"].map(staff)
     df = df.sort_values(["_s", "launch_month", "_c", "replication"]).drop(columns=["_s", "_c"])
     return df.reset_index(drop=True)

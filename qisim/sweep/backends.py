@@ -29,17 +29,18 @@ import multiprocessing as mp
 import signal
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from qisim.processes import MAIN_REIMPORTED, reimport_error
 from qisim.sweep.design import RunSpec
-from qisim.sweep.worker import Context, execute, failure
+from qisim.sweep.worker import execute, failure
 
 RETRIES_AFTER_DEATH = 1
 WORKER_RECOUNT_S = 2.0  # how often a Dask sweep asks the scheduler how many workers it has
+Work = Callable[[Any, RunSpec], dict]  # what a worker does with one task
 
 # Dask settings for sweeps of CPU-bound, independent runs. The profiler samples every worker's
 # stack every 10 ms, the event loop checks its health every 20 ms and the GIL monitor polls every
@@ -64,7 +65,7 @@ class _Worker:
     task: RunSpec | None = None
 
 
-def _serve(conn: Connection, context: Context) -> None:
+def _serve(conn: Connection, context: Any, work: Work = execute) -> None:
     """A local worker: take a run, send its result back, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     while True:
@@ -74,7 +75,7 @@ def _serve(conn: Connection, context: Context) -> None:
             return  # the parent is gone
         if task is None:
             return
-        result = execute(context, task)
+        result = work(context, task)
         try:
             conn.send(result)
         except (BrokenPipeError, OSError):
@@ -86,9 +87,12 @@ class LocalPool:
 
     name = "local"
 
-    def __init__(self, workers: int, context: Context) -> None:
+    def __init__(
+        self, workers: int, context: Any, work: Work = execute, call: str = "run_sweep"
+    ) -> None:
         self.n = max(1, int(workers))
         self.context = context
+        self.work, self.call = work, call
         methods = mp.get_all_start_methods()
         self.mp = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
@@ -97,7 +101,7 @@ class LocalPool:
 
     def _start(self) -> _Worker:
         parent, child = self.mp.Pipe()
-        p = self.mp.Process(target=_serve, args=(child, self.context), daemon=True)
+        p = self.mp.Process(target=_serve, args=(child, self.context, self.work), daemon=True)
         p.start()
         child.close()
         return _Worker(p, parent)
@@ -149,7 +153,7 @@ class LocalPool:
                             continue
                         task, code = w.task, w.process.exitcode
                         if code == MAIN_REIMPORTED:
-                            raise reimport_error("run_sweep")
+                            raise reimport_error(self.call)
                         deaths[task.run] = deaths.get(task.run, 0) + 1
                         if not results and sum(deaths.values()) >= 3 * self.n + 2:
                             raise RuntimeError(
@@ -192,9 +196,12 @@ class DaskPool:
 
     name = "dask"
 
-    def __init__(self, workers: int, context: Context, scheduler: str | None = None) -> None:
+    def __init__(
+        self, workers: int, context: Any, scheduler: str | None = None, work: Work = execute
+    ) -> None:
         self.n = max(1, int(workers))
         self.context = context
+        self.work = work
         self.scheduler = scheduler
         self.cluster = None
         self.client = None
@@ -255,7 +262,7 @@ class DaskPool:
             def submit() -> None:
                 task = queue.popleft()
                 fut = self.client.submit(
-                    execute, ctx, task, key=f"qisim-run-{task.run}-{token}", pure=False
+                    self.work, ctx, task, key=f"qisim-run-{task.run}-{token}", pure=False
                 )
                 pending[fut.key] = task
                 done.add(fut)
@@ -293,9 +300,20 @@ def _qisim_version() -> str:
     return __version__
 
 
-def make_pool(backend: str, workers: int, context: Context, scheduler: str | None = None):
+def make_pool(
+    backend: str,
+    workers: int,
+    context: Any,
+    scheduler: str | None = None,
+    work: Work = execute,
+    call: str = "run_sweep",
+):
+    """A pool that runs ``work(context, task)`` for each task: by default a sweep's runs
+    (:func:`qisim.sweep.worker.execute`); :func:`qisim.sweep.replicate.replicate` passes its own.
+    ``work`` must be a module-level function (workers import it by name) that never raises.
+    ``call``: the function a script calls to start the pool, named if it lacks the main guard."""
     if backend == "local":
-        return LocalPool(workers, context)
+        return LocalPool(workers, context, work, call)
     if backend == "dask":
-        return DaskPool(workers, context, scheduler)
+        return DaskPool(workers, context, scheduler, work)
     raise ValueError(f"unknown backend {backend!r}")

@@ -33,6 +33,26 @@ from qisim.sweep.experiment import Experiment, Parameter
 DESIGN_STREAM = (2**32 - 1,)
 
 
+MAX_SEED = 2**63 - 1  # the largest seed `qisim run --seed` takes
+
+
+def replication_seed(seed: int, replication: int) -> int:
+    """The seed of replication ``replication`` of a study whose base seed is ``seed``:
+    ``seed + replication``, the one scheme of :func:`qisim.sweep.replicate.replicate` (every
+    arm of a study meets the same seeds; ``qisim run FILE --seed`` repeats any run).
+
+    Raises:
+        ValueError: the seed falls outside 0 .. 2**63 - 1.
+    """
+    value = int(seed) + int(replication)
+    if not 0 <= int(seed) <= value <= MAX_SEED:
+        raise ValueError(
+            f"seed {seed}: replication {replication} would run with seed {value}, outside 0 to "
+            "2**63 - 1; give a smaller --seed."
+        )
+    return value
+
+
 def run_seed(root: int, point: int, replication: int) -> int:
     """The seed of run (point, replication): 63 bits drawn from
     ``SeedSequence(root, spawn_key=(point, replication))``, an int any ``qisim run --seed``

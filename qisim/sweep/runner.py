@@ -436,9 +436,27 @@ def run_sweep(
             lock.unlink(missing_ok=True)
 
 
-def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> SweepReport:
+def progress_bar(total: int, initial: int, desc: str, progress: bool | None):
+    """The progress of ``total`` runs: a live bar on a terminal or in a notebook, plain lines now
+    and then in a log; ``progress`` False: none, None: only on a terminal. Calls: ``update``,
+    ``set_postfix``, ``close``."""
     from tqdm.auto import tqdm
 
+    if progress is not False and not interactive():
+        # a log, not a terminal: plain lines now and then (None: only on a terminal)
+        return PlainProgress(total, initial, desc) if progress else tqdm(disable=True)
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc=desc,
+        disable=not progress and progress is not None,
+        smoothing=0.05,
+        dynamic_ncols=True,
+    )
+
+
+def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> SweepReport:
     # leftovers of a killed session become parts first; failed runs are run again
     retried = store.drop_failed()
     done_before = store.done_runs()
@@ -460,23 +478,7 @@ def _run(store, exp, backend, workers, scheduler, progress, compact_every) -> Sw
 
     context = Context(store.scenario(), exp.spec.record, exp.spec.record_every, faults_from_env())
     pool = make_pool(backend, workers, context, scheduler)
-    if progress is not False and not interactive():
-        # a log, not a terminal: plain lines now and then (None: only on a terminal)
-        bar = (
-            PlainProgress(report.total, report.skipped, exp.name)
-            if progress
-            else tqdm(disable=True)
-        )
-    else:
-        bar = tqdm(
-            total=report.total,
-            initial=report.skipped,
-            unit="run",
-            desc=exp.name,
-            disable=not progress and progress is not None,
-            smoothing=0.05,
-            dynamic_ncols=True,
-        )
+    bar = progress_bar(report.total, report.skipped, exp.name, progress)
     since_compact = 0
     # worker memory is sampled at each tenth of the session: it should stay flat
     trace_at = {max(1, round(len(todo) * k / 10)) for k in range(1, 11)}

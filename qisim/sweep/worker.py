@@ -76,32 +76,44 @@ def _every(df, every: int, days: int):
 
 
 def execute(context: Context, task: RunSpec) -> dict[str, Any]:
-    """Run one planned run; never raises (except a test-injected crash)."""
+    """Run one planned run of a sweep; never raises (except a test-injected crash)."""
+    return attempt(task, context.faults, lambda: _sweep_run(context, task))
+
+
+def _sweep_run(context: Context, task: RunSpec):
     import qisim
 
+    result = qisim.run(
+        context.scenario,
+        seed=task.seed,
+        overrides=task.overrides or None,
+        constants=task.constants or None,
+    )
+    daily = trust = None
+    if context.record == "daily":
+        days = result.summary["days"]
+        d = _every(result.daily, context.record_every, days)
+        d.insert(0, "run", task.run)
+        daily = pa.Table.from_pandas(d, preserve_index=False)
+        t = _every(result.trust, context.record_every, days)
+        t.insert(0, "run", task.run)
+        trust = pa.Table.from_pandas(t, preserve_index=False)
+    return outcome_row(result.summary), daily, trust
+
+
+def attempt(task: RunSpec, faults: dict[int, str], work) -> dict[str, Any]:
+    """A worker's result for ``task``: ``work()`` gives (outcome, daily, trust); a run that
+    raises comes back as a result with its error and traceback, never as an exception, so one
+    failing run ends neither its worker nor the study. ``faults``: see :data:`FAULTS_ENV`."""
     start = time.perf_counter()
-    fault = context.faults.get(task.run)
+    fault = faults.get(task.run)
     if fault == "exit":
         os._exit(70)
     daily = trust = None
     try:
         if fault == "raise":
             raise RuntimeError(f"test fault injected in run {task.run}")
-        result = qisim.run(
-            context.scenario,
-            seed=task.seed,
-            overrides=task.overrides or None,
-            constants=task.constants or None,
-        )
-        outcome, error, tb = outcome_row(result.summary), None, None
-        if context.record == "daily":
-            days = result.summary["days"]
-            d = _every(result.daily, context.record_every, days)
-            d.insert(0, "run", task.run)
-            daily = pa.Table.from_pandas(d, preserve_index=False)
-            t = _every(result.trust, context.record_every, days)
-            t.insert(0, "run", task.run)
-            trust = pa.Table.from_pandas(t, preserve_index=False)
+        (outcome, daily, trust), error, tb = work(), None, None
     except Exception as exc:  # a failing run is a result, not the end of the sweep
         outcome, error, tb = {}, f"{type(exc).__name__}: {exc}", traceback.format_exc()
     return {
