@@ -203,10 +203,11 @@ def test_named_rows(tmp_path):
 # --- seeds ----------------------------------------------------------------------------------------
 
 
-def test_seed_is_seedsequence_of_point_and_replication():
-    ss = np.random.SeedSequence(42, spawn_key=(3, 1))
-    assert run_seed(42, 3, 1) == int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-    assert run_seed(42, 3, 1) != run_seed(42, 1, 3) != run_seed(43, 3, 1)
+def test_seed_is_the_studys_scheme_numbered_across_points():
+    assert run_seed(42, 3, 1, 4) == 42 + 3 * 4 + 1
+    assert run_seed(42, 3, 1, 4) != run_seed(42, 1, 3, 4) != run_seed(43, 3, 1, 4)
+    with pytest.raises(ValueError):
+        run_seed(42, 0, 4, 4)
 
 
 def test_common_random_numbers_across_levers(tmp_path):
@@ -218,7 +219,9 @@ def test_common_random_numbers_across_levers(tmp_path):
     per_cell = t.groupby(["point", "replication"])["seed"].nunique()
     assert (per_cell == 1).all()  # every lever sees the same seed
     assert t.drop_duplicates(["point", "replication"])["seed"].is_unique
-    assert all(s == run_seed(9, p, r) for s, p, r in zip(t["seed"], t["point"], t["replication"]))
+    assert all(
+        s == run_seed(9, p, r, 2) for s, p, r in zip(t["seed"], t["point"], t["replication"])
+    )
 
 
 def test_seeds_do_not_depend_on_lever_values_or_order(tmp_path):

@@ -4,10 +4,12 @@ The uncertainties are sampled by the experiment's design (a full grid, named row
 hypercube from ``scipy.stats.qmc``, or SALib's Saltelli/Sobol and Morris samplers); the levers form
 a grid or named rows; every lever row runs at every uncertainty point, ``replications`` times.
 
-Seeds follow numpy's ``SeedSequence``: run (point, replication) gets
-``SeedSequence(root, spawn_key=(point, replication))``. The lever is not in the key, so every lever
-row sees the same random numbers at a given point and replication (common random numbers), and no
-seed depends on the order runs are done in, the number of workers or the backend.
+Seeds follow the one scheme of every study (:func:`replication_seed`: the k-th independent
+replication runs with ``seed + k``): run (point, replication) of a sweep with R replications runs
+with ``seed + point * R + replication``, so design points meet independent random numbers and
+``qisim run --seed`` repeats any run. The lever is not in it, so every lever row sees the same
+random numbers at a given point and replication (common random numbers), and no seed depends on
+the order runs are done in, the number of workers or the backend.
 
 Sobol and Morris designs come in blocks: a Saltelli block (rows A, B and the D mixed rows AB_i
 built from them) or a Morris trajectory (D + 1 points one step apart). Their indices compare runs
@@ -53,12 +55,14 @@ def replication_seed(seed: int, replication: int) -> int:
     return value
 
 
-def run_seed(root: int, point: int, replication: int) -> int:
-    """The seed of run (point, replication): 63 bits drawn from
-    ``SeedSequence(root, spawn_key=(point, replication))``, an int any ``qisim run --seed``
-    accepts."""
-    ss = np.random.SeedSequence(root, spawn_key=(point, replication))
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+def run_seed(root: int, point: int, replication: int, replications: int) -> int:
+    """The seed of run (point, replication) of a sweep with ``replications`` replications at
+    each point (``point``: the seed block, see the module docstring): replication
+    ``point * replications + replication`` of :func:`replication_seed`, an int any
+    ``qisim run --seed`` accepts."""
+    if not 0 <= replication < replications:
+        raise ValueError(f"replication {replication}: give 0 to {replications - 1}")
+    return replication_seed(root, point * replications + replication)
 
 
 def design_seed(root: int) -> int:
@@ -197,7 +201,7 @@ def make_plan(exp: Experiment) -> Plan:
     for i, pt in enumerate(points):
         for j, lv in enumerate(levers):
             for r in range(reps):
-                seed = run_seed(root, i // block, r)
+                seed = run_seed(root, i // block, r, reps)
                 row: dict[str, Any] = {"run": run, "point": i, "lever": j, "replication": r}
                 if exp.uncertainty_rows:
                     row["point_name"] = pt.name
