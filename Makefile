@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell ./.ci/find-python)
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test baseline install lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "qisim needs Python 3.12 or newer and found none (tried python3.13, python3.12, python3, pyenv, uv). Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
@@ -24,6 +24,11 @@ test: install
 	$(VENV)/bin/ruff check qisim tests benchmarks
 	$(VENV)/bin/ruff format --check qisim tests benchmarks
 	$(VENV)/bin/python -m pytest
+
+# after a change meant to move results: rerun the pinned runs, print what moved, rewrite
+# tests/baseline.json (commit it with the change)
+baseline: install
+	$(PY) -m tests.baseline --update
 
 bench: install
 	$(PY) benchmarks/bench_run.py
