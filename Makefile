@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell ./.ci/find-python)
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test test-quick baseline install lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "qisim needs Python 3.12 or newer and found none (tried python3.13, python3.12, python3, pyenv, uv). Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
@@ -20,10 +20,21 @@ install: $(VENV)/.installed
 demo: install
 	$(VENV)/bin/qisim run scenarios/example.toml --out results/demo
 
-test: install
+lint: install
 	$(VENV)/bin/ruff check qisim tests benchmarks
 	$(VENV)/bin/ruff format --check qisim tests benchmarks
+
+test: lint
 	$(VENV)/bin/python -m pytest
+
+# everyday work: the same checks without the tests marked slow (CI runs `make test`)
+test-quick: lint
+	$(VENV)/bin/python -m pytest -m "not slow"
+
+# after a change meant to move results: rerun the pinned runs, print what moved, rewrite
+# tests/baseline.json (commit it with the change)
+baseline: install
+	$(PY) -m tests.baseline --update
 
 bench: install
 	$(PY) benchmarks/bench_run.py

@@ -13,10 +13,13 @@ from qisim.app.browser import CHROMIUM
 
 pytest.importorskip("playwright", reason="the dev extra (playwright) is not installed")
 pytest.importorskip("solara", reason="the app extra (solara) is not installed")
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"{CHROMIUM} is absent: run .ci/install-browser (apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"{CHROMIUM} is absent: run .ci/install-browser (apt-get install chromium)",
+    ),
+    pytest.mark.slow,  # starting the app and a browser takes 10-13 s
+]
 
 from qisim.app import browser  # noqa: E402
 from qisim.app.model import lesson_scenario  # noqa: E402

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # building and installing the wheel takes 8-13 s
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (
     "qisim",

@@ -81,7 +81,7 @@ def plan_dir(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # runs the whole plan (12 s): the tests using it are slow
 def runs(plan_dir) -> pd.DataFrame:
     return run_plan(load_plan(plan_dir / "tiny_plan.toml", replications=1), workers=2)
 
@@ -97,6 +97,7 @@ def test_plan_builds_every_combination_with_its_launch_day(plan_dir):
     assert plan.output == (plan_dir / "out").resolve()
 
 
+@pytest.mark.slow
 def test_common_random_numbers_same_seeds_for_every_strategy(plan_dir, runs):
     plan = load_plan(plan_dir / "tiny_plan.toml")
     # replication r of every cell runs with the plan's seed + r
@@ -109,6 +110,7 @@ def test_common_random_numbers_same_seeds_for_every_strategy(plan_dir, runs):
     assert p.diff == 0 and p.n == 2
 
 
+@pytest.mark.slow
 def test_deferred_strategy_starts_after_the_competing_initiative(runs):
     early = runs[(runs.launch_month == 0)]
     deferred = early[early.strategy == "Deferred"].delay_days
@@ -116,6 +118,7 @@ def test_deferred_strategy_starts_after_the_competing_initiative(runs):
     assert (deferred >= 45).all() and (now < 45).all()
 
 
+@pytest.mark.slow
 def test_ranked_table_has_every_metric_with_an_interval(plan_dir, runs):
     plan = load_plan(plan_dir / "tiny_plan.toml")
     table = ranked_table(plan, runs)

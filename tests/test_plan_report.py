@@ -85,7 +85,7 @@ def test_identical_options_are_not_sent_for_more_runs():
 
 
 # --- from the spreadsheets to the board report, in a browser ------------------------------------
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # a trust and its plan (15 s): the tests using it are slow
 def report(tmp_path_factory) -> Path:
     """`qisim trust from-csv` on the shipped example, then `qisim plan` on its starter plan made
     small (two launch months, one staffing case, two replications)."""
@@ -100,6 +100,7 @@ def report(tmp_path_factory) -> Path:
     return out / "plan"
 
 
+@pytest.mark.slow
 def test_report_files(report):
     for name in ("report.html", "report.txt", "wards.csv", "trajectories.png", "heatmap.png"):
         assert (report / name).stat().st_size > 0, name
@@ -108,6 +109,7 @@ def test_report_files(report):
     assert len(wards) == 3 * 2 * 8 and set(wards.rag) <= {"green", "amber", "red"}
 
 
+@pytest.mark.slow
 def test_report_in_a_browser(report, tmp_path):
     pytest.importorskip("playwright", reason="the dev extra (playwright) is not installed")
     from qisim.app.browser import CHROMIUM, CHROMIUM_ARGS, Console

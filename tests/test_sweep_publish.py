@@ -387,6 +387,7 @@ def test_citation_and_license_match_pyproject():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
 
 
+@pytest.mark.slow
 def test_example_notebook_runs(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -127,6 +127,7 @@ def test_local_pool_failures_and_worker_death(baseline, tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_dask_identical_rows_and_worker_death(baseline, tmp_path, monkeypatch):
     """The Dask backend gives the same rows as the local pool; a worker process dying mid-run
     costs only its own run (see qisim/sweep/backends.py for why it cost others before)."""
@@ -144,6 +145,7 @@ def test_dask_identical_rows_and_worker_death(baseline, tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_kill_and_resume_equals_uninterrupted(tmp_path):
     # 6 points x 2 lever rows x 4 replications; one lever row sets a list, the other nothing,
     # so that column is text in some runs and empty in others

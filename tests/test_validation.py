@@ -425,6 +425,7 @@ def qisim_cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_validate_contrasts_and_null_end_to_end(tmp_path):
     proc = qisim_cli(
         "validate", "--contrasts", "--reps", "1", "--jobs", "2", "--out", str(tmp_path)
@@ -445,6 +446,7 @@ def test_validate_contrasts_and_null_end_to_end(tmp_path):
     assert (tmp_path / "null.png").stat().st_size > 20_000
 
 
+@pytest.mark.slow
 def test_validate_ablate_end_to_end(tmp_path):
     proc = qisim_cli("validate", "--ablate", "nonsense", "--out", str(tmp_path))
     assert proc.returncode == 2 and "nonsense" in proc.stderr and "Traceback" not in proc.stderr
