@@ -219,6 +219,7 @@ def test_hearing_and_owning_match_once_the_team_gives_up(u):
     assert_same(m, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("overrides", [{}, RICH], ids=["example", "joint-tailored"])
 def test_reference_and_array_model_agree_statistically(overrides):
     """16 seeds each on a small scenario from design to roll-out: mean outcomes agree."""
