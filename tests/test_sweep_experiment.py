@@ -204,10 +204,10 @@ def test_named_rows(tmp_path):
 
 
 def test_seed_is_the_studys_scheme_numbered_across_points():
-    assert run_seed(42, 3, 1, 4) == 42 + 3 * 4 + 1
+    assert run_seed(42, 3, 1, 4) == 42 + 1 * 4 + 3
     assert run_seed(42, 3, 1, 4) != run_seed(42, 1, 3, 4) != run_seed(43, 3, 1, 4)
     with pytest.raises(ValueError):
-        run_seed(42, 0, 4, 4)
+        run_seed(42, 4, 0, 4)
 
 
 def test_common_random_numbers_across_levers(tmp_path):
@@ -220,7 +220,7 @@ def test_common_random_numbers_across_levers(tmp_path):
     assert (per_cell == 1).all()  # every lever sees the same seed
     assert t.drop_duplicates(["point", "replication"])["seed"].is_unique
     assert all(
-        s == run_seed(9, p, r, 2) for s, p, r in zip(t["seed"], t["point"], t["replication"])
+        s == run_seed(9, p, r, 3) for s, p, r in zip(t["seed"], t["point"], t["replication"])
     )
 
 

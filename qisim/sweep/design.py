@@ -6,7 +6,8 @@ a grid or named rows; every lever row runs at every uncertainty point, ``replica
 
 Seeds follow the one scheme of every study (:func:`replication_seed`: the k-th independent
 replication runs with ``seed + k``): run (point, replication) of a sweep with R replications runs
-with ``seed + point * R + replication``, so design points meet independent random numbers and
+with ``seed + replication * P + point`` (P design points, or blocks), so design points meet
+independent random numbers, a sweep resumed with more replications keeps its runs' seeds, and
 ``qisim run --seed`` repeats any run. The lever is not in it, so every lever row sees the same
 random numbers at a given point and replication (common random numbers), and no seed depends on
 the order runs are done in, the number of workers or the backend.
@@ -55,14 +56,15 @@ def replication_seed(seed: int, replication: int) -> int:
     return value
 
 
-def run_seed(root: int, point: int, replication: int, replications: int) -> int:
-    """The seed of run (point, replication) of a sweep with ``replications`` replications at
-    each point (``point``: the seed block, see the module docstring): replication
-    ``point * replications + replication`` of :func:`replication_seed`, an int any
-    ``qisim run --seed`` accepts."""
-    if not 0 <= replication < replications:
-        raise ValueError(f"replication {replication}: give 0 to {replications - 1}")
-    return replication_seed(root, point * replications + replication)
+def run_seed(root: int, point: int, replication: int, points: int) -> int:
+    """The seed of run (point, replication) of a sweep over ``points`` design points (``point``:
+    the seed block, see the module docstring; ``points``: the number of blocks): replication
+    ``replication * points + point`` of :func:`replication_seed`, an int any ``qisim run
+    --seed`` accepts. It does not depend on how many replications there are, so a sweep resumed
+    with more replications keeps the seeds of the runs it has."""
+    if not 0 <= point < points:
+        raise ValueError(f"point {point}: give 0 to {points - 1}")
+    return replication_seed(root, replication * points + point)
 
 
 def design_seed(root: int) -> int:
@@ -191,6 +193,7 @@ def seed_block(exp: Experiment) -> int:
 def make_plan(exp: Experiment) -> Plan:
     points, unit = uncertainty_points(exp)
     block = seed_block(exp)
+    blocks = -(-len(points) // block)  # design points (or Sobol/Morris blocks) with own seeds
     levers = lever_points(exp)
     reps = exp.spec.replications
     root = exp.spec.seed
@@ -201,7 +204,7 @@ def make_plan(exp: Experiment) -> Plan:
     for i, pt in enumerate(points):
         for j, lv in enumerate(levers):
             for r in range(reps):
-                seed = run_seed(root, i // block, r, reps)
+                seed = run_seed(root, i // block, r, blocks)
                 row: dict[str, Any] = {"run": run, "point": i, "lever": j, "replication": r}
                 if exp.uncertainty_rows:
                     row["point_name"] = pt.name

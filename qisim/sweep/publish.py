@@ -226,7 +226,7 @@ def methods_paragraph(
     parts.append(
         f"Each combination was replicated {manifest['replications']} times: "
         f"{manifest['n_runs']} runs were planned, {runs_ok} finished and {runs_failed} failed. "
-        f"Run seeds were root seed {manifest['root_seed']} + point x replications + replication "
+        f"Run seeds were root seed {manifest['root_seed']} + replication x points + point "
         "(each point, or Sobol/Morris block, its own seeds); the lever settings were not part "
         "of it, so they met the same random numbers (common random numbers)."
     )

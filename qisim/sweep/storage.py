@@ -529,7 +529,7 @@ def base_manifest(exp, plan, backend: str, workers: int) -> dict[str, Any]:
         },
         "scenario": {"file": str(exp.scenario_path), "name": exp.base.name, "days": exp.base.days},
         "root_seed": exp.spec.seed,
-        "seeds": "run seed = root_seed + block * replications + replication (block: the design point, or its Saltelli block or Morris trajectory)",
+        "seeds": "run seed = root_seed + replication * blocks + block (block: the design point, or its Saltelli block or Morris trajectory; blocks: how many)",
         "design": exp.design.model_dump(),
         "uncertainties": [p.name for p in exp.uncertainties],
         "uncertainty_rows": [r.name for r in exp.uncertainty_rows],
