@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import culture
-from qisim.world import N_SHIFTS, N_TRIBES, TRIBE, group_mean
+from qisim.world import N_SHIFTS, N_TRIBES, TRIBE
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -54,13 +55,35 @@ def peer_pull(model: QIModel) -> np.ndarray:
     s, w = model.staff, model.wards
     if model.ablates("tribes"):
         return np.zeros(s.n)
-    key = s.ward * N_TRIBES + s.tribe
-    tgt = s.target
-    tribe_mean = group_mean(key, s.ownership, tgt, N_TRIBES * w.n)
-    ward_mean = group_mean(s.ward, s.ownership, tgt, w.n)
     blend = culture.bridging(model)
-    norm = (1 - blend) * tribe_mean[key] + blend * ward_mean[s.ward]
-    return model.constants.peer_influence * (norm - s.ownership)
+    influence = model.constants.peer_influence
+    return _peer_pull(s.ward, s.tribe, s.ownership, s.target, w.n, blend, influence)
+
+
+@numba.njit(cache=True)
+def _peer_pull(ward, tribe, ownership, target, n_wards, blend, influence):
+    # each profession's and each ward's mean ownership of its target staff (in the staff's
+    # order, as qisim.world.group_mean sums)
+    tribe_sum = np.zeros(n_wards * N_TRIBES)
+    tribe_count = np.zeros(n_wards * N_TRIBES, dtype=np.int64)
+    ward_sum = np.zeros(n_wards)
+    ward_count = np.zeros(n_wards, dtype=np.int64)
+    for i in range(ward.size):
+        if target[i]:
+            group = ward[i] * N_TRIBES + tribe[i]
+            tribe_sum[group] += ownership[i]
+            tribe_count[group] += 1
+            ward_sum[ward[i]] += ownership[i]
+            ward_count[ward[i]] += 1
+    pull = np.empty(ward.size)
+    for i in range(ward.size):
+        group = ward[i] * N_TRIBES + tribe[i]
+        tribe_mean = tribe_sum[group] / max(tribe_count[group], 1)
+        ward_mean = ward_sum[ward[i]] / max(ward_count[ward[i]], 1)
+        # the norm: one's own profession's, blended with the ward's as far as dialogue bridges
+        norm = (1 - blend) * tribe_mean + blend * ward_mean
+        pull[i] = influence * (norm - ownership[i])
+    return pull
 
 
 def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) -> np.ndarray:
