@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 if TYPE_CHECKING:
@@ -48,10 +49,19 @@ def grow_cynicism(model: QIModel) -> None:
     if motives <= 0 or model.ablates("framing"):
         return
     s, w = model.staff, model.wards
-    live = s.on_duty & s.target & w.active[s.ward]
-    failed = 1.0 - w.feasibility[s.ward, s.working_shift]
-    grow = model.constants.cynicism_rate * motives * failed * live
-    s.cynicism = np.minimum(s.cynicism + grow * (1 - s.cynicism), 1.0)
+    _grow_cynicism(
+        s.cynicism, s.on_duty, s.target, s.ward, s.working_shift, w.active, w.feasibility,
+        model.constants.cynicism_rate * motives,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _grow_cynicism(cynicism, on_duty, target, ward, working_shift, active, feasibility, rate):
+    for i in range(cynicism.size):
+        if on_duty[i] and target[i] and active[ward[i]]:  # on duty on a live ward
+            # the share of the practice today's staffing did not allow
+            failed = 1.0 - feasibility[ward[i], working_shift[i]]
+            cynicism[i] = min(cynicism[i] + rate * failed * (1 - cynicism[i]), 1.0)
 
 
 def erosion(model: QIModel) -> float:
