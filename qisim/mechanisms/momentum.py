@@ -44,11 +44,13 @@ def _practise(
     habit, understanding, ownership, on_duty, target, ward, working_shift, tribe, active,
     feasibility, fit, habit_hold, habit_rate, joint, by_profession, joint_solo_share,
 ):  # fmt: skip
+    # Written without branches on who is on duty (a select, not a jump), since the roster
+    # changes every day and the jumps would be mispredicted.
     n_wards = active.size
     live = np.empty(habit.size, dtype=np.bool_)
     intent = np.empty(habit.size)
     for i in range(habit.size):
-        live[i] = on_duty[i] and target[i] and active[ward[i]]
+        live[i] = on_duty[i] & target[i] & active[ward[i]]
         # as far as one understands it, owns it and it fits the ward
         intent[i] = understanding[i] * ownership[i] * fit[ward[i]]
     if by_profession:  # tribes.joint_participation
@@ -57,14 +59,18 @@ def _practise(
         )
     else:
         others = np.ones(habit.size)
-    done_sum = np.zeros(n_wards)
-    done_count = np.zeros(n_wards, dtype=np.int64)
-    night_sum = np.zeros(n_wards)
-    night_count = np.zeros(n_wards, dtype=np.int64)
+    # each ward's sum and count of practice (all live staff, and those on nights), added in the
+    # staff's order as group_mean adds them, held in registers while the ward repeats
+    practice = np.zeros((n_wards, 2))
+    counts = np.zeros((n_wards, 2), dtype=np.int64)
+    group, done_sum, done_count, night_sum, night_count = 0, 0.0, 0, 0.0, 0
     for i in range(habit.size):
-        if not live[i]:
-            continue
         w = ward[i]
+        if w != group:
+            practice[group, 0], counts[group, 0] = done_sum, done_count
+            practice[group, 1], counts[group, 1] = night_sum, night_count
+            group, done_sum, done_count = w, practice[w, 0], counts[w, 0]
+            night_sum, night_count = practice[w, 1], counts[w, 1]
         feas = feasibility[w, working_shift[i]]
         if joint:  # one's own part alone; the rest needs the other professions there
             feas = feas * (joint_solo_share + (1 - joint_solo_share) * others[i])
@@ -76,14 +82,17 @@ def _practise(
         slack = habit_rate * (1 - habit_hold[w])
         learn = (habit_rate * feas if intent[i] > h else slack) * (intent[i] - h)
         unravel = slack * (1 - feas) * h
-        habit[i] = min(max(h + learn - unravel, 0.0), 1.0)
-        # each ward's mean practice (summed in the staff's order, as group_mean does)
-        done_sum[w] += done
-        done_count[w] += 1
-        if working_shift[i] == NIGHT:
-            night_sum[w] += done
-            night_count[w] += 1
-    return done_sum / np.maximum(done_count, 1), night_sum / np.maximum(night_count, 1)
+        habit[i] = min(max(h + learn - unravel, 0.0), 1.0) if live[i] else h
+        done_sum += done if live[i] else 0.0
+        done_count += live[i]
+        night = live[i] & (working_shift[i] == NIGHT)
+        night_sum += done if night else 0.0
+        night_count += night
+    if habit.size:
+        practice[group, 0], counts[group, 0] = done_sum, done_count
+        practice[group, 1], counts[group, 1] = night_sum, night_count
+    means = practice / np.maximum(counts, 1)
+    return means[:, 0].copy(), means[:, 1].copy()
 
 
 def ward_habit(model: QIModel) -> np.ndarray:
