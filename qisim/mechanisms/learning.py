@@ -42,9 +42,16 @@ def grow_staff_skills(model: QIModel) -> None:
 def _grow_staff_skills(
     qi_skill, on_duty, ward, working_shift, release, learning_rate, training, mentoring, n_wards
 ):
-    best = np.zeros(n_wards)  # the ward's most skilled colleague
+    # the ward's most skilled colleague (held in a register while the ward repeats)
+    best = np.zeros(n_wards)
+    group, most = 0, 0.0
     for i in range(qi_skill.size):
-        best[ward[i]] = max(best[ward[i]], qi_skill[i])
+        if ward[i] != group:
+            best[group], group = most, ward[i]
+            most = best[group]
+        most = max(most, qi_skill[i])
+    if qi_skill.size:
+        best[group] = most
     for i in range(qi_skill.size):
         q = qi_skill[i]
         # training closes the gap to 1, mentoring the gap to the ward's best, when released
