@@ -61,16 +61,18 @@ def _practise(
         others = np.ones(habit.size)
     # each ward's sum and count of practice (all live staff, and those on nights), added in the
     # staff's order as group_mean adds them, held in registers while the ward repeats
-    practice = np.zeros((n_wards, 2))
-    counts = np.zeros((n_wards, 2), dtype=np.int64)
+    practice_sum = np.zeros(n_wards)
+    practice_count = np.zeros(n_wards, dtype=np.int64)
+    night_practice_sum = np.zeros(n_wards)
+    night_practice_count = np.zeros(n_wards, dtype=np.int64)
     group, done_sum, done_count, night_sum, night_count = 0, 0.0, 0, 0.0, 0
     for i in range(habit.size):
         w = ward[i]
         if w != group:
-            practice[group, 0], counts[group, 0] = done_sum, done_count
-            practice[group, 1], counts[group, 1] = night_sum, night_count
-            group, done_sum, done_count = w, practice[w, 0], counts[w, 0]
-            night_sum, night_count = practice[w, 1], counts[w, 1]
+            practice_sum[group], practice_count[group] = done_sum, done_count
+            night_practice_sum[group], night_practice_count[group] = night_sum, night_count
+            group, done_sum, done_count = w, practice_sum[w], practice_count[w]
+            night_sum, night_count = night_practice_sum[w], night_practice_count[w]
         feas = feasibility[w, working_shift[i]]
         if joint:  # one's own part alone; the rest needs the other professions there
             feas = feas * (joint_solo_share + (1 - joint_solo_share) * others[i])
@@ -89,10 +91,12 @@ def _practise(
         night_sum += done if night else 0.0
         night_count += night
     if habit.size:
-        practice[group, 0], counts[group, 0] = done_sum, done_count
-        practice[group, 1], counts[group, 1] = night_sum, night_count
-    means = practice / np.maximum(counts, 1)
-    return means[:, 0].copy(), means[:, 1].copy()
+        practice_sum[group], practice_count[group] = done_sum, done_count
+        night_practice_sum[group], night_practice_count[group] = night_sum, night_count
+    return (
+        practice_sum / np.maximum(practice_count, 1),
+        night_practice_sum / np.maximum(night_practice_count, 1),
+    )
 
 
 def ward_habit(model: QIModel) -> np.ndarray:
