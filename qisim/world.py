@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from qisim.constants import DEFAULT_CONSTANTS, Constants
@@ -31,9 +32,28 @@ def group_mean(key: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int) ->
     """Per group 0..n-1, the mean of ``values`` over the members selected by ``mask`` whose
     ``key`` is that group (0 for a group with none); ``key``, ``values`` and ``mask`` are
     per-person arrays of one length. E.g. each ward's mean ownership of its target staff."""
-    k = key[mask]
-    counts = np.maximum(np.bincount(k, minlength=n), 1)
-    return np.bincount(k, weights=values[mask], minlength=n) / counts
+    return _group_mean(key, values, mask, n)
+
+
+@numba.njit(cache=True)
+def _group_mean(key, values, mask, n):
+    # Each group's sum in the members' order, as numpy's bincount adds them (so the means are
+    # bincount's to the bit), held in a register while the key repeats (staff are stored ward
+    # by ward).
+    sums = np.zeros(n)
+    counts = np.zeros(n, dtype=np.int64)
+    group, total, count = 0, 0.0, 0
+    for i in range(key.size):
+        if key[i] != group:
+            sums[group], counts[group] = total, count
+            group = key[i]
+            total, count = sums[group], counts[group]
+        if mask[i]:
+            total += values[i]
+            count += 1
+    if key.size:
+        sums[group], counts[group] = total, count
+    return sums / np.maximum(counts, 1)
 
 
 @dataclass

@@ -18,22 +18,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
 
 
-def early_boost(model: QIModel) -> np.ndarray | float:
-    """Per member of staff, the multiplier (1 to ``1 + tailoring_boost``) a pitch tailored to
-    each audience puts on ownership drive: ``1 + tailoring_boost * tailoring``, fading with time
-    since the ward's launch over ``tailoring_days`` (the pitch persuades as people first meet the
-    change). 1 when framing is ablated or the pitch is one for all (``tailoring = 0``)."""
+def early_boost(model: QIModel) -> np.ndarray:
+    """Per ward, the multiplier (1 to ``1 + tailoring_boost``) a pitch tailored to each
+    audience puts on its staff's ownership drive: ``1 + tailoring_boost * tailoring``, fading
+    with time since the ward's launch over ``tailoring_days`` (the pitch persuades as people
+    first meet the change). 1 when framing is ablated or the pitch is one for all
+    (``tailoring = 0``)."""
+    w = model.wards
     tailoring = model.initiative.tailoring
     if tailoring <= 0 or model.ablates("framing"):
-        return 1.0
-    s, w, k = model.staff, model.wards, model.constants
-    since = np.maximum(model.day - w.launch_day, 0)[s.ward]
+        return np.ones(w.n)
+    k = model.constants
+    since = np.maximum(model.day - w.launch_day, 0)
     return 1.0 + k.tailoring_boost * tailoring * np.exp(-since / k.tailoring_days)
 
 
@@ -46,13 +49,22 @@ def grow_cynicism(model: QIModel) -> None:
     if motives <= 0 or model.ablates("framing"):
         return
     s, w = model.staff, model.wards
-    live = s.on_duty & s.target & w.active[s.ward]
-    failed = 1.0 - w.feasibility[s.ward, s.working_shift]
-    grow = model.constants.cynicism_rate * motives * failed * live
-    s.cynicism = np.minimum(s.cynicism + grow * (1 - s.cynicism), 1.0)
+    _grow_cynicism(
+        s.cynicism, s.on_duty, s.target, s.ward, s.working_shift, w.active, w.feasibility,
+        model.constants.cynicism_rate * motives,
+    )  # fmt: skip
 
 
-def erosion(model: QIModel) -> np.ndarray:
-    """Per member of staff, daily erosion of ownership from their cynicism (0 to
-    ``cynicism_erosion``)."""
-    return model.constants.cynicism_erosion * model.staff.cynicism
+@numba.njit(cache=True)
+def _grow_cynicism(cynicism, on_duty, target, ward, working_shift, active, feasibility, rate):
+    for i in range(cynicism.size):
+        if on_duty[i] and target[i] and active[ward[i]]:  # on duty on a live ward
+            # the share of the practice today's staffing did not allow
+            failed = 1.0 - feasibility[ward[i], working_shift[i]]
+            cynicism[i] = min(cynicism[i] + rate * failed * (1 - cynicism[i]), 1.0)
+
+
+def erosion(model: QIModel) -> float:
+    """Daily erosion of a member of staff's ownership per unit of their cynicism
+    (``cynicism_erosion``: a fully cynical person loses that share of their ownership a day)."""
+    return model.constants.cynicism_erosion

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.constants import DEFAULT_CONSTANTS, Constants
@@ -37,9 +38,22 @@ def update_load(model: QIModel) -> None:
     """Each ward's initiative load today: live competing initiatives covering it, plus this one
     if it is live there."""
     c, w = model.competing, model.wards
-    live = (c.start <= model.day) & (model.day < c.end) & ~c.halted
-    load = (c.load * live) @ c.wards if c.n else np.zeros(w.n)
-    w.load = load + (w.active & model.lifecycle.supporting)
+    w.load = _update_load(
+        c.start, c.end, c.halted, c.load, c.wards, model.day, w.active,
+        model.lifecycle.supporting,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _update_load(start, end, halted, load, covers, day, active, supporting):
+    ward_load = np.zeros(active.size)
+    for j in range(load.size):
+        if start[j] <= day < end[j] and not halted[j]:  # a live competing initiative
+            for w in range(active.size):
+                ward_load[w] += load[j] * covers[j, w]
+    for w in range(active.size):
+        ward_load[w] += active[w] and supporting  # this one, where it is live
+    return ward_load
 
 
 def update_fatigue(model: QIModel) -> None:
@@ -49,12 +63,27 @@ def update_fatigue(model: QIModel) -> None:
     if model.ablates("initiativitis"):
         s.fatigue = np.zeros(s.n)
         return
-    shielded = k.shield_capacity * w.manager_shielding
-    excess = np.maximum(w.load - shielded - k.load_tolerance, 0.0)[s.ward]
-    f = s.fatigue
-    s.fatigue = np.minimum(
-        np.maximum(f + k.fatigue_gain * excess * (1 - f) - k.fatigue_recovery * f, 0.0), 1.0
-    )
+    _update_fatigue(
+        s.fatigue, s.ward, w.load, w.manager_shielding, k.shield_capacity, k.load_tolerance,
+        k.fatigue_gain, k.fatigue_recovery,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _update_fatigue(
+    fatigue, ward, load, manager_shielding, shield_capacity, load_tolerance, fatigue_gain,
+    fatigue_recovery,
+):  # fmt: skip
+    # per ward, the load beyond what staff tolerate and the manager shields them from
+    excess = np.empty(load.size)
+    for w in range(load.size):
+        shielded = shield_capacity * manager_shielding[w]
+        excess[w] = max(load[w] - shielded - load_tolerance, 0.0)
+    for i in range(fatigue.size):
+        f = fatigue[i]
+        # fatigue rises with the excess and recovers slowly
+        new = f + fatigue_gain * excess[ward[i]] * (1 - f) - fatigue_recovery * f
+        fatigue[i] = min(max(new, 0.0), 1.0)
 
 
 def push_new_initiatives(model: QIModel) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import staffing
@@ -30,18 +31,37 @@ def grow_staff_skills(model: QIModel) -> None:
     s, w, k = model.staff, model.wards, model.constants
     if model.ablates("learning"):
         return
-    release = staffing.release(model, w.staffing[s.ward, s.working_shift])
-    training = model.qi_scenario.trust.qi_training
-    mentoring = model.qi_scenario.trust.mutual_mentoring
-    best = np.zeros(w.n)
-    np.maximum.at(best, s.ward, s.qi_skill)
-    gain = (
-        k.learning_rate
-        * release
-        * s.on_duty
-        * (training * (1 - s.qi_skill) + mentoring * np.maximum(best[s.ward] - s.qi_skill, 0))
-    )
-    s.qi_skill = np.minimum(s.qi_skill + gain, 1.0)
+    trust = model.qi_scenario.trust
+    _grow_staff_skills(
+        s.qi_skill, s.on_duty, s.ward, s.working_shift, staffing.release(model, w.staffing),
+        k.learning_rate, trust.qi_training, trust.mutual_mentoring, w.n,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _grow_staff_skills(
+    qi_skill, on_duty, ward, working_shift, release, learning_rate, training, mentoring, n_wards
+):
+    # the ward's most skilled colleague (held in a register while the ward repeats)
+    best = np.zeros(n_wards)
+    group, most = 0, 0.0
+    for i in range(qi_skill.size):
+        if ward[i] != group:
+            best[group], group = most, ward[i]
+            most = best[group]
+        most = max(most, qi_skill[i])
+    if qi_skill.size:
+        best[group] = most
+    for i in range(qi_skill.size):
+        q = qi_skill[i]
+        # training closes the gap to 1, mentoring the gap to the ward's best, when released
+        gain = (
+            learning_rate
+            * release[ward[i], working_shift[i]]
+            * on_duty[i]
+            * (training * (1 - q) + mentoring * max(best[ward[i]] - q, 0.0))
+        )
+        qi_skill[i] = min(q + gain, 1.0)
 
 
 def grow_team_skills(model: QIModel) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import role_modelling, tribes
@@ -30,24 +31,72 @@ def practise(model: QIModel) -> None:
     "time to embed the change little by little"; §3 Securing resources: "it unravelled on days
     when the ward was understaffed"; §3 Dedication: managers "reminding staff")."""
     s, w, k = model.staff, model.wards, model.constants
-    live = s.on_duty & s.target & w.active[s.ward]
-    feas = w.feasibility[s.ward, s.working_shift]
-    # one does it as far as one understands it and owns it, and as far as it fits the ward: a
-    # hazy grasp gives a muddled version (report Table 3 Tissue viability: 'haziness and confusion')
-    intent = s.understanding * s.ownership * w.fit[s.ward]
-    if model.initiative.joint_practice:
-        # one's own part can be done alone; the rest needs the other professions there
-        others = tribes.joint_participation(model, np.maximum(intent, s.habit), live)
-        feas = feas * (k.joint_solo_share + (1 - k.joint_solo_share) * others)
-    done = np.where(live, feas * np.maximum(intent, s.habit), 0.0)
-    slack = k.habit_rate * (1 - role_modelling.habit_hold(model)[s.ward])
-    h = s.habit
-    learn = np.where(intent > h, k.habit_rate * feas, slack) * (intent - h)
-    unravel = slack * (1 - feas) * h
-    s.habit = np.where(live, np.minimum(np.maximum(h + learn - unravel, 0.0), 1.0), h)
+    joint = model.initiative.joint_practice
+    w.practice, w.night_practice = _practise(
+        s.habit, s.understanding, s.ownership, s.on_duty, s.target, s.ward, s.working_shift,
+        s.tribe, w.active, w.feasibility, w.fit, role_modelling.habit_hold(model), k.habit_rate,
+        joint, joint and not model.ablates("tribes"), k.joint_solo_share,
+    )  # fmt: skip
 
-    w.practice = group_mean(s.ward, done, live, w.n)
-    w.night_practice = group_mean(s.ward, done, live & (s.working_shift == NIGHT), w.n)
+
+@numba.njit(cache=True)
+def _practise(
+    habit, understanding, ownership, on_duty, target, ward, working_shift, tribe, active,
+    feasibility, fit, habit_hold, habit_rate, joint, by_profession, joint_solo_share,
+):  # fmt: skip
+    # Written without branches on who is on duty (a select, not a jump), since the roster
+    # changes every day and the jumps would be mispredicted.
+    n_wards = active.size
+    live = np.empty(habit.size, dtype=np.bool_)
+    intent = np.empty(habit.size)
+    for i in range(habit.size):
+        live[i] = on_duty[i] & target[i] & active[ward[i]]
+        # as far as one understands it, owns it and it fits the ward
+        intent[i] = understanding[i] * ownership[i] * fit[ward[i]]
+    if by_profession:  # tribes.joint_participation
+        others = tribes._joint_participation(
+            ward, working_shift, tribe, target, np.maximum(intent, habit), live, n_wards
+        )
+    else:
+        others = np.ones(habit.size)
+    # each ward's sum and count of practice (all live staff, and those on nights), added in the
+    # staff's order as group_mean adds them, held in registers while the ward repeats
+    practice_sum = np.zeros(n_wards)
+    practice_count = np.zeros(n_wards, dtype=np.int64)
+    night_practice_sum = np.zeros(n_wards)
+    night_practice_count = np.zeros(n_wards, dtype=np.int64)
+    group, done_sum, done_count, night_sum, night_count = 0, 0.0, 0, 0.0, 0
+    for i in range(habit.size):
+        w = ward[i]
+        if w != group:
+            practice_sum[group], practice_count[group] = done_sum, done_count
+            night_practice_sum[group], night_practice_count[group] = night_sum, night_count
+            group, done_sum, done_count = w, practice_sum[w], practice_count[w]
+            night_sum, night_count = night_practice_sum[w], night_practice_count[w]
+        feas = feasibility[w, working_shift[i]]
+        if joint:  # one's own part alone; the rest needs the other professions there
+            feas = feas * (joint_solo_share + (1 - joint_solo_share) * others[i])
+        h = habit[i]
+        # today's practice: one's intent, or one's habit, as far as staffing allows
+        done = feas * max(intent[i], h)
+        # habit grows toward intent when it can be done, fades (slowed by the manager) when
+        # intent falls, and unravels on short-staffed days
+        slack = habit_rate * (1 - habit_hold[w])
+        learn = (habit_rate * feas if intent[i] > h else slack) * (intent[i] - h)
+        unravel = slack * (1 - feas) * h
+        habit[i] = min(max(h + learn - unravel, 0.0), 1.0) if live[i] else h
+        done_sum += done if live[i] else 0.0
+        done_count += live[i]
+        night = live[i] & (working_shift[i] == NIGHT)
+        night_sum += done if night else 0.0
+        night_count += night
+    if habit.size:
+        practice_sum[group], practice_count[group] = done_sum, done_count
+        night_practice_sum[group], night_practice_count[group] = night_sum, night_count
+    return (
+        practice_sum / np.maximum(practice_count, 1),
+        night_practice_sum / np.maximum(night_practice_count, 1),
+    )
 
 
 def ward_habit(model: QIModel) -> np.ndarray:

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import framing, problem, role_modelling, tribes
+from qisim.world import TRIBE
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
+
+MEDICAL = TRIBE["medical"]
 
 
 def imposition(model: QIModel) -> float:
@@ -54,26 +58,46 @@ def update_ownership(model: QIModel) -> None:
     pulled toward their own profession's practice, and is eroded by imposition, cynicism,
     consultants' stifling and, once the team gives up, abandonment."""
     s, w, k = model.staff, model.wards, model.constants
-    live = s.target & w.active[s.ward]
-    if not live.any():
+    if not w.active.any():
         return
-    ward = s.ward
-    drive = (
-        k.ownership_rate
-        * s.understanding
-        * model.environment[ward]
-        * role_modelling.manager_pull(model)[ward]
-        * problem.clarity(model)
-        * origin_factor(model)
-        * framing.early_boost(model)
-        * (1.0 - s.fatigue)
-    )
-    erosion = resistance(model) + problem.stifling(model) + framing.erosion(model)
-    if model.lifecycle.abandoned:
-        erosion = erosion + k.abandonment_erosion
-    o = s.ownership
-    new = o + drive * (1 - o) + tribes.peer_pull(model) - erosion * o
-    s.ownership = np.where(live, np.minimum(np.maximum(new, 0.0), 1.0), o)
+    _update_ownership(
+        s.ownership, s.understanding, s.fatigue, s.cynicism, s.tribe, s.ward, s.target, w.active,
+        model.environment, role_modelling.manager_pull(model), framing.early_boost(model),
+        tribes.peer_pull(model), k.ownership_rate, problem.clarity(model), origin_factor(model),
+        resistance(model), problem.stifling(model), framing.erosion(model),
+        model.lifecycle.abandoned, k.abandonment_erosion,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _update_ownership(
+    ownership, understanding, fatigue, cynicism, tribe, ward, target, active, environment,
+    manager_pull, early_boost, peer_pull, ownership_rate, clarity, origin, resistance, stifling,
+    cynicism_erosion, abandoned, abandonment_erosion,
+):  # fmt: skip
+    for i in range(ownership.size):
+        w = ward[i]
+        if not (target[i] and active[w]):
+            continue
+        o = ownership[i]
+        # drive: understanding scaled by culture, manager, clarity, origin, pitch and fatigue
+        drive = (
+            ownership_rate
+            * understanding[i]
+            * environment[w]
+            * manager_pull[w]
+            * clarity
+            * origin
+            * early_boost[w]
+            * (1.0 - fatigue[i])
+        )
+        # erosion: imposition, consultants stifling doctors, cynicism, abandonment
+        erosion = resistance + (stifling if tribe[i] == MEDICAL else 0.0)
+        erosion = erosion + cynicism_erosion * cynicism[i]
+        if abandoned:
+            erosion = erosion + abandonment_erosion
+        new = o + drive * (1 - o) + peer_pull[i] - erosion * o
+        ownership[i] = min(max(new, 0.0), 1.0)
 
 
 def co_design_involvement(model: QIModel) -> None:

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from qisim.world import TRIBE
-
 if TYPE_CHECKING:
     from qisim.constants import Constants
     from qisim.model import QIModel
@@ -54,12 +50,12 @@ def senior_support(model: QIModel) -> float:
     return model.initiative.senior_backing * clarity_factor(agreed_clarity(model), k)
 
 
-def stifling(model: QIModel) -> np.ndarray:
-    """Daily erosion of doctors' ownership when consultants do not back the change: 0 at senior
-    support of ``stifling_threshold`` or more, rising to ``senior_stifling`` at none."""
-    k, s = model.constants, model.staff
+def stifling(model: QIModel) -> float:
+    """Daily erosion of doctors' ownership when consultants do not back the change (other
+    professions are not stifled): 0 at senior support of ``stifling_threshold`` or more, rising
+    to ``senior_stifling`` at none."""
+    k = model.constants
     if model.ablates("problem"):
-        return np.zeros(s.n)
+        return 0.0
     support = senior_support(model)
-    strength = k.senior_stifling * max(0.0, k.stifling_threshold - support) / k.stifling_threshold
-    return np.where(s.tribe == TRIBE["medical"], strength, 0.0)
+    return k.senior_stifling * max(0.0, k.stifling_threshold - support) / k.stifling_threshold

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 if TYPE_CHECKING:
@@ -22,9 +23,20 @@ def manager_pull(model: QIModel) -> np.ndarray:
     if model.ablates("role_modelling"):
         return np.ones(w.n)
     k = model.constants
-    zeal = w.manager_enthusiasm * w.manager_role_modelling
-    floor = k.role_model_tone_floor  # the pull kept when the manager's style and tone is poor
-    return 1.0 + k.role_model_pull * zeal * (floor + (1 - floor) * w.manager_style_tone)
+    return _manager_pull(
+        w.manager_enthusiasm, w.manager_role_modelling, w.manager_style_tone,
+        k.role_model_pull, k.role_model_tone_floor,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _manager_pull(enthusiasm, role_modelling, style_tone, role_model_pull, tone_floor):
+    pull = np.empty(enthusiasm.size)
+    for w in range(enthusiasm.size):
+        zeal = enthusiasm[w] * role_modelling[w]
+        # the pull kept when the manager's style and tone is poor: tone_floor
+        pull[w] = 1.0 + role_model_pull * zeal * (tone_floor + (1 - tone_floor) * style_tone[w])
+    return pull
 
 
 def habit_hold(model: QIModel) -> np.ndarray:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import culture
-from qisim.world import N_SHIFTS, N_TRIBES, TRIBE, group_mean
+from qisim.world import N_SHIFTS, N_TRIBES, TRIBE
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -54,13 +55,48 @@ def peer_pull(model: QIModel) -> np.ndarray:
     s, w = model.staff, model.wards
     if model.ablates("tribes"):
         return np.zeros(s.n)
-    key = s.ward * N_TRIBES + s.tribe
-    tgt = s.target
-    tribe_mean = group_mean(key, s.ownership, tgt, N_TRIBES * w.n)
-    ward_mean = group_mean(s.ward, s.ownership, tgt, w.n)
     blend = culture.bridging(model)
-    norm = (1 - blend) * tribe_mean[key] + blend * ward_mean[s.ward]
-    return model.constants.peer_influence * (norm - s.ownership)
+    influence = model.constants.peer_influence
+    return _peer_pull(s.ward, s.tribe, s.ownership, s.target, w.n, blend, influence)
+
+
+@numba.njit(cache=True)
+def _peer_pull(ward, tribe, ownership, target, n_wards, blend, influence):
+    # each profession's and each ward's mean ownership of its target staff: sums in the staff's
+    # order (as qisim.world.group_mean adds them), held in registers while the group repeats
+    profession_sum = np.zeros(n_wards * N_TRIBES)
+    profession_count = np.zeros(n_wards * N_TRIBES, dtype=np.int64)
+    ward_sum = np.zeros(n_wards)
+    ward_count = np.zeros(n_wards, dtype=np.int64)
+    p, p_total, p_count = 0, 0.0, 0
+    w, w_total, w_count = 0, 0.0, 0
+    for i in range(ward.size):
+        group = ward[i] * N_TRIBES + tribe[i]
+        if group != p:
+            profession_sum[p], profession_count[p] = p_total, p_count
+            p, p_total, p_count = group, profession_sum[group], profession_count[group]
+        if ward[i] != w:
+            ward_sum[w], ward_count[w] = w_total, w_count
+            w, w_total, w_count = ward[i], ward_sum[ward[i]], ward_count[ward[i]]
+        if target[i]:
+            p_total += ownership[i]
+            p_count += 1
+            w_total += ownership[i]
+            w_count += 1
+    if ward.size:
+        profession_sum[p], profession_count[p] = p_total, p_count
+        ward_sum[w], ward_count[w] = w_total, w_count
+    # the norm: one's own profession's mean, blended with the ward's as far as dialogue bridges
+    norm = np.empty(n_wards * N_TRIBES)
+    for group in range(norm.size):
+        profession_mean = profession_sum[group] / max(profession_count[group], 1)
+        w = group // N_TRIBES
+        ward_mean = ward_sum[w] / max(ward_count[w], 1)
+        norm[group] = (1 - blend) * profession_mean + blend * ward_mean
+    pull = np.empty(ward.size)
+    for i in range(ward.size):
+        pull[i] = influence * (norm[ward[i] * N_TRIBES + tribe[i]] - ownership[i])
+    return pull
 
 
 def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) -> np.ndarray:
@@ -71,19 +107,34 @@ def joint_participation(model: QIModel, intent: np.ndarray, live: np.ndarray) ->
     s, w = model.staff, model.wards
     if not model.initiative.joint_practice or model.ablates("tribes"):
         return np.ones(s.n)
-    key = (s.ward * N_SHIFTS + s.working_shift) * N_TRIBES + s.tribe
-    sums = np.bincount(key[live], weights=intent[live], minlength=w.n * N_SHIFTS * N_TRIBES)
-    counts = np.bincount(key[live], minlength=w.n * N_SHIFTS * N_TRIBES)
-    tribes_present = np.unique(s.tribe[s.target])
-    if tribes_present.size <= 1:  # one profession alone: there are no others to wait for
-        return np.ones(s.n)
-    base = (key // N_TRIBES) * N_TRIBES
-    other = np.zeros(s.n)
-    n_other = np.zeros(s.n)
-    for t in tribes_present:
-        k_t = base + t
-        mean_t = sums[k_t] / np.maximum(counts[k_t], 1)
-        mask = s.tribe != t
-        other += np.where(mask, mean_t, 0.0)
-        n_other += mask
-    return other / np.maximum(n_other, 1)
+    return _joint_participation(s.ward, s.working_shift, s.tribe, s.target, intent, live, w.n)
+
+
+@numba.njit(cache=True)
+def _joint_participation(ward, working_shift, tribe, target, intent, live, n_wards):
+    # each ward-shift-profession's mean intent among live staff, and which professions are
+    # target professions at all
+    groups = n_wards * N_SHIFTS * N_TRIBES
+    sums = np.zeros(groups)
+    counts = np.zeros(groups, dtype=np.int64)
+    present = np.zeros(N_TRIBES, dtype=np.bool_)
+    for i in range(ward.size):
+        if live[i]:
+            group = (ward[i] * N_SHIFTS + working_shift[i]) * N_TRIBES + tribe[i]
+            sums[group] += intent[i]
+            counts[group] += 1
+        if target[i]:
+            present[tribe[i]] = True
+    share = np.ones(ward.size)
+    if present.sum() <= 1:  # one profession alone: there are no others to wait for
+        return share
+    for i in range(ward.size):
+        # the mean take-up of the other target professions on one's ward-shift
+        base = (ward[i] * N_SHIFTS + working_shift[i]) * N_TRIBES
+        other, n_other = 0.0, 0
+        for t in range(N_TRIBES):
+            if present[t] and tribe[i] != t:
+                other += sums[base + t] / max(counts[base + t], 1)
+                n_other += 1
+        share[i] = other / max(n_other, 1)
+    return share
