@@ -35,6 +35,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _ONE = np.uint64(1)
+_U64 = np.dtype(np.uint64)
 _TO_UNIT = 2.0**-53
 POISSON_CHUNK = 30.0  # inversion is exact for any mean; larger means are summed in chunks
 
@@ -97,7 +98,10 @@ def _poisson_from_unit(lam, u):
 
 @numba.njit(cache=True)
 def _poisson(key, day, slots, lam, out):
+    """Fills ``out``; False (and ``out`` unfinished) if a mean is negative or not finite."""
     for i in range(slots.size):
+        if not (0.0 <= lam[i] < np.inf):
+            return False
         left = lam[i]
         total = 0
         chunk = 0
@@ -107,6 +111,7 @@ def _poisson(key, day, slots, lam, out):
             left -= part
             chunk += 1
         out[i] = total
+    return True
 
 
 def _crc(text: str) -> np.uint64:
@@ -189,6 +194,15 @@ class RandomStreams:
 
     def uniform(self, quantity: str, day: int, slots: np.ndarray, sub=0) -> np.ndarray:
         """Uniform numbers in [0, 1), one per slot."""
+        if (
+            type(sub) is int
+            and type(slots) is np.ndarray
+            and slots.dtype == _U64
+            and slots.ndim == 1
+        ):
+            out = np.empty(slots.size)
+            _uniform(self.key(quantity), day, slots, sub, out)
+            return out
         if np.ndim(sub) == 0:
             flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
             out = np.empty(flat.size)
@@ -214,10 +228,9 @@ class RandomStreams:
         inversion: one uniform per ``POISSON_CHUNK`` of mean)."""
         flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
         lam = np.ascontiguousarray(np.broadcast_to(lam, np.shape(slots)), float).reshape(-1)
-        if (lam < 0).any() or not np.isfinite(lam).all():
-            raise ValueError(f"poisson {quantity!r}: means must be finite and >= 0")
         out = np.empty(flat.size, dtype=np.int64)
-        _poisson(self.key(quantity), int(day), flat, lam, out)
+        if not _poisson(self.key(quantity), int(day), flat, lam, out):
+            raise ValueError(f"poisson {quantity!r}: means must be finite and >= 0")
         return out.reshape(np.shape(slots))
 
     def order(self, quantity: str, day: int, slots: np.ndarray) -> np.ndarray:
