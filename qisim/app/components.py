@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -392,10 +393,12 @@ def handout_figure(model: TeachingModel, selected: str, base: Baseline | None = 
     changes = changed_settings(model.choices)
     title = f"{model.lesson.title} · seed {model.seed} · day {d} of {model.days}"
     fig.suptitle(title, fontsize=12, x=0.01, ha="left")
-    if changes:
-        text = "Changed: " + "; ".join(f"{what} {b} → {a}" for what, b, a in changes)
-        fig.text(0.01, 0.905, text[:220], fontsize=8, color="#8a4b00", ha="left")
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.84, bottom=0.1, wspace=0.28)
+    text = "; ".join(f"{what} {b} → {a}" for what, b, a in changes)
+    lines = textwrap.wrap(f"Changed: {text}", 170, max_lines=3) if changes else []
+    for k, line in enumerate(lines):
+        fig.text(0.01, 0.905 - 0.035 * k, line, fontsize=8, color="#8a4b00", ha="left")
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.84 - 0.035 * max(len(lines) - 1, 0),
+                        bottom=0.1, wspace=0.28)  # fmt: skip
     return fig
 
 
