@@ -53,9 +53,54 @@ def smooth(x: np.ndarray, window: int = 14) -> np.ndarray:
     return out / np.minimum(np.arange(1, len(c) + 1), window)
 
 
-def plot_run(result: RunResult, path: str | Path) -> Path:
-    """Four panels: practice per ward and for the trust over the lifecycle; stages of the
-    target staff; staffing and initiative load; the patient outcome."""
+def standout_ward(practice: np.ndarray, target: np.ndarray) -> int:
+    """The target ward whose practice at the end lies furthest from the other target wards'
+    median: the one a reader's eye should go to when no lesson names a focus ward."""
+    end = smooth_end(practice)
+    idx = np.flatnonzero(target)
+    return int(idx[np.argmax(np.abs(end[idx] - np.median(end[idx])))])
+
+
+def smooth_end(practice: np.ndarray, window: int = 14) -> np.ndarray:
+    """Each ward's mean practice over the last ``window`` days (days x wards in)."""
+    return practice[-window:].mean(axis=0) if len(practice) else np.zeros(practice.shape[1])
+
+
+def draw_ward_practice(
+    ax,
+    practice: np.ndarray,
+    wards,
+    focus: list[int],
+    alpha: float = 1.0,
+    ls: str = "-",
+    label_focus: bool = True,
+    focus_colours: tuple[str, ...] = (),
+) -> None:
+    """Practice of each target ward (14-day mean), coloured by hospital; the ``focus`` wards
+    drawn thick (in ``focus_colours``, in order, if given) and labelled with their names at the
+    end of their line."""
+    t = np.arange(len(practice))
+    for i in np.flatnonzero(wards.target):
+        colour = HOSPITAL_COLOURS[wards.hospital[i] % len(HOSPITAL_COLOURS)]
+        y = smooth(practice[:, i])
+        if i in focus:
+            if focus_colours:
+                colour = focus_colours[focus.index(i) % len(focus_colours)]
+            ax.plot(t, y, color=colour, lw=2.4, alpha=alpha, ls=ls, zorder=3)
+            if label_focus and len(t):
+                ax.annotate(
+                    wards.names[i], xy=(t[-1], y[-1]), xytext=(-4, 7), textcoords="offset points",
+                    ha="right", fontsize=8, fontweight="bold", color=colour, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                )  # fmt: skip
+        else:
+            ax.plot(t, y, color=colour, lw=0.8, alpha=0.5 * alpha, ls=ls)
+
+
+def plot_run(result: RunResult, path: str | Path, focus: list[str] | None = None) -> Path:
+    """Four panels: practice per ward and for the trust over the lifecycle, the ``focus`` wards
+    (by default the one that stands out most from the others) drawn thick and named; stages of
+    the target staff; staffing and initiative load; the patient outcome."""
     m = result.model
     rec, w = m.recorder, m.wards
     days = rec.n_recorded
@@ -64,9 +109,9 @@ def plot_run(result: RunResult, path: str | Path) -> Path:
     fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
     ax = axes[0, 0]
     shade_stages(ax, [tuple(x) for x in s["stages"]], days)
-    for i in np.flatnonzero(w.target):
-        colour = HOSPITAL_COLOURS[w.hospital[i] % len(HOSPITAL_COLOURS)]
-        ax.plot(t, smooth(rec.ward["practice"][:days, i]), color=colour, lw=0.8, alpha=0.6)
+    practice = rec.ward["practice"][:days]
+    named = [w.names.index(n) for n in focus or () if n in w.names]
+    draw_ward_practice(ax, practice, w, named or [standout_ward(practice, w.target)])
     ax.plot(
         t, smooth(rec.trust["practice"][:days]), color="black", lw=2.2, label="trust (target wards)"
     )

@@ -707,22 +707,13 @@ def scenario_toml(data: dict[str, Any], header: list[str]) -> str:
         items = [f"{k} = {v}" for k, v in data["ffit"].items()]
         lines += ["#   " + ", ".join(items[i : i + 6]) for i in range(0, len(items), 6)]
         lines.append("")
-    for w in data["wards"]:
-        lines.append("[[wards]]")
-        lines += [f"{_key(k)} = {_toml_value(v)}" for k, v in w.items()]
-        lines.append("")
+    for k in ("wards", *(k for k, v in data.items() if isinstance(v, list) and k != "wards")):
+        for entry in data[k]:  # arrays of tables: wards, competing initiatives, events
+            lines.append(f"[[{k}]]")
+            lines += [f"{_key(f)} = {_toml_value(v)}" for f, v in entry.items()]
+            lines.append("")
     for k, v in data.items():
-        if k not in (
-            "name",
-            "description",
-            "days",
-            "trust",
-            "staffing",
-            "initiative",
-            "qi_team",
-            "ffit",
-            "wards",
-        ):
+        if isinstance(v, dict) and k not in ("trust", "staffing", "initiative", "qi_team", "ffit"):
             _table(k, v, lines)
     return "\n".join(lines).rstrip() + "\n"
 

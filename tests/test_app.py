@@ -62,7 +62,7 @@ def test_culture_and_staffing_move_every_feature_and_ward_together():
 
 
 def test_a_selected_wards_manager_changes_alone():
-    choices = Choices(UPSWORTH).with_manager("Medical 2", 0.9, 0.8)
+    choices = Choices(UPSWORTH).with_ward("Medical 2", enthusiasm=0.9, role_modelling=0.8)
     model = TeachingModel(choices, rng=1)
     names = model.wards.names
     i = names.index("Medical 2")

@@ -2,8 +2,10 @@
 and for the screenshots of each lesson in ``results/app/``.
 
 ``python -m qisim.app.browser results/app`` starts ``qisim app`` on a free port, opens each
-lesson, runs it to the end and saves ``<lesson>.png`` there. Needs the ``dev`` extra
-(playwright) and ``/usr/bin/chromium`` (``.ci/install-browser`` installs it).
+lesson, runs it to the end and saves ``<lesson>.png`` there; then the Upsworth lesson compared
+with a change (``compare.png``) and that view's hand-out figure (``handout.png``). Needs the
+``dev`` extra (playwright) and ``/usr/bin/chromium`` (``.ci/install-browser`` installs it); without
+them it says so and stops.
 """
 
 from __future__ import annotations
@@ -33,6 +35,33 @@ CHROMIUM_ARGS = [
 # that needs anything not installed locally fails here as it would in a classroom offline.
 OFFLINE_CDN = "http://127.0.0.1:9/"
 VIEWPORT = {"width": 1500, "height": 1250}
+# The view ``compare.png`` shows: the Upsworth lesson with Medical 1 given the Outstanding unit's
+# manager and micro-culture, run to the end, compared with the lesson's own run.
+COMPARE_VIEW = (
+    "lesson=upsworth_positive_deviant&seed=0&day=730&ward=Medical+1&Medical+1.micro_culture=0.85"
+    "&Medical+1.enthusiasm=0.95&Medical+1.role_modelling=0.95&Medical+1.style_tone=0.95"
+    "&Medical+1.shielding=0.95"
+)
+
+
+class NoBrowser(RuntimeError):
+    """Chromium or playwright is not installed: the message says how to install it."""
+
+
+def check_browser() -> None:
+    """Raise :class:`NoBrowser`, saying what to install, unless playwright and Chromium are
+    both here."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        raise NoBrowser(
+            "playwright is not installed: pip install -e '.[dev]' (make install does it)"
+        ) from None
+    if not Path(CHROMIUM).exists():
+        raise NoBrowser(
+            f"Chromium is not installed at {CHROMIUM}: run .ci/install-browser "
+            "(or apt-get install chromium)"
+        )
 
 
 def free_port() -> int:
@@ -103,6 +132,7 @@ class Console:
 def browser_page(url: str) -> Iterator[tuple[object, Console]]:
     """A Chromium page on ``url`` with the ward grid drawn; requests that leave this machine
     are refused, as they would be offline."""
+    check_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -177,8 +207,28 @@ def run_to_end(page, days: int) -> None:
     wait_for_day(page, days, timeout=60_000)
 
 
+def press_slider(page, label: str, key: str = "End") -> None:
+    """Move the sidebar slider labelled ``label`` with a key (End: to 1, Home: to 0, arrows: one
+    step), as a keyboard user would, and wait until the lesson panel lists the change (the page
+    starts the run again at day 0)."""
+    changes = "(document.querySelector('.qisim-changes') || {innerText: ''}).innerText"
+    before = page.evaluate(changes)
+    slider = page.locator(".v-input").filter(has_text=label).locator(".v-slider__thumb-container")
+    slider.focus()
+    page.keyboard.press(key)
+    page.wait_for_function(f"before => {changes} !== before", arg=before, timeout=30_000)
+    wait_for_day(page, 0)
+
+
+def open_view(page, url: str, query: str) -> None:
+    """Open the page from a link (``url`` + ``?`` + ``query``) and wait for its grid."""
+    page.goto(f"{url}?{query}")
+    page.wait_for_selector(".qisim-ward-tile", timeout=60_000)
+
+
 def screenshots(out: Path) -> list[Path]:
-    """One screenshot per lesson, each run to the end, in ``out``."""
+    """One screenshot per lesson, each run to the end; the Upsworth lesson compared with a
+    change (:data:`COMPARE_VIEW`), and that view's hand-out figure as the page downloads it."""
     from qisim.app.model import lesson_scenario
     from qisim.app.presets import LESSONS
 
@@ -192,11 +242,30 @@ def screenshots(out: Path) -> list[Path]:
             path = out / f"{lesson.key}.png"
             page.screenshot(path=str(path), full_page=True)
             paths.append(path)
+        open_view(page, url, COMPARE_VIEW)
+        page.wait_for_selector(".qisim-compare-head", timeout=60_000)
+        page.wait_for_timeout(1500)
+        paths.append(out / "compare.png")
+        page.screenshot(path=str(paths[-1]), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Figure (PNG)").click()
+        paths.append(out / "handout.png")
+        download.value.save_as(paths[-1])
         if console.errors:
             raise RuntimeError("browser errors:\n" + "\n".join(console.errors))
     return paths
 
 
-if __name__ == "__main__":
-    for p in screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "results/app")):
+def main(argv: list[str]) -> int:
+    try:
+        check_browser()
+    except NoBrowser as exc:
+        print(f"python -m qisim.app.browser: {exc}", file=sys.stderr)
+        return 1
+    for p in screenshots(Path(argv[0] if argv else "results/app")):
         print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

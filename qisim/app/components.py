@@ -10,6 +10,8 @@ would have to fetch from the internet.
 from __future__ import annotations
 
 import html
+import io
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -20,8 +22,24 @@ import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from qisim.app.model import MESSENGERS, Choices, culture_index, lesson, lesson_keys, staffing_level
-from qisim.plots import STAGE_COLOURS
+from qisim.app.model import (
+    DESIGN_CONTROLS,
+    MESSENGERS,
+    WARD_FIELDS,
+    Baseline,
+    Choices,
+    View,
+    changed_settings,
+    culture_index,
+    lesson,
+    lesson_controls,
+    lesson_keys,
+    scenario_file_name,
+    scenario_file_text,
+    staffing_level,
+    view_query,
+)
+from qisim.plots import STAGE_COLOURS, draw_ward_practice, smooth
 
 if TYPE_CHECKING:
     from qisim.app.model import TeachingModel
@@ -37,6 +55,7 @@ STAGE_CHIP = {
     "practice": ("#fdd49e", "#7a3b00"),
     "habit": ("#74c476", "#0b3d0b"),
 }
+FOCUS_COLOURS = ("#d62728", "#6a3d9a", "#ff7f0e", "#1f77b4", "#8c564b")  # named wards, in order
 ROLE_LABEL = {
     "staff_nurse": "staff nurse",
     "health_care_assistant": "health care assistant",
@@ -58,11 +77,25 @@ def panel_style(extra: dict[str, str] | None = None) -> str:
 
 def recent_practice(model: TeachingModel) -> np.ndarray:
     """Each ward's practice over the last week (0 before any day is done)."""
-    rec = model.recorder
-    d = rec.n_recorded
-    if d == 0:
-        return np.zeros(model.wards.n)
-    return rec.ward["practice"][max(d - RECENT, 0) : d].mean(axis=0)
+    return week_before(model.recorder.ward["practice"], model.recorder.n_recorded)
+
+
+def week_before(practice: np.ndarray, day: int) -> np.ndarray:
+    """Each ward's mean practice over the week before ``day`` (days x wards in; 0 at day 0)."""
+    if day == 0:
+        return np.zeros(practice.shape[1])
+    return practice[max(day - RECENT, 0) : day].mean(axis=0)
+
+
+def points(delta: float) -> str:
+    """A change in practice as percentage points, e.g. ``+41`` or ``-3``; ``0`` under half a
+    point."""
+    return f"{delta * 100:+.0f}" if abs(delta) >= 0.005 else "0"
+
+
+def trust_practice(series: np.ndarray, day: int) -> float:
+    """The trust's mean practice over the week before ``day``."""
+    return float(series[max(day - RECENT, 0) : day].mean()) if day else 0.0
 
 
 def day_line(model: TeachingModel) -> str:
@@ -95,6 +128,7 @@ def WardTile(
     colour: str,
     selected: bool,
     on_select: Callable[[str], None],
+    compared: str = "",
 ):
     border = "3px solid #d62728" if selected else "1px solid #bdbdbd"
     style = {
@@ -110,25 +144,51 @@ def WardTile(
             solara.v.Html(tag="div", style_="font-weight: 600; font-size: 11px", children=[name]),
             solara.v.Html(tag="div", style_="font-size: 10px; opacity: 0.85", children=[place]),
             solara.v.Html(tag="div", style_="font-size: 11px; margin-top: 2px", children=[status]),
+            *(
+                [
+                    solara.v.Html(
+                        tag="div",
+                        class_="qisim-compare",
+                        style_="font-size: 10px",
+                        children=[compared],
+                    )
+                ]  # fmt: skip
+                if compared
+                else []
+            ),
         ],
     )
     solara.v.use_event(tile, "click", lambda *_: on_select(name))
     return tile
 
 
-def ward_grid_panel(model: TeachingModel, selected: solara.Reactive[str]):
+def ward_grid_panel(
+    model: TeachingModel, selected: solara.Reactive[str], base: Baseline | None = None
+):
     """The trust's wards as tiles coloured by this week's practice, labelled with hospital and
-    specialty; click one to select it."""
+    specialty; click one to select it. With ``base`` (the lesson's own run on the same seed),
+    each tile also says its practice there and the change."""
     w = model.wards
+    d = model.days_done
     practice = recent_practice(model)
-    with solara.Column(style=panel_style(), gap="6px") as main:
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=f"<b>{html.escape(model.qi_scenario.trust.name)}</b> · "
-            f"{html.escape(model.initiative.name)}<br><span class='qisim-day'>"
-            f"{html.escape(day_line(model))}</span>",
-            style="font-size: 14px",
+    before = week_before(base.practice, d) if base is not None else None
+    head = (
+        f"<b>{html.escape(model.qi_scenario.trust.name)}</b> · "
+        f"{html.escape(model.initiative.name)}<br><span class='qisim-day'>"
+        f"{html.escape(day_line(model))}</span>"
+    )
+    if base is not None:
+        now, then = (
+            trust_practice(model.recorder.trust["practice"], d),
+            trust_practice(base.trust_practice, d),
         )
+        head += (
+            "<br><span class='qisim-compare-head' style='font-size:12px;color:#5a3d00'>"
+            f"Your change against the lesson's own run (same seed): trust practice {now:.0%}, "
+            f"was {then:.0%} ({points(now - then)} points)</span>"
+        )
+    with solara.Column(style=panel_style(), gap="6px") as main:
+        solara.HTML(tag="div", unsafe_innerHTML=head, style="font-size: 14px")
         with solara.Div(
             classes=["qisim-ward-grid"],
             style="display: grid; grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); "
@@ -143,8 +203,15 @@ def ward_grid_panel(model: TeachingModel, selected: solara.Reactive[str]):
                     status = "not live yet"
                 else:
                     status = f"practice {practice[i]:.0%}" + (" ✓" if w.embedded[i] else "")
+                compared = ""
+                if before is not None and target:
+                    change = points(practice[i] - before[i])
+                    compared = f"was {before[i]:.0%} · " + (
+                        "no change" if change == "0" else f"{change} pts"
+                    )
                 bg, fg = tile_colours(active, target, practice[i])
-                WardTile(name, place, status, bg, fg, name == selected.value, selected.set)
+                WardTile(name, place, status, bg, fg, name == selected.value, selected.set,
+                         compared)  # fmt: skip
         legend = "".join(
             f"<span style='display:inline-block;width:22px;height:10px;background:"
             f"{tile_colours(True, True, p)[0]}'></span>"
@@ -153,7 +220,9 @@ def ward_grid_panel(model: TeachingModel, selected: solara.Reactive[str]):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=f"<span style='font-size:11px'>practice this week: 0% {legend} 100%"
-            " · grey: not live yet · ✓ embedded · click a ward to see its staff</span>",
+            " · grey: not live yet · ✓ embedded · click a ward to see its staff"
+            + (" · <i>was</i>: this week in the lesson's own run" if base is not None else "")
+            + "</span>",
         )
     return main
 
@@ -166,6 +235,17 @@ def lesson_panel(model: TeachingModel):
     """The lesson: what the report saw, what to watch, what to try."""
     ls = model.lesson
     parts = [f"<h3 style='margin:0 0 6px 0'>{html.escape(ls.title)}</h3>"]
+    changes = changed_settings(model.choices)
+    if changes:
+        items = "".join(
+            f"<li>{html.escape(what)}: {before} → <b>{after}</b></li>"
+            for what, before, after in changes
+        )
+        parts.append(
+            "<div class='qisim-changes' style='color:#8a4b00'><b>You have changed this lesson"
+            f"</b> (on the left; 'Back to the lesson' undoes it):<ul style='margin:2px 0'>{items}"
+            "</ul></div>"
+        )
     for note in model.notes:
         parts.append(
             f"<p style='background:#fff3cd;padding:4px 6px;border-radius:4px'>{html.escape(note)}</p>"
@@ -173,11 +253,6 @@ def lesson_panel(model: TeachingModel):
     parts.append(f"<p>{html.escape(ls.story)}</p>")
     parts.append(f"<p><b>Watch.</b> {html.escape(ls.watch)}</p>")
     parts.append(f"<p><b>Try.</b> {html.escape(ls.try_)}</p>")
-    if model.choices.changed:
-        parts.append(
-            "<p style='color:#8a4b00'><b>You have changed this lesson's settings</b> (on the "
-            "left); 'Back to the lesson' restores them.</p>"
-        )
     return solara.HTML(
         tag="div",
         unsafe_innerHTML="".join(parts),
@@ -200,8 +275,9 @@ def shade(ax, history: list[tuple[int, str]], end: int, days: int) -> None:
                     transform=ax.get_xaxis_transform())  # fmt: skip
 
 
-def trajectories_figure(model: TeachingModel, ward: int) -> Figure:
-    """Practice and habit of the trust and the selected ward; the ward's staffing and load."""
+def trajectories_figure(model: TeachingModel, ward: int, base: Baseline | None = None) -> Figure:
+    """Practice and habit of the trust and the selected ward; the ward's staffing and load.
+    With ``base``, the lesson's own run on the same seed as faint dotted lines beside them."""
     rec = model.recorder
     d = rec.n_recorded
     t = np.arange(d)
@@ -214,6 +290,11 @@ def trajectories_figure(model: TeachingModel, ward: int) -> Figure:
     ax.plot(
         t, rec.ward["habit"][:d, ward], color="#1b5e20", lw=1.6, ls="--", label=f"{name}: habit"
     )
+    if base is not None:
+        ax.plot(t, base.trust_practice[:d], color="#555555", lw=1.0, ls=":", alpha=0.8,
+                label="trust: lesson's own run")  # fmt: skip
+        ax.plot(t, base.practice[:d, ward], color="#2ca02c", lw=1.0, ls=":", alpha=0.8,
+                label=f"{name}: lesson's own run")  # fmt: skip
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share")
     ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
@@ -258,20 +339,91 @@ def stages_figure(model: TeachingModel, ward: int) -> Figure:
     return fig
 
 
+def highlighted_wards(model: TeachingModel, selected: str) -> list[int]:
+    """The wards a hand-out picks out: the lesson's focus wards, the wards the teacher changed
+    and the selected ward."""
+    names = model.wards.names
+    wanted = [*model.lesson.focus, *(s[0] for s in model.choices.wards), selected]
+    return [names.index(n) for n in dict.fromkeys(wanted) if n in names]
+
+
+def handout_figure(model: TeachingModel, selected: str, base: Baseline | None = None) -> Figure:
+    """The figure to take away: each ward's practice over the run, the lesson's focus wards, the
+    changed wards and the selected ward named; beside it, each ward's practice this week (and in
+    the lesson's own run on the same seed, with the change)."""
+    rec, w = model.recorder, model.wards
+    d = rec.n_recorded
+    t = np.arange(d)
+    focus = highlighted_wards(model, selected)
+    fig = Figure(figsize=(12, 5.4), dpi=110)
+    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    shade(ax, [tuple(h) for h in model.lifecycle.history], max(d, 1), model.days)
+    draw_ward_practice(ax, rec.ward["practice"][:d], w, focus, focus_colours=FOCUS_COLOURS)
+    ax.plot(t, smooth(rec.trust["practice"][:d]), color="black", lw=2.0, label="trust")
+    if base is not None:
+        for i in focus:
+            ax.plot(t, smooth(base.practice[:d, i]), color="#777777", lw=1.2, ls=":")
+        ax.plot(t, smooth(base.trust_practice[:d]), color="black", lw=1.2, ls=":",
+                label="lesson's own run (same seed)")  # fmt: skip
+    ax.set_xlim(0, model.days)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("day")
+    ax.set_ylabel("practice (share done, 14-day mean)")
+    ax.legend(fontsize=8, loc="upper left", framealpha=0.8)
+
+    target = np.flatnonzero(w.target)
+    now = recent_practice(model)[target]
+    y = np.arange(len(target))[::-1]
+    height = 0.4 if base is not None else 0.7
+    bx.barh(y + (height / 2 if base is not None else 0), now, height=height, color="#2ca02c",
+            label="now")  # fmt: skip
+    if base is not None:
+        then = week_before(base.practice, d)[target]
+        bx.barh(y - height / 2, then, height=height, color="#bdbdbd", label="lesson's own run")
+        for yi, a, b in zip(y, now, then):
+            bx.text(max(a, b) + 0.01, yi, f"{points(a - b)}", va="center", fontsize=7)
+        bx.legend(fontsize=8, loc="lower right", framealpha=0.8)
+    bx.set_yticks(y, [w.names[i] for i in target], fontsize=7)
+    for label, i in zip(bx.get_yticklabels(), target):
+        if i in focus:
+            label.set_fontweight("bold")
+            label.set_color(FOCUS_COLOURS[focus.index(i) % len(FOCUS_COLOURS)])
+    bx.set_xlim(0, 1.1)
+    bx.set_xlabel(f"practice in the week to day {d}")
+    changes = changed_settings(model.choices)
+    title = f"{model.lesson.title} · seed {model.seed} · day {d} of {model.days}"
+    fig.suptitle(title, fontsize=12, x=0.01, ha="left")
+    text = "; ".join(f"{what} {b} → {a}" for what, b, a in changes)
+    lines = textwrap.wrap(f"Changed: {text}", 170, max_lines=3) if changes else []
+    for k, line in enumerate(lines):
+        fig.text(0.01, 0.905 - 0.035 * k, line, fontsize=8, color="#8a4b00", ha="left")
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.84 - 0.035 * max(len(lines) - 1, 0),
+                        bottom=0.1, wspace=0.28)  # fmt: skip
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
 def ward_index(model: TeachingModel, name: str) -> int:
     names = model.wards.names
     return names.index(name) if name in names else int(np.flatnonzero(model.wards.target)[0])
 
 
-def trajectories_panel(model: TeachingModel, selected: solara.Reactive[str]):
+def trajectories_panel(
+    model: TeachingModel, selected: solara.Reactive[str], base: Baseline | None = None
+):
     ward = ward_index(model, selected.value)
     with solara.Column(
         style=panel_style({"padding": "4px"}), classes=["qisim-trajectories"]
     ) as main:
         solara.FigureMatplotlib(
-            trajectories_figure(model, ward),
+            trajectories_figure(model, ward, base),
             format="png",
-            dependencies=[id(model), model.days_done, ward],
+            dependencies=[id(model), model.days_done, ward, base is None],
         )
     return main
 
@@ -403,54 +555,41 @@ def initiative_panel(model: TeachingModel):
 # Controls (in the sidebar)
 
 
-@solara.component
-def SidebarControls(
-    model: solara.Reactive[TeachingModel],
-    selected: solara.Reactive[str],
-    rebuild: Callable[[Choices], None],
-    run_to_end: Callable[[], None],
-):
-    """The teacher's controls, placed in the sidebar *below* Mesa's Step / ▶ / Reset: solara
-    orders sidebar entries by how deep in the page they are declared, hence the extra level."""
-    LessonControls(model, selected, rebuild, run_to_end)
-
-
-@solara.component
-def LessonControls(
-    model: solara.Reactive[TeachingModel],
-    selected: solara.Reactive[str],
-    rebuild: Callable[[Choices], None],
-    run_to_end: Callable[[], None],
-):
-    """What a teacher may change. Any change starts the run again at day 0 with the same seed,
-    so the class sees the effect of that one change."""
-    with solara.Sidebar():
-        ControlCards(model, selected, rebuild, run_to_end)
+def slider(label: str, value: float, on_value: Callable[[float], None], **kw) -> None:
+    solara.SliderFloat(label, value=round(float(value), 2), min=kw.pop("min", 0.0), max=1.0,
+                       step=0.01, on_value=lambda v: on_value(float(v)), **kw)  # fmt: skip
 
 
 @solara.component
 def ControlCards(
     model: solara.Reactive[TeachingModel],
     selected: solara.Reactive[str],
+    compare: solara.Reactive[bool],
     rebuild: Callable[[Choices], None],
     run_to_end: Callable[[], None],
+    baseline_for: Callable[[TeachingModel], Baseline | None],
 ):
+    """What a teacher may change (the controls the lesson lists), and what she may take away.
+    Any change starts the run again at day 0 with the same seed, so the class sees the effect of
+    that one change."""
     # Mesa's force_update after a step does not reach the sidebar: read its counter so the
-    # "Run to the end" button greys out when the run ends
+    # "Run to the end" button greys out when the run ends, and the link carries the day
     update_counter.get()
     m = model.value
     c = m.choices
     scenario = m.qi_scenario
     ward = ward_index(m, selected.value)
+    name = m.wards.names[ward]
     manager = next(a for a in m.ward_managers if a.ward_index == ward)
     titles = {k: lesson(k).title for k in lesson_keys()}
     by_title = {v: k for k, v in titles.items()}
+    shown = lesson_controls(c.lesson)
 
     def change(**kw) -> None:
         rebuild(replace(c, **kw))
 
-    def set_manager(enthusiasm: float, role_modelling: float) -> None:
-        rebuild(c.with_manager(m.wards.names[ward], enthusiasm, role_modelling))
+    def set_ward(key: str) -> Callable[[float], None]:
+        return lambda v: rebuild(c.with_ward(name, **{key: v}))
 
     with solara.Card("Lesson", classes=["qisim-controls"]):
         solara.Select(
@@ -465,61 +604,114 @@ def ControlCards(
                           disabled=not m.running, classes=["qisim-run"])  # fmt: skip
             solara.Button("Back to the lesson", on_click=lambda: rebuild(Choices(c.lesson)),
                           outlined=True, disabled=not c.changed, classes=["qisim-back"])  # fmt: skip
+        solara.Switch(
+            label="Compare with the lesson's own run",
+            value=compare,
+            classes=["qisim-compare-switch"],
+        )
         solara.Text(
-            "Any change below starts the run again at day 0 (same seed).",
+            "Any change below starts the run again at day 0 with the same seed; with compare "
+            "on, each tile and the chart also show the lesson's own run on that seed.",
             style="font-size: 12px; color: #666",
         )
-    with solara.Card("Trust"):
-        solara.SliderFloat(
-            "Trust culture (0 hostile, 1 exemplary)",
-            value=round(culture_index(scenario), 2),
-            min=0.0, max=1.0, step=0.01,
-            on_value=lambda v: change(culture=float(v)),
-        )  # fmt: skip
-        solara.SliderFloat(
-            "Staffing: share of nursing posts filled",
-            value=round(staffing_level(scenario), 2),
-            min=min(0.5, round(staffing_level(scenario), 2)), max=1.0, step=0.01,
-            on_value=lambda v: change(staffing=float(v)),
-        )  # fmt: skip
-    with solara.Card("Selected ward's manager"):
+    if {"culture", "staffing"} & set(shown):
+        with solara.Card("Trust"):
+            if "culture" in shown:
+                slider("Trust culture (0 hostile, 1 exemplary)", culture_index(scenario),
+                       lambda v: change(culture=v))  # fmt: skip
+            if "staffing" in shown:
+                level = round(staffing_level(scenario), 2)
+                slider("Staffing: share of nursing posts filled", level,
+                       lambda v: change(staffing=v), min=min(0.5, level))  # fmt: skip
+    ward_controls = [k for k in shown if k in WARD_FIELDS]
+    with solara.Card("Selected ward", classes=["qisim-ward-controls"]):
         solara.Select(
             label="Ward (or click a tile)",
-            value=m.wards.names[ward],
+            value=name,
             values=list(m.wards.names),
             on_value=selected.set,
+            classes=["qisim-ward-select"],
         )
-        solara.SliderFloat(
-            "Enthusiasm for the initiative",
-            value=round(manager.enthusiasm, 2),
-            min=0.0, max=1.0, step=0.01,
-            on_value=lambda v: set_manager(float(v), manager.role_modelling),
-        )  # fmt: skip
-        solara.SliderFloat(
-            "Role modelling",
-            value=round(manager.role_modelling, 2),
-            min=0.0, max=1.0, step=0.01,
-            on_value=lambda v: set_manager(manager.enthusiasm, float(v)),
-        )  # fmt: skip
+        if "micro_culture" in ward_controls:
+            slider("Micro-culture", m.wards.micro_culture[ward],
+                   set_ward("micro_culture"))  # fmt: skip
+        labels = {
+            "enthusiasm": "Enthusiasm",
+            "role_modelling": "Role modelling",
+            "style_tone": "Style and tone",
+            "shielding": "Shielding",
+        }
+        if set(labels) & set(ward_controls):
+            solara.Text(
+                "Its manager (shielding: keeping other initiatives off the ward)",
+                style="font-size: 12px; color: #666",
+            )
+        for key, label in labels.items():
+            if key in ward_controls:
+                slider(label, getattr(manager, key), set_ward(key))
+    design = [k for k in shown if k in DESIGN_CONTROLS]
     init = m.initiative
-    with solara.Card("Initiative design"):
-        solara.SliderFloat("Co-design with staff", value=round(init.co_design, 2), min=0.0,
-                           max=1.0, step=0.01, on_value=lambda v: change(co_design=float(v)))  # fmt: skip
-        solara.SliderFloat("PDSA cycles in the roll-out", value=round(init.pdsa_rollout, 2),
-                           min=0.0, max=1.0, step=0.01,
-                           on_value=lambda v: change(pdsa_rollout=float(v)))  # fmt: skip
-        solara.SliderFloat("Problem clarity", value=round(init.problem_clarity, 2), min=0.0,
-                           max=1.0, step=0.01, on_value=lambda v: change(problem_clarity=float(v)))  # fmt: skip
-        solara.Select(
-            label="Messenger's profession",
-            value=init.messenger,
-            values=list(MESSENGERS),
-            on_value=lambda v: change(messenger=v),
+    if design:
+        with solara.Card("Initiative design"):
+            labels = {
+                "co_design": "Co-design with staff",
+                "pdsa_rollout": "PDSA cycles in the roll-out",
+                "problem_clarity": "Problem clarity",
+            }
+            for key, label in labels.items():
+                if key in design:
+                    slider(label, getattr(init, key), lambda v, key=key: change(**{key: v}))
+            if "messenger" in design:
+                solara.Select(
+                    label="Messenger's profession",
+                    value=init.messenger,
+                    values=list(MESSENGERS),
+                    on_value=lambda v: change(messenger=v),
+                )
+    TakeAway(model, selected, compare, baseline_for)
+
+
+@solara.component
+def TakeAway(
+    model: solara.Reactive[TeachingModel],
+    selected: solara.Reactive[str],
+    compare: solara.Reactive[bool],
+    baseline_for: Callable[[TeachingModel], Baseline | None],
+):
+    """Something to hand out: the figure, the scenario file, a link to this view."""
+    update_counter.get()  # the link carries the day reached
+    m = model.value
+    query = view_query(View(m.choices, m.seed, selected.value, m.days_done, compare.value))
+    stem = scenario_file_name(m.choices).removesuffix(".toml")
+
+    def figure() -> bytes:
+        now = model.value
+        return png_bytes(handout_figure(now, selected.value, baseline_for(now)))
+
+    with solara.Card("Take away", classes=["qisim-takeaway"]):
+        with solara.Row(gap="8px", style="flex-wrap: wrap"):
+            solara.FileDownload(
+                figure, filename=f"{stem}_day{m.days_done}.png", mime_type="image/png",
+                label="Figure (PNG)",
+            )  # fmt: skip
+            solara.FileDownload(
+                lambda: scenario_file_text(model.value.choices, model.value.seed),
+                filename=scenario_file_name(m.choices),
+                mime_type="application/toml",
+                label="Scenario (TOML)",
+            )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<a class='qisim-link' href='?{html.escape(query)}' "
+            "target='_blank'>Link to this view</a> <span style='font-size:12px;color:#666'>"
+            "(lesson, seed, your changes, ward and day: copy it, or open it in a new tab)</span>",
+            style="font-size: 14px; margin-top: 6px",
         )
 
 
 __all__ = [
-    "SidebarControls",
+    "ControlCards",
+    "handout_figure",
     "initiative_panel",
     "lesson_panel",
     "stages_panel",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from qisim.app.presets import custom_lesson as _custom_lesson
 from qisim.domain import FEATURE_KEYS
 from qisim.model import QIModel
 from qisim.scenario import (
+    WINTER_NOTE,
     Scenario,
     ScenarioError,
     load_scenario,
@@ -36,6 +38,35 @@ MAX_VACANCY = 0.9
 CUSTOM_ENV = "QISIM_APP_SCENARIO"  # set by `qisim app SCENARIO` for the page process
 
 
+# A selected ward's settings the page can change: control name -> field inside the ward's
+# ``[[wards]]`` entry. Micro-culture and shielding are what ``qisim deviance`` finds set the
+# Upsworth deviant apart, besides its manager's enthusiasm, role modelling, style and tone.
+WARD_FIELDS = {
+    "micro_culture": "micro_culture",
+    "enthusiasm": "manager.enthusiasm",
+    "role_modelling": "manager.role_modelling",
+    "style_tone": "manager.style_tone",
+    "shielding": "manager.shielding",
+}
+TRUST_CONTROLS = ("culture", "staffing")
+DESIGN_CONTROLS = ("co_design", "pdsa_rollout", "problem_clarity", "messenger")
+# every control a lesson may list (``controls = [...]`` in its file); none listed: all of them
+CONTROLS = (*TRUST_CONTROLS, *WARD_FIELDS, *DESIGN_CONTROLS)
+CONTROL_LABELS = {
+    "culture": "trust culture",
+    "staffing": "staffing",
+    "micro_culture": "micro-culture",
+    "enthusiasm": "manager's enthusiasm",
+    "role_modelling": "manager's role modelling",
+    "style_tone": "manager's style and tone",
+    "shielding": "manager's shielding from other initiatives",
+    "co_design": "co-design",
+    "pdsa_rollout": "PDSA cycles in the roll-out",
+    "problem_clarity": "problem clarity",
+    "messenger": "messenger",
+}
+
+
 @dataclass(frozen=True)
 class Choices:
     """What the teacher has changed from the lesson's scenario; ``None`` keeps the scenario's own.
@@ -43,21 +74,27 @@ class Choices:
     ``culture`` is the trust culture index (mean of the seven features of the sound
     organisational base); ``staffing`` the mean share of funded nursing posts filled. Both move
     every feature / ward by the same amount, so each keeps its place relative to the others.
-    ``managers`` holds ``(ward, enthusiasm, role_modelling)`` for wards whose manager was changed.
+    ``wards`` holds ``(ward, control, value)`` for each setting of one ward that was changed,
+    ``control`` a key of :data:`WARD_FIELDS`.
     """
 
     lesson: str = DEFAULT_LESSON
     culture: float | None = None
     staffing: float | None = None
-    managers: tuple[tuple[str, float, float], ...] = ()
+    wards: tuple[tuple[str, str, float], ...] = ()
     co_design: float | None = None
     pdsa_rollout: float | None = None
     problem_clarity: float | None = None
     messenger: str | None = None
 
-    def with_manager(self, ward: str, enthusiasm: float, role_modelling: float) -> Choices:
-        others = tuple(m for m in self.managers if m[0] != ward)
-        return replace(self, managers=(*others, (ward, float(enthusiasm), float(role_modelling))))
+    def with_ward(self, ward: str, **values: float) -> Choices:
+        """These choices with one ward's settings (``enthusiasm=0.9``, ...) changed."""
+        unknown = set(values) - set(WARD_FIELDS)
+        if unknown:
+            raise KeyError(f"no ward control {sorted(unknown)}; known: {', '.join(WARD_FIELDS)}")
+        others = tuple(s for s in self.wards if not (s[0] == ward and s[1] in values))
+        new = tuple((ward, key, float(v)) for key, v in values.items())
+        return replace(self, wards=(*others, *new))
 
     @property
     def changed(self) -> bool:
@@ -185,8 +222,8 @@ def build_scenario(choices: Choices) -> tuple[Scenario, list[str]]:
     notes = [note] if note else []
     scenario = base
     names = set(ward_names(base))
-    managers = [m for m in choices.managers if m[0] in names]
-    for ward, _, _ in managers:
+    settings = [s for s in choices.wards if s[0] in names]
+    for ward in dict.fromkeys(s[0] for s in settings):
         scenario = split_ward_group(scenario, ward)
     overrides: dict[str, Any] = {}
     if choices.culture is not None:
@@ -198,16 +235,207 @@ def build_scenario(choices: Choices) -> tuple[Scenario, list[str]]:
         shift = (1.0 - choices.staffing) - (1.0 - staffing_level(scenario))
         for i, spec in enumerate(scenario.wards):
             overrides[f"wards.{i}.vacancy"] = float(np.clip(spec.vacancy + shift, 0.0, MAX_VACANCY))
-    for ward, enthusiasm, role_modelling in managers:
-        overrides[f"wards.{ward}.manager.enthusiasm"] = float(enthusiasm)
-        overrides[f"wards.{ward}.manager.role_modelling"] = float(role_modelling)
-    for name in ("co_design", "pdsa_rollout", "problem_clarity", "messenger"):
+    for ward, key, value in settings:
+        overrides[f"wards.{ward}.{WARD_FIELDS[key]}"] = float(np.clip(value, 0.0, 1.0))
+    for name in DESIGN_CONTROLS:
         value = getattr(choices, name)
         if value is not None:
             overrides[f"initiative.{name}"] = value
     if overrides:
         scenario = with_overrides(scenario, overrides)
     return scenario, notes
+
+
+def lesson_controls(key: str) -> tuple[str, ...]:
+    """The controls a lesson shows: those its file lists (known ones, in :data:`CONTROLS`
+    order), or all of them."""
+    listed = getattr(lesson(key), "controls", None)
+    shown = tuple(c for c in CONTROLS if c in (listed or ()))
+    return shown or CONTROLS
+
+
+@lru_cache(maxsize=32)  # the lesson panel asks at every step
+def changed_settings(choices: Choices) -> list[tuple[str, Any, Any]]:
+    """What the choices change in the lesson's scenario, as ``(what, before, after)`` in plain
+    words (``("Medical 1: manager's enthusiasm", 0.35, 0.95)``), in the controls' order."""
+    base, _ = lesson_scenario(choices.lesson)
+    out: list[tuple[str, Any, Any]] = []
+    if choices.culture is not None:
+        out.append(("trust culture", round(culture_index(base), 2), choices.culture))
+    if choices.staffing is not None:
+        out.append(("staffing", round(staffing_level(base), 2), choices.staffing))
+    names = ward_names(base)
+    model_wards = None
+    for ward, key, value in sorted(choices.wards, key=lambda s: (names.index(s[0])
+                                   if s[0] in names else len(names), list(WARD_FIELDS).index(s[1]))):  # fmt: skip
+        if ward not in names:
+            continue
+        spec = ward_spec(base, ward)
+        before = getattr(spec, key) if key == "micro_culture" else getattr(spec.manager, key)
+        if before is None:  # micro-culture left to the trust and the manager: as the model sets it
+            model_wards = model_wards or QIModel(base, rng=0).wards
+            before = float(model_wards.micro_culture[names.index(ward)])
+        out.append((f"{ward}: {CONTROL_LABELS[key]}", round(float(before), 2), value))
+    for name in DESIGN_CONTROLS:
+        value = getattr(choices, name)
+        if value is not None:
+            out.append((CONTROL_LABELS[name], getattr(base.initiative, name), value))
+    return out
+
+
+def _without_none(data: Any) -> Any:
+    """A scenario dump without unset fields (TOML has no null; unset fields take defaults)."""
+    if isinstance(data, dict):
+        return {k: _without_none(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_without_none(v) for v in data]
+    return data
+
+
+def scenario_file_name(choices: Choices) -> str:
+    stem = Path(lesson(choices.lesson).scenario).stem
+    return f"{stem}_changed.toml" if choices.changed else f"{stem}.toml"
+
+
+def scenario_file_text(choices: Choices, seed: int) -> str:
+    """The lesson's scenario with the teacher's changes, as a TOML file ``qisim run`` reads:
+    whole (no ``base`` to find), with a header saying where it came from and what changed."""
+    from qisim.trust_import import scenario_toml  # the one TOML writer qisim has
+
+    scenario, _ = build_scenario(choices)
+    data = _without_none(scenario.model_dump())
+    data["events"] = [e for e in data["events"] if not e["note"].startswith(WINTER_NOTE)]
+    ls = lesson(choices.lesson)
+    changes = changed_settings(choices)
+    data["name"] = f"{scenario.name}_changed" if changes else scenario.name
+    header = [
+        f'Saved from qisim app: the lesson "{ls.title}" (scenario {ls.scenario}).',
+        "",
+    ]
+    if changes:
+        header.append("What was changed from the lesson (before -> after):")
+        header += [f"  {what}: {before} -> {after}" for what, before, after in changes]
+    else:
+        header.append("Nothing was changed: this is the lesson's own scenario, written out whole.")
+    header += [
+        "",
+        f"Run it with the page's seed:  qisim run {scenario_file_name(choices)} --seed {seed}",
+    ]
+    return scenario_toml(data, header)
+
+
+# ---------------------------------------------------------------------------------------------
+# A link to the view: lesson, seed, changed settings, selected ward, day
+
+
+@dataclass(frozen=True)
+class View:
+    """What a link to the page holds: the choices, the seed, the selected ward, the day reached
+    and whether the run is compared with the lesson's own."""
+
+    choices: Choices = Choices()
+    seed: int = 0
+    ward: str | None = None
+    day: int = 0
+    compare: bool = True
+
+
+def view_query(view: View) -> str:
+    """The view as URL query parameters, e.g.
+    ``lesson=upsworth_positive_deviant&seed=3&day=730&ward=Medical+1&Medical+1.enthusiasm=0.95``.
+    Only settings that differ from the lesson are written; a ward's setting is ``WARD.CONTROL``."""
+    c = view.choices
+    params: list[tuple[str, str]] = [("lesson", c.lesson), ("seed", str(view.seed))]
+    if view.day:
+        params.append(("day", str(view.day)))
+    if view.ward:
+        params.append(("ward", view.ward))
+    if not view.compare:
+        params.append(("compare", "0"))
+    for name in (*TRUST_CONTROLS, *DESIGN_CONTROLS):
+        value = getattr(c, name)
+        if value is not None:
+            params.append((name, f"{value:g}" if isinstance(value, float) else str(value)))
+    params += [(f"{ward}.{key}", f"{value:g}") for ward, key, value in c.wards]
+    return urlencode(params)
+
+
+def view_from_query(query: str | None, default: Choices) -> tuple[View, list[str]]:
+    """The view a link asks for, and a note for each part of it that was not understood (a
+    link typed by hand, or made for another version of the page, still opens)."""
+    notes: list[str] = []
+    params = parse_qs(query or "", keep_blank_values=True)
+    one = {k: v[-1] for k, v in params.items()}
+    key = one.pop("lesson", default.lesson)
+    if key not in lesson_keys():
+        notes.append(f"The link names no lesson {key!r}; showing {lesson(default.lesson).title!r}.")
+        key = default.lesson
+    choices = Choices(key)
+    seed = parse_seed(one.pop("seed", 0))
+    base, _ = lesson_scenario(key)
+    names = ward_names(base)
+    ward = one.pop("ward", None)
+    if ward is not None and ward not in names:
+        notes.append(f"The link names no ward {ward!r} in this lesson.")
+        ward = None
+    compare = one.pop("compare", "1") not in ("0", "false", "no", "off")
+    day = 0
+    text = one.pop("day", "0")
+    if text.isdigit():
+        day = min(int(text), base.days)
+    else:
+        notes.append(f"The link's day {text!r} is not a whole number; starting at day 0.")
+    fields: dict[str, Any] = {}
+    settings: list[tuple[str, str, float]] = []
+    for name, text in one.items():
+        where, _, control = name.rpartition(".")
+        try:
+            if name == "messenger":
+                if text not in MESSENGERS:
+                    raise ValueError(text)
+                fields[name] = text
+            elif name in (*TRUST_CONTROLS, *DESIGN_CONTROLS):
+                fields[name] = float(np.clip(float(text), 0.0, 1.0))
+            elif where in names and control in WARD_FIELDS:
+                settings.append((where, control, float(np.clip(float(text), 0.0, 1.0))))
+            else:
+                notes.append(f"The link's setting {name!r} is not one this page knows; ignored.")
+        except ValueError:
+            notes.append(f"The link's value {name}={text!r} is not understood; ignored.")
+    choices = replace(choices, wards=tuple(settings), **fields)
+    return View(choices, seed, ward, day, compare), notes
+
+
+# ---------------------------------------------------------------------------------------------
+# The lesson's own run, to compare with
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The lesson's run with nothing changed, on one seed: what the page compares against."""
+
+    practice: np.ndarray  # days x wards
+    habit: np.ndarray  # days x wards
+    trust_practice: np.ndarray  # days
+
+
+@lru_cache(maxsize=8)
+def _baseline(key: str, seed: int, mtime: float) -> Baseline:
+    model = TeachingModel(Choices(key), rng=seed)
+    while model.running:
+        model.step()
+    rec, d = model.recorder, model.recorder.n_recorded
+    return Baseline(
+        rec.ward["practice"][:d].copy(),
+        rec.ward["habit"][:d].copy(),
+        rec.trust["practice"][:d].copy(),
+    )
+
+
+def baseline(key: str, seed: int) -> Baseline:
+    """The lesson's own run on ``seed``, to the end (about a second; kept for the next eight)."""
+    path = lesson(key).path
+    return _baseline(key, seed, path.stat().st_mtime if path.exists() else 0.0)
 
 
 def parse_seed(value: Any) -> int:
