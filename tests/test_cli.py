@@ -146,3 +146,27 @@ def test_no_scenario_file_sets_a_mechanism_constant():
             leaf = key.split(".")[-1]
             assert leaf not in constant_names, f"{path.name} sets mechanism constant {key}"
             assert not key.startswith("constants"), f"{path.name} has a constants section"
+
+
+def test_run_focus_names_wards_and_refuses_an_unknown_one_before_running(tmp_path):
+    """`qisim run --focus` draws the named wards (or group) thick in practice.png; a name that
+    matches no ward is refused in one paragraph, exit code 2, before anything is run or written."""
+    import subprocess
+    import sys
+
+    lesson = "scenarios/lessons/upsworth_positive_deviant.toml"
+    ok = subprocess.run(
+        [sys.executable, "-m", "qisim", "run", lesson, "--days", "60", "--focus", "Medical",
+         "--out", str(tmp_path / "a")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "a" / "practice.png").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "qisim", "run", lesson, "--focus", "Nowhere",
+         "--out", str(tmp_path / "b")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "--focus 'Nowhere'" in bad.stderr and "Medical 1" in bad.stderr
+    assert not (tmp_path / "b").exists()

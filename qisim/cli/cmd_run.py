@@ -35,6 +35,13 @@ def register(sub) -> None:
     p.add_argument("--from-sweep", metavar="DIR", help="re-run one run of a sweep (with --run)")
     p.add_argument("--run", dest="run_id", metavar="ID", help="run id within --from-sweep DIR")
     p.add_argument("--no-figure", action="store_true", help="skip the figure")
+    p.add_argument(
+        "--focus",
+        action="append",
+        metavar="WARD",
+        help="a ward (or ward group, or hospital) to draw thick and name in practice.png; "
+        "repeat for more (default: the ward that stands out most from the others)",
+    )
     p.set_defaults(func=main)
 
 
@@ -57,6 +64,7 @@ def main(args) -> int:
                 "--from-sweep needs the sweep tools (pip install qisim[sweep])"
             ) from None
         scenario, seed, overrides, constants = rerun_spec(args.from_sweep, args.run_id)
+        focus = focus_wards(scenario, args.focus)
         result = qisim.run(
             scenario, seed=seed, days=args.days, overrides=overrides, constants=constants
         )
@@ -68,6 +76,7 @@ def main(args) -> int:
         from qisim.resources import find_scenario
 
         scenario = qisim.load_scenario(find_scenario(args.scenario), parse_sets(args.set))
+        focus = focus_wards(scenario, args.focus)
         result = qisim.run(scenario, seed=args.seed, days=args.days)
     out = make_folder(args.out)
     s = result.summary
@@ -80,7 +89,7 @@ def main(args) -> int:
     if not args.no_figure:
         from qisim.plots import plot_run
 
-        plot_run(result, out / "practice.png")
+        plot_run(result, out / "practice.png", focus)
     tte = "never" if s["time_to_embed"] is None else f"{s['time_to_embed']} days after launch"
     name = result.model.qi_scenario.name
     print(
@@ -97,3 +106,23 @@ def main(args) -> int:
         + ("" if args.no_figure else ", practice.png")
     )
     return 0
+
+
+def focus_wards(scenario, names: list[str] | None) -> list[str] | None:
+    """The ward names ``--focus`` selects (ward, group or hospital names, as in a scenario's
+    ``target_wards``); a name that matches no ward is refused, listing the names there are."""
+    if not names:
+        return None
+    from qisim.scenario import ScenarioError
+    from qisim.world import expand_wards, resolve_names
+
+    wards = expand_wards(scenario)
+    for name in names:
+        if not resolve_names([name], wards).any():
+            known = sorted({n for n, _, _ in wards} | {g for _, _, g in wards})
+            raise ScenarioError(
+                f"--focus {name!r}: no ward, ward group or hospital of that name in the scenario; "
+                f"its wards and groups are: {', '.join(known)}."
+            )
+    mask = resolve_names(names, wards)
+    return [n for (n, _, _), on in zip(wards, mask) if on]
