@@ -962,10 +962,10 @@ def _explain(
     source: str,
     data: dict,
     root: type[BaseModel] | None = None,
-    kind: str = "scenario",
+    what: str = "scenario",
 ) -> str:
     """One paragraph for a validation error: each field by its dotted name, the value, what is
-    allowed. ``root`` and ``kind`` name the file's model when it is not a scenario (a lesson)."""
+    allowed. ``root`` and ``what`` name the file's model when it is not a scenario (a lesson)."""
     lines = []
     for err in exc.errors():
         loc = _named_loc(err["loc"], data)
@@ -991,7 +991,7 @@ def _explain(
                 as_percent = f": {value:g}% is {value / 100:g}" if value >= 2 else ""
                 msg += f" (a share from 0 to 1{as_percent})"
         lines.append(msg)
-    return f"{source}: invalid {kind}. " + "; ".join(lines) + "."
+    return f"{source}: invalid {what}. " + "; ".join(lines) + "."
 
 
 def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
