@@ -39,7 +39,7 @@ SHIPPED_KEYS = [
 LESSON = f'''title = "Medical 1 gets a leader"
 scenario = "{UPSWORTH}"
 focus = "Medical 1"
-controls = ["enthusiasm", "trust_culture"]
+controls = ["enthusiasm", "culture"]
 story = """
 Medical 1 is an ordinary ward at Upsworth
 with a new manager."""
@@ -73,7 +73,7 @@ def test_a_teachers_lesson_comes_first_with_its_texts_as_one_paragraph(tmp_path)
     mine = lessons[0]
     assert mine.story == "Medical 1 is an ordinary ward at Upsworth with a new manager."
     assert mine.focus == ("Medical 1",)
-    assert mine.controls == ("trust_culture", "enthusiasm")  # in the page's order
+    assert mine.controls == ("culture", "enthusiasm")  # in the page's order
     assert mine.path == UPSWORTH and mine.try_ == "Lower her enthusiasm."
     check_lesson(mine)
 
@@ -120,7 +120,7 @@ def test_the_page_process_reads_the_teachers_lessons_from_the_environment(tmp_pa
     "change, expect",
     [
         (("try = ", "tryy = "), ["'tryy' is not a known field", "did you mean 'try'", "story"]),
-        (('"trust_culture"]', '"culture"]'), ["'controls'", "no control 'culture'", "did you mean 'trust_culture'", "messenger"]),
+        (('"culture"]', '"cultre"]'), ["'controls'", "no control 'cultre'", "did you mean 'culture'", "messenger"]),
         (('story = """', 'story_ = """'), ["'story' is required but missing"]),
         (('watch = "Watch', 'watch = 3 # "'), ["'watch' = 3 is not allowed", "string"]),
         (('title = "Medical 1 gets a leader"', 'title = ""'), ["'title' = ''", "at least 1 character"]),

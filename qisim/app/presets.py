@@ -43,14 +43,14 @@ CUSTOM = "custom"  # the key of the scenario given to `qisim app SCENARIO`
 # The controls a lesson can show, in the page's order, and what each changes. A lesson lists
 # the ones its "try" needs; without `controls` it shows them all.
 CONTROLS: dict[str, str] = {
-    "trust_culture": "the trust culture: the seven features of the sound organisational base, "
+    "culture": "the trust culture: the seven features of the sound organisational base, "
     "moved together",
     "staffing": "the share of funded nursing posts filled, on every ward alike",
+    "micro_culture": "the selected ward's own micro-culture",
     "enthusiasm": "the selected ward's manager's enthusiasm",
     "role_modelling": "the selected ward's manager's role modelling",
-    "micro_culture": "the selected ward's own micro-culture",
-    "shielding": "how far the selected ward's manager shields staff from other initiatives",
     "style_tone": "the selected ward's manager's style and tone",
+    "shielding": "how far the selected ward's manager shields staff from other initiatives",
     "co_design": "co-design of the initiative with staff",
     "pdsa_rollout": "PDSA cycles in the roll-out",
     "problem_clarity": "how clearly the problem is agreed",
