@@ -43,6 +43,8 @@ def scenario_names() -> dict[str, Path]:
     for path in sorted(root.rglob("*.toml")):
         if path.parent.name == "trusts":
             continue  # trusts are bases of scenarios, not runnable on their own
+        if path.name.endswith(".lesson.toml"):
+            continue  # the app's lessons (qisim.app.presets) point to scenarios, are none
         out.setdefault(path.stem, path)
         out[str(path.relative_to(root).with_suffix(""))] = path
     return out

@@ -639,9 +639,20 @@ def read_toml(path: Path) -> dict:
 
 
 def _resolve_base(path: Path, data: dict, seen: tuple[Path, ...] = ()) -> dict:
-    """A scenario may name a ``base`` file (e.g. a trust file) that it extends."""
+    """A scenario may name a ``base`` file (e.g. a trust file) that it extends: its tables merge
+    field by field into the base's, its lists replace the base's. ``[[wards]]`` (a list) is the
+    file's own set of wards; ``[wards."Medical 1"]`` (a table of ward names) changes those wards
+    of the base and keeps the rest (:func:`change_wards`)."""
     base = data.pop("base", None)
+    changes = data.pop("wards") if isinstance(data.get("wards"), dict) else None
     if base is None:
+        if changes is not None:
+            first = next(iter(changes), "")
+            raise ScenarioError(
+                f'{path}: [wards."{first}"] changes a ward of a base file, but this file names '
+                'no base; add base = "<the file it changes>", or give the wards as [[wards]] '
+                "entries."
+            )
         return data
     if not isinstance(base, str):
         raise ScenarioError(f"{path}: field 'base' must be a path string, got {base!r}.")
@@ -649,7 +660,112 @@ def _resolve_base(path: Path, data: dict, seen: tuple[Path, ...] = ()) -> dict:
     if base_path in seen:
         raise ScenarioError(f"{path}: 'base' files include each other ({base_path}).")
     base_data = _resolve_base(base_path, read_toml(base_path), (*seen, base_path))
-    return _deep_merge(base_data, data)
+    merged = _deep_merge(base_data, data)
+    if changes is not None:
+        change_wards(merged, changes, f"{path} (base {base})")
+    return merged
+
+
+def change_wards(data: dict, changes: dict[str, Any], source: str) -> None:
+    """Change wards of a raw scenario by name, in place: ``{"Medical 1": {"vacancy": 0.3}}``.
+
+    A name is a ``[[wards]]`` entry's (a whole group, with its ``count``) or one ward of a group
+    (``Medical 1`` of ``Medical`` x4); the group is then written out one entry per ward (names,
+    order and every reference kept, so the run is the same) and that ward alone changes. Fields
+    merge as in a base file: a table (``manager``) field by field, anything else replaced.
+    """
+    wards = data.get("wards")
+    if not isinstance(wards, list):
+        raise ScenarioError(
+            f'{source}: the base file has no [[wards]] for [wards."..."] to change.'
+        )
+    for name, change in changes.items():
+        head = f'{source}: [wards."{name}"]'
+        if not isinstance(change, dict):
+            raise ScenarioError(
+                f"{head} = {short_repr(change)} must be a table of the ward's fields to change, "
+                f'e.g. [wards."{name}"] with vacancy = 0.2 on the next line.'
+            )
+        if "name" in change:
+            raise ScenarioError(
+                f"{head}: name = {short_repr(change['name'])} cannot rename a ward of the base "
+                "(pilots, targets and events refer to it by name); change its other fields."
+            )
+        index = _ward_entry(wards, name)
+        if index is None:
+            group = next((i for i, w in enumerate(wards) if name in _members(w)), None)
+            if group is None:
+                known = [n for w in wards for n in _members(w) or [w.get("name")]]
+                groups = [w["name"] for w in wards if _members(w)]
+                raise ScenarioError(
+                    f"{head} names no ward of the base{did_you_mean(name, known)}; its wards: "
+                    + ", ".join(repr(n) for n in known)
+                    + (
+                        f" (a group with a count, such as {groups[0]!r}, also by its own name)"
+                        if groups
+                        else ""
+                    )
+                    + "."
+                )
+            if "count" in change:
+                raise ScenarioError(
+                    f"{head}: count = {short_repr(change['count'])} cannot be set for one ward of "
+                    f"the group {wards[group]['name']!r}; change the group's count with "
+                    f'[wards."{wards[group]["name"]}"].'
+                )
+            split_ward_group(data, group)
+            wards = data["wards"]
+            index = _ward_entry(wards, name)
+        wards[index] = _deep_merge(wards[index], change)
+
+
+def _ward_entry(wards: list, name: str) -> int | None:
+    return next((i for i, w in enumerate(wards) if w.get("name") == name), None)
+
+
+def _members(entry: dict) -> list[str]:
+    """The ward names of a raw ``[[wards]]`` entry with ``count`` > 1 (else none)."""
+    count = entry.get("count", 1)
+    if not isinstance(count, int) or count <= 1:
+        return []
+    return [f"{entry.get('name')} {k + 1}" for k in range(count)]
+
+
+def split_ward_group(data: dict, index: int) -> None:
+    """Write the raw ``[[wards]]`` entry at ``index`` (a group with ``count`` > 1) out as one
+    entry per ward, in place. Names and order stay, so the model built is the same; references
+    to the group (target and pilot wards, competing initiatives, events) become its wards."""
+    group = data["wards"][index]
+    members = _members(group)
+    data["wards"][index : index + 1] = [
+        {**copy.deepcopy(group), "name": name, "count": 1} for name in members
+    ]
+
+    def expand(names: Any) -> Any:
+        if not isinstance(names, list):
+            return names  # "all", or a mistake validation will name
+        return [m for n in names for m in (members if n == group["name"] else [n])]
+
+    initiative = data.get("initiative", {})
+    if "target_wards" in initiative:
+        initiative["target_wards"] = expand(initiative["target_wards"])
+    rollout = initiative.get("rollout", {})
+    if "pilot_wards" in rollout:
+        rollout["pilot_wards"] = expand(rollout["pilot_wards"])
+    for competing in data.get("competing", []):
+        if "wards" in competing:
+            competing["wards"] = expand(competing["wards"])
+    prefix = f"wards.{group['name']}."
+    for event in data.get("events", []):
+        if not isinstance(event.get("set"), dict):
+            continue
+        changes: dict[str, Any] = {}
+        for path, value in flatten_overrides(event["set"]).items():
+            if path.startswith(prefix):
+                changes.update({f"wards.{m}.{path[len(prefix) :]}": value for m in members})
+            else:
+                changes[path] = value
+        event["set"] = changes
 
 
 def parse_value(text: str) -> Any:
@@ -841,7 +957,15 @@ RETIRED = {
 }
 
 
-def _explain(exc: ValidationError, source: str, data: dict) -> str:
+def _explain(
+    exc: ValidationError,
+    source: str,
+    data: dict,
+    root: type[BaseModel] | None = None,
+    what: str = "scenario",
+) -> str:
+    """One paragraph for a validation error: each field by its dotted name, the value, what is
+    allowed. ``root`` and ``what`` name the file's model when it is not a scenario (a lesson)."""
     lines = []
     for err in exc.errors():
         loc = _named_loc(err["loc"], data)
@@ -850,7 +974,7 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
         if kind == "extra_forbidden" and str(err["loc"][-1]) in RETIRED:
             msg = f"'{loc}' = {short_repr(value)} is no longer a field: {RETIRED[str(err['loc'][-1])]}"
         elif kind == "extra_forbidden":
-            parent = _allowed_fields(err["loc"][:-1], data)
+            parent = _allowed_fields(err["loc"][:-1], data, root or Scenario)
             msg = f"'{loc}' is not a known field{did_you_mean(str(err['loc'][-1]), parent)}" + (
                 f"; allowed here: {', '.join(parent)}" if parent else ""
             )
@@ -867,11 +991,11 @@ def _explain(exc: ValidationError, source: str, data: dict) -> str:
                 as_percent = f": {value:g}% is {value / 100:g}" if value >= 2 else ""
                 msg += f" (a share from 0 to 1{as_percent})"
         lines.append(msg)
-    return f"{source}: invalid scenario. " + "; ".join(lines) + "."
+    return f"{source}: invalid {what}. " + "; ".join(lines) + "."
 
 
-def _allowed_fields(loc: tuple, data: dict) -> list[str]:
-    model: Any = Scenario
+def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -888,7 +1012,8 @@ def _allowed_fields(loc: tuple, data: dict) -> list[str]:
         if inner is None:
             return []
         model = inner
-    return sorted(getattr(model, "model_fields", {}))
+    fields = getattr(model, "model_fields", {})
+    return sorted(f.alias or name for name, f in fields.items())
 
 
 def validate(data: dict, source: str = "scenario") -> Scenario:
