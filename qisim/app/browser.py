@@ -181,6 +181,11 @@ def select_lesson(page, title: str) -> None:
         f" return s && s.innerText.includes({title!r}); }})()",
         timeout=30_000,
     )
+    page.wait_for_function(  # the lesson's panel is redrawn after the selector changes
+        "(() => { const s = document.querySelector('.qisim-lesson');"
+        f" return s && s.innerText.includes({title!r}); }})()",
+        timeout=30_000,
+    )
     wait_for_day(page, 0)
 
 
