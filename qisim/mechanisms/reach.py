@@ -10,17 +10,20 @@ become altered, misrepresented and diluted". Table 4: getting through means "eve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
-from qisim.streams import fresh_slots
+from qisim.streams import draw_unit, fresh_slots
 from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT, draw_qi_skill
 
 WEEKDAYS = 5  # structural: the QI team works weekdays
 MAX_SESSIONS = 1000  # structural: numbers a member's sessions of a day in the attendance stream
 DAYS_PER_YEAR = 365  # structural: turnover is given per year
+PROFESSIONS = np.arange(N_TRIBES)  # each profession's index: a message's weight per profession
 
 if TYPE_CHECKING:
     from qisim.agents import QITeamMember
@@ -41,27 +44,33 @@ def message_fidelity(model: QIModel) -> float:
 def run_sessions(model: QIModel, member: QITeamMember) -> None:
     """One QI team member's working day: on weekdays, a few sessions on wards where the
     initiative is live, chosen where understanding is lowest; a share are held at night."""
+    run_team_sessions(model, [member])
+
+
+def run_team_sessions(model: QIModel, team: Sequence[QITeamMember]) -> None:
+    """The QI team's working day: each member in turn (``team`` in the day's order) runs their
+    sessions as :func:`run_sessions` says, one after another, each session reaching the staff
+    as the sessions before it left them. ``visits_per_member_week / WEEKDAYS`` sessions a day
+    at full time (``channels.sessions`` x :func:`leadership.team_time`), the fraction held
+    with that chance; a ward is chosen with weight ``1 + session_need_floor - understanding``;
+    ``channels.night_sessions`` of sessions are held at night."""
     if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WEEKDAYS:
         return
-    active = np.flatnonzero(model.wards.active)
-    if active.size == 0:
+    if not model.wards.active.any() or not team:
         return
-    k, streams, day = model.constants, model.streams, model.day
-    time = leadership.team_time(model)
-    per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions * time
-    me = np.array([member.slot], dtype=np.uint64)
-    n = int(per_day) + int(streams.uniform("session_count", day, me)[0] < per_day - int(per_day))
-    if n == 0:
-        return
-    sessions = np.arange(n)  # each of today's sessions draws its own numbers (sub-counter)
-    need = np.cumsum(1 + k.session_need_floor - model.ward_understanding[active])
-    where = streams.uniform("session_ward", day, me, sessions) * need[-1]
-    wards = active[np.searchsorted(need, where, side="right")]
-    night = streams.uniform("session_night", day, me, sessions)
-    for j, (ward, u) in enumerate(zip(wards, night)):
-        shift = NIGHT if u < model.initiative.channels.night_sessions else DAY
-        deliver_session(model, int(ward), shift, session=member.number * MAX_SESSIONS + j)
-        member.sessions_done += 1
+    k, streams = model.constants, model.streams
+    per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions
+    per_day = per_day * leadership.team_time(model)
+    done = _team_day(
+        np.array([m.slot for m in team], dtype=np.uint64),
+        np.array([m.number for m in team], dtype=np.int64),
+        per_day, model.wards.active, model.ward_understanding, k.session_need_floor,
+        model.initiative.channels.night_sessions, streams.key("session_count"),
+        streams.key("session_ward"), streams.key("session_night"), streams.fixed, model.day,
+        _session_arguments(model),
+    )  # fmt: skip
+    for member, sessions in zip(team, done):
+        member.sessions_done += int(sessions)
 
 
 def deliver_session(model: QIModel, ward: int, shift: int, session: int = 0) -> np.ndarray:
@@ -70,31 +79,89 @@ def deliver_session(model: QIModel, ward: int, shift: int, session: int = 0) -> 
     brings full understanding, a poor or cross-professional message only slowly. ``session``
     numbers the day's sessions (the attendance stream's sub-counter, so two sessions draw
     differently). Returns who attended."""
-    s, k = model.staff, model.constants
-    idx = model.ward_staff[ward]
-    here = idx[s.on_duty[idx] & s.target[idx] & (s.working_shift[idx] == shift)]
-    if here.size == 0:
-        return here
-    release = staffing.release(model, model.wards.staffing[ward, shift])
-    u = model.streams.uniform("attendance", model.day, s.slot[here], session)
-    attend = here[u < k.session_attendance * release]
+    attended = np.empty(model.staff.n, dtype=np.int64)
+    count = _deliver_session(ward, shift, session, model.day, _session_arguments(model), attended)
+    return attended[:count]
+
+
+def _session_arguments(model: QIModel) -> tuple:
+    """What every session of the day shares (:func:`_deliver_session`): the staff, the attendance stream, the chance of attending
+    (``session_attendance`` x :func:`staffing.release` per ward-shift), the message's fidelity
+    (:func:`message_fidelity`) and weight per profession (:func:`tribes.message_weight`), the
+    persuasion of its relational work (``session_persuasion`` x communication, as far as people
+    agree there is a problem: :func:`problem.clarity`) and each ward's goodwill on first hearing
+    (:func:`culture.goodwill`)."""
+    s, k, streams = model.staff, model.constants, model.streams
     weight = tribes.message_weight(
-        model.initiative.messenger, s.tribe[attend], tribes.cross_tribe(model)
+        model.initiative.messenger, PROFESSIONS, tribes.cross_tribe(model)
     )
-    received = message_fidelity(model) * weight
-    first_time = s.understanding[attend] == 0
-    # each first-hand session closes part of the gap to full understanding
-    u = s.understanding[attend]
-    s.understanding[attend] = u + received * (1 - u)
-    # the relational work of a session: being there, encouraging, giving feedback
-    o = s.ownership[attend]
-    # persuasion works only as far as people agree there is a problem to solve
-    clarity = problem.clarity(model)
-    persuasion = k.session_persuasion * model.team_skills["communication"] * weight * clarity
-    o = o + persuasion * (1 - o)
-    goodwill = culture.goodwill(model, ward)
-    s.ownership[attend] = np.where(first_time, np.maximum(o, goodwill), o)
-    return attend
+    return (
+        s.ward, s.on_duty, s.target, s.working_shift, s.tribe, s.slot, s.understanding,
+        s.ownership, streams.key("attendance"), streams.fixed, k.session_attendance,
+        staffing.release(model, model.wards.staffing), message_fidelity(model), weight,
+        k.session_persuasion * model.team_skills["communication"], problem.clarity(model),
+        culture.goodwill(model),
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _team_day(
+    member_slots, member_numbers, per_day, active, ward_understanding, need_floor, night_share,
+    count_key, ward_key, night_key, fixed, day, session,
+):  # fmt: skip
+    done = np.zeros(member_slots.size, dtype=np.int64)
+    # wards are chosen in proportion to their need: lowest understanding likeliest
+    wards = np.flatnonzero(active)
+    need = np.empty(wards.size)
+    total = 0.0
+    for j in range(wards.size):
+        total += 1 + need_floor - ward_understanding[wards[j]]
+        need[j] = total
+    attended = np.empty(session[0].size, dtype=np.int64)  # session[0]: each person's ward
+    for m in range(member_slots.size):
+        me = member_slots[m]
+        # whole sessions a day, and one more with the chance of the fraction
+        n = int(per_day)
+        if draw_unit(count_key, fixed, day, me, 0) < per_day - int(per_day):
+            n += 1
+        for j in range(n):
+            where = draw_unit(ward_key, fixed, day, me, j) * need[-1]
+            ward = wards[np.searchsorted(need, where, side="right")]
+            # a share of the sessions are held at night
+            u = draw_unit(night_key, fixed, day, me, j)
+            shift = NIGHT if u < night_share else DAY
+            sub = member_numbers[m] * MAX_SESSIONS + j
+            _deliver_session(ward, shift, sub, day, session, attended)
+        done[m] = n
+    return done
+
+
+@numba.njit(cache=True)
+def _deliver_session(ward, shift, sub, day, session, attended):
+    (
+        staff_ward, on_duty, target, working_shift, tribe, slot, understanding, ownership,
+        attendance_key, fixed, session_attendance, release, fidelity, weight, persuasion,
+        clarity, goodwill,
+    ) = session  # fmt: skip
+    chance = session_attendance * release[ward, shift]
+    count = 0
+    for i in range(staff_ward.size):
+        # on-duty target staff on this ward-shift attend if they can be released
+        if not (staff_ward[i] == ward and on_duty[i] and target[i] and working_shift[i] == shift):
+            continue
+        if not draw_unit(attendance_key, fixed, day, slot[i], sub) < chance:
+            continue
+        attended[count] = i
+        count += 1
+        u = understanding[i]
+        # each first-hand session closes part of the gap to full understanding
+        understanding[i] = u + fidelity * weight[tribe[i]] * (1 - u)
+        # the relational work of a session: being there, encouraging, giving feedback
+        o = ownership[i]
+        o = o + persuasion * weight[tribe[i]] * clarity * (1 - o)
+        # on first hearing, at least the goodwill of the ward's culture
+        ownership[i] = max(o, goodwill[ward]) if u == 0 else o
+    return count
 
 
 def coaching(model: QIModel) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
+from qisim.streams import draw_unit
 from qisim.world import DAY, N_SHIFTS, NIGHT, ROTA_DAYS
 
-SHIFT_SUBS = np.arange(N_SHIFTS)[None, :]  # one draw per ward-shift: the shift is the sub-counter
+TINY = np.finfo(float).tiny  # staffing of a ward-shift that requires nobody: no division by 0
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -26,44 +28,69 @@ def roster(model: QIModel) -> None:
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
     s, w, streams = model.staff, model.wards, model.streams
     day = model.day
-    works = s.rota_works[day % ROTA_DAYS]
-    shift = s.rota_shift[day % ROTA_DAYS].copy()
-    sick = streams.uniform("sickness", day, s.slot) < w.sickness[s.ward]
-    on_duty = works & ~sick & ~s.agency
-
-    key = s.ward * N_SHIFTS + shift
-    perm = np.bincount(key[on_duty & s.nursing], minlength=N_SHIFTS * w.n)
-    perm_nurses = perm.reshape(w.n, N_SHIFTS)
-    gap = np.maximum(w.required - perm_nurses, 0.0)
-    wanted = gap * w.agency_fill[:, None]
-    need = np.floor(wanted + streams.uniform("agency_need", day, w.slot[:, None], SHIFT_SUBS))
-    need = need.astype(int)
-
-    # agency nurses: pick from each ward's pool in random order, day needs first
-    ag = model.agency_index
-    if ag.size:
-        ag_ward = s.ward[ag]
-        within = streams.uniform("agency_order", day, s.slot[ag])
-        order = ag[np.argsort(ag_ward + within)]  # by ward, random within ward
-        ow = s.ward[order]
-        rank = np.arange(order.size) - model.agency_start[ow]
-        to_day = rank < need[ow, DAY]
-        to_night = ~to_day & (rank < need[ow, DAY] + need[ow, NIGHT])
-        on_duty[order[to_day | to_night]] = True
-        shift[order[to_day]] = DAY
-        shift[order[to_night]] = NIGHT
-        key = s.ward * N_SHIFTS + shift
-    counts = np.bincount(key[on_duty & s.nursing], minlength=N_SHIFTS * w.n)
-    nurses = counts.reshape(w.n, N_SHIFTS)
-    s.on_duty = on_duty
-    s.working_shift = shift
-    w.staffing = nurses / np.maximum(w.required, np.finfo(float).tiny)
+    s.on_duty, s.working_shift, w.staffing = _roster(
+        s.rota_works[day % ROTA_DAYS], s.rota_shift[day % ROTA_DAYS], s.ward, s.agency,
+        s.nursing, s.slot, w.sickness, w.required, w.agency_fill, w.slot, model.agency_index,
+        streams.key("sickness"), streams.key("agency_need"), streams.key("agency_order"),
+        streams.fixed, day,
+    )  # fmt: skip
     if model.ablates("staffing"):
         w.feasibility = np.ones_like(w.staffing)
     else:
-        w.feasibility = practice_feasibility(
+        w.feasibility = _practice_feasibility(
             w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
         )
+
+
+@numba.njit(cache=True)
+def _roster(
+    works, rota_shift, ward, agency, nursing, slot, sickness, required, agency_fill, ward_slot,
+    agency_index, sickness_key, need_key, order_key, fixed, day,
+):  # fmt: skip
+    n_wards = required.shape[0]
+    on_duty = np.zeros(ward.size, dtype=np.bool_)
+    shift = rota_shift.copy()
+    nurses = np.zeros((n_wards, N_SHIFTS), dtype=np.int64)
+    for i in range(ward.size):
+        # permanent staff work their pattern unless off sick (agency staff only when called in)
+        if works[i] and not agency[i]:
+            on_duty[i] = not draw_unit(sickness_key, fixed, day, slot[i], 0) < sickness[ward[i]]
+            if on_duty[i] and nursing[i]:
+                nurses[ward[i], shift[i]] += 1
+    # agency nurses wanted: a share of each ward-shift's gap, the fraction by chance
+    need = np.empty((n_wards, N_SHIFTS), dtype=np.int64)
+    for w in range(n_wards):
+        for sh in range(N_SHIFTS):
+            gap = max(required[w, sh] - nurses[w, sh], 0.0)
+            u = draw_unit(need_key, fixed, day, ward_slot[w], sh)
+            need[w, sh] = int(np.floor(gap * agency_fill[w] + u))
+    # each ward's pool in random order (by ward + a uniform, as one sort key), day needs first
+    key = np.empty(agency_index.size)
+    for j in range(agency_index.size):
+        i = agency_index[j]
+        key[j] = ward[i] + draw_unit(order_key, fixed, day, slot[i], 0)
+    order = agency_index[np.argsort(key)]
+    start = 0
+    while start < order.size:
+        w = ward[order[start]]
+        end = start
+        while end < order.size and ward[order[end]] == w:
+            end += 1
+        for rank in range(end - start):
+            i = order[start + rank]
+            if rank < need[w, DAY]:
+                on_duty[i], shift[i] = True, DAY
+            elif rank < need[w, DAY] + need[w, NIGHT]:
+                on_duty[i], shift[i] = True, NIGHT
+            if on_duty[i] and nursing[i]:
+                nurses[w, shift[i]] += 1
+        start = end
+    # staffing: nurses on duty per nurse required
+    staffing = np.empty((n_wards, N_SHIFTS))
+    for w in range(n_wards):
+        for sh in range(N_SHIFTS):
+            staffing[w, sh] = nurses[w, sh] / max(required[w, sh], TINY)
+    return on_duty, shift, staffing
 
 
 def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
@@ -71,6 +98,9 @@ def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: fl
     is fully staffing-sensitive fails outright once the shortfall reaches ``gap_scale``."""
     shortfall = np.minimum(np.maximum((1.0 - staffing) / gap_scale, 0.0), 1.0)
     return 1.0 - sensitivity * shortfall
+
+
+_practice_feasibility = numba.njit(cache=True)(practice_feasibility)  # the same rule, compiled
 
 
 def release_for_learning(
