@@ -170,11 +170,22 @@ def coaching(model: QIModel) -> None:
     the QI team brought to the ward; they add nothing it did not bring (Table 4 Leading staff;
     §3 Getting through: a message handed down without first-hand contact stays hazy)."""
     s, w, k = model.staff, model.wards, model.constants
-    live = s.on_duty & s.target & w.active[s.ward] & (s.understanding > 0)
-    ward_knows = model.ward_understanding[s.ward]
-    rate = k.coaching_rate * w.manager_leadership[s.ward]
-    gain = rate * np.maximum(ward_knows - s.understanding, 0.0)
-    s.understanding = np.where(live, s.understanding + gain, s.understanding)
+    _coaching(
+        s.understanding, s.on_duty, s.target, s.ward, w.active, model.ward_understanding,
+        w.manager_leadership, k.coaching_rate,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _coaching(
+    understanding, on_duty, target, ward, active, ward_understanding, leadership, coaching_rate
+):
+    for i in range(understanding.size):
+        u = understanding[i]
+        if on_duty[i] and target[i] and active[ward[i]] and u > 0:
+            # the manager closes part of the gap to what the ward knows, as well as they lead
+            rate = coaching_rate * leadership[ward[i]]
+            understanding[i] = u + rate * max(ward_understanding[ward[i]] - u, 0.0)
 
 
 def cascade(model: QIModel) -> None:
@@ -187,16 +198,30 @@ def cascade(model: QIModel) -> None:
     rate = k.cascade_rate * model.initiative.channels.cascade_reliance
     if rate <= 0:
         return
-    live = s.on_duty & s.target & w.active[s.ward]
-    if not live.any():
-        return
-    key = (s.ward * N_SHIFTS + s.working_shift) * N_TRIBES + s.tribe
-    best = np.zeros(w.n * N_SHIFTS * N_TRIBES)
-    np.maximum.at(best, key[live], s.understanding[live])
-    passed = best[key] * k.cascade_fidelity
-    u = model.streams.uniform("cascade", model.day, s.slot)
-    hear = live & (u < rate) & (passed > s.understanding)
-    s.understanding[hear] = passed[hear]
+    _cascade(
+        s.understanding, s.on_duty, s.target, s.ward, s.working_shift, s.tribe, s.slot,
+        w.active, rate, k.cascade_fidelity, model.streams.key("cascade"), model.streams.fixed,
+        model.day,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _cascade(
+    understanding, on_duty, target, ward, working_shift, tribe, slot, active, rate, fidelity,
+    key, fixed, day,
+):  # fmt: skip
+    # the best-informed colleague on duty per ward, shift and profession
+    group = (ward * N_SHIFTS + working_shift) * N_TRIBES + tribe
+    best = np.zeros(active.size * N_SHIFTS * N_TRIBES)
+    for i in range(understanding.size):
+        if on_duty[i] and target[i] and active[ward[i]]:
+            best[group[i]] = max(best[group[i]], understanding[i])
+    for i in range(understanding.size):
+        if on_duty[i] and target[i] and active[ward[i]]:
+            # passed on with the chance ``rate``, keeping ``fidelity`` of it, if it tells more
+            passed = best[group[i]] * fidelity
+            if passed > understanding[i] and draw_unit(key, fixed, day, slot[i], 0) < rate:
+                understanding[i] = passed
 
 
 def full_reach(model: QIModel) -> None:
@@ -212,10 +237,22 @@ def written_material(model: QIModel) -> None:
     s, k = model.staff, model.constants
     if not model.lifecycle.supporting:
         return
-    rate = k.written_rate * model.initiative.channels.written
-    live = s.on_duty & s.target & model.wards.active[s.ward]
-    read = live & (model.streams.uniform("written_material", model.day, s.slot) < rate)
-    s.understanding[read] = np.maximum(s.understanding[read], k.written_fidelity)
+    _written_material(
+        s.understanding, s.on_duty, s.target, s.ward, s.slot, model.wards.active,
+        k.written_rate * model.initiative.channels.written, k.written_fidelity,
+        model.streams.key("written_material"), model.streams.fixed, model.day,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _written_material(
+    understanding, on_duty, target, ward, slot, active, rate, fidelity, key, fixed, day
+):
+    for i in range(understanding.size):
+        # read by on-duty staff of live wards now and then: a vague understanding at most
+        if on_duty[i] and target[i] and active[ward[i]]:
+            if draw_unit(key, fixed, day, slot[i], 0) < rate:
+                understanding[i] = max(understanding[i], fidelity)
 
 
 def staff_turnover(model: QIModel) -> None:
@@ -225,13 +262,29 @@ def staff_turnover(model: QIModel) -> None:
     ``staff_qi_skill_sd``). Getting through is never done (Table 4 Getting through: "including
     night shift and agency staff"; §3 Premton retained good staff "often for decades")."""
     s, w, k = model.staff, model.wards, model.constants
-    daily = np.where(s.agency, k.agency_turnover, w.turnover[s.ward] / DAYS_PER_YEAR)
-    new = model.streams.uniform("turnover", model.day, s.slot) < daily
-    s.understanding[new] = 0.0
-    s.ownership[new] = 0.0
-    s.habit[new] = 0.0
-    s.cynicism[new] = 0.0
-    s.fatigue[new] = 0.0
-    if new.any():  # a newcomer takes a fresh slot in every stream
+    new = _staff_turnover(
+        s.agency, s.ward, s.slot, w.turnover, k.agency_turnover, model.streams.key("turnover"),
+        model.streams.fixed, model.day, s.understanding, s.ownership, s.habit, s.cynicism,
+        s.fatigue,
+    )  # fmt: skip
+    if new.size:  # a newcomer takes a fresh slot in every stream
         s.slot[new] = fresh_slots(s.slot[new])
         s.qi_skill[new] = draw_qi_skill(model.streams, model.day, s.slot[new], k)
+
+
+@numba.njit(cache=True)
+def _staff_turnover(
+    agency, ward, slot, turnover, agency_turnover, key, fixed, day, understanding, ownership,
+    habit, cynicism, fatigue,
+):  # fmt: skip
+    leavers = np.empty(ward.size, dtype=np.int64)
+    count = 0
+    for i in range(ward.size):
+        # agency posts change hands daily at their rate, permanent posts at the ward's yearly one
+        daily = agency_turnover if agency[i] else turnover[ward[i]] / DAYS_PER_YEAR
+        if draw_unit(key, fixed, day, slot[i], 0) < daily:
+            # the newcomer has heard nothing of the change
+            understanding[i] = ownership[i] = habit[i] = cynicism[i] = fatigue[i] = 0.0
+            leavers[count] = i
+            count += 1
+    return leavers[:count]
