@@ -4,7 +4,8 @@ Staff are many, so their numeric state lives in the model's arrays (struct of ar
 :mod:`qisim.world`) and the daily mechanisms update all of them at once; a :class:`StaffMember`
 is a named view of one row, for inspection, the app and tests. QI team members and executives are
 few and decide things one by one, so they carry their state themselves and act through ``step``
-methods called with ``AgentSet.shuffle_do`` / ``do``.
+methods (the QI team's day runs in one call, :func:`qisim.mechanisms.reach.run_team_sessions`,
+member by member in the day's random order, as their ``step`` would).
 """
 
 from __future__ import annotations

@@ -178,15 +178,14 @@ class QIModel(mesa.Model):
         team = self.agents_by_type.get(QITeamMember)
         return team if team is not None else mesa.agent.AgentSet([], random=self.random)
 
-    def team_in_random_order(self) -> mesa.agent.AgentSet:
+    def team_in_random_order(self) -> list[QITeamMember]:
         """The QI team in today's random order (its own stream, so the order does not depend on
         other draws)."""
         team = list(self.qi_team)
         if len(team) < 2:
-            return self.qi_team
+            return team
         slots = np.array([m.slot for m in team], dtype=np.uint64)
-        order = self.streams.order("team_order", self.day, slots)
-        return mesa.agent.AgentSet([team[i] for i in order], random=self.random)
+        return [team[i] for i in self.streams.order("team_order", self.day, slots)]
 
     @property
     def executives(self) -> mesa.agent.AgentSet:
@@ -211,7 +210,7 @@ class QIModel(mesa.Model):
         self._ward_means()
         self.environment = culture.environment(self)  # trust culture and ward micro-culture
         self.lifecycle.daily(self)  # design progress, pilot, waves of roll-out
-        self.team_in_random_order().do("step")  # QI team members run sessions on duty
+        reach.run_team_sessions(self)  # QI team members run sessions on duty, in random order
         reach.cascade(self)  # trickle down, losing fidelity per hop
         reach.written_material(self)  # packs and posters: vaguely aware
         reach.coaching(self)  # ward managers explain it on the shop floor

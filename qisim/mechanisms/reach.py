@@ -10,6 +10,7 @@ become altered, misrepresented and diluted". Table 4: getting through means "eve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -47,16 +48,21 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     run_team_sessions(model, [member])
 
 
-def run_team_sessions(model: QIModel, team: Sequence[QITeamMember]) -> None:
-    """The QI team's working day: each member in turn (``team`` in the day's order) runs their
-    sessions as :func:`run_sessions` says, one after another, each session reaching the staff
-    as the sessions before it left them. ``visits_per_member_week / WEEKDAYS`` sessions a day
+def run_team_sessions(model: QIModel, team: Sequence[QITeamMember] | None = None) -> None:
+    """The QI team's working day: each member in turn (``team``; by default the whole team in
+    the day's random order, :meth:`QIModel.team_in_random_order`) runs their sessions as
+    :func:`run_sessions` says, one after another, each session reaching the staff as the
+    sessions before it left them. ``visits_per_member_week / WEEKDAYS`` sessions a day
     at full time (``channels.sessions`` x :func:`leadership.team_time`), the fraction held
     with that chance; a ward is chosen with weight ``1 + session_need_floor - understanding``;
     ``channels.night_sessions`` of sessions are held at night."""
     if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WEEKDAYS:
         return
-    if not model.wards.active.any() or not team:
+    if not model.wards.active.any():
+        return
+    if team is None:
+        team = model.team_in_random_order()
+    if not team:
         return
     k, streams = model.constants, model.streams
     per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions
@@ -85,23 +91,30 @@ def deliver_session(model: QIModel, ward: int, shift: int, session: int = 0) -> 
 
 
 def _session_arguments(model: QIModel) -> tuple:
-    """What every session of the day shares (:func:`_deliver_session`): the staff, the attendance stream, the chance of attending
-    (``session_attendance`` x :func:`staffing.release` per ward-shift), the message's fidelity
-    (:func:`message_fidelity`) and weight per profession (:func:`tribes.message_weight`), the
-    persuasion of its relational work (``session_persuasion`` x communication, as far as people
-    agree there is a problem: :func:`problem.clarity`) and each ward's goodwill on first hearing
-    (:func:`culture.goodwill`)."""
+    """What every session of the day shares (:func:`_deliver_session`): the staff, the
+    attendance stream, ``session_attendance`` and the terms of :func:`staffing.release` for
+    each ward-shift's staffing, the message's fidelity (:func:`message_fidelity`) and weight per
+    profession (:func:`tribes.message_weight`), the persuasion of its relational work
+    (``session_persuasion`` x communication, as far as people agree there is a problem:
+    :func:`problem.clarity`) and each ward's goodwill on first hearing (:func:`culture.goodwill`)."""
     s, k, streams = model.staff, model.constants, model.streams
-    weight = tribes.message_weight(
-        model.initiative.messenger, PROFESSIONS, tribes.cross_tribe(model)
-    )
+    weight = _weight_per_profession(model.initiative.messenger, tribes.cross_tribe(model))
     return (
         s.ward, s.on_duty, s.target, s.working_shift, s.tribe, s.slot, s.understanding,
         s.ownership, streams.key("attendance"), streams.fixed, k.session_attendance,
-        staffing.release(model, model.wards.staffing), message_fidelity(model), weight,
+        model.wards.staffing, staffing.release_terms(model), message_fidelity(model), weight,
         k.session_persuasion * model.team_skills["communication"], problem.clarity(model),
         culture.goodwill(model),
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _weight_per_profession(messenger: str, cross_tribe: float) -> np.ndarray:
+    """:func:`tribes.message_weight` for each profession (tabulated once per messenger and
+    cross-profession weight)."""
+    weight = tribes.message_weight(messenger, PROFESSIONS, cross_tribe)
+    weight.flags.writeable = False
+    return weight
 
 
 @numba.njit(cache=True)
@@ -140,10 +153,12 @@ def _team_day(
 def _deliver_session(ward, shift, sub, day, session, attended):
     (
         staff_ward, on_duty, target, working_shift, tribe, slot, understanding, ownership,
-        attendance_key, fixed, session_attendance, release, fidelity, weight, persuasion,
-        clarity, goodwill,
+        attendance_key, fixed, session_attendance, ward_staffing, release_terms, fidelity,
+        weight, persuasion, clarity, goodwill,
     ) = session  # fmt: skip
-    chance = session_attendance * release[ward, shift]
+    threshold, curve, cover = release_terms
+    release = staffing._release_for_learning(ward_staffing[ward, shift], threshold, curve, cover)
+    chance = session_attendance * release
     count = 0
     for i in range(staff_ward.size):
         # on-duty target staff on this ward-shift attend if they can be released
@@ -211,15 +226,15 @@ def _cascade(
     key, fixed, day,
 ):  # fmt: skip
     # the best-informed colleague on duty per ward, shift and profession
-    group = (ward * N_SHIFTS + working_shift) * N_TRIBES + tribe
-    best = np.zeros(active.size * N_SHIFTS * N_TRIBES)
+    best = np.zeros((active.size, N_SHIFTS, N_TRIBES))
     for i in range(understanding.size):
         if on_duty[i] and target[i] and active[ward[i]]:
-            best[group[i]] = max(best[group[i]], understanding[i])
+            group = (ward[i], working_shift[i], tribe[i])
+            best[group] = max(best[group], understanding[i])
     for i in range(understanding.size):
         if on_duty[i] and target[i] and active[ward[i]]:
             # passed on with the chance ``rate``, keeping ``fidelity`` of it, if it tells more
-            passed = best[group[i]] * fidelity
+            passed = best[ward[i], working_shift[i], tribe[i]] * fidelity
             if passed > understanding[i] and draw_unit(key, fixed, day, slot[i], 0) < rate:
                 understanding[i] = passed
 

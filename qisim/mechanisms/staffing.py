@@ -65,11 +65,15 @@ def _roster(
             u = draw_unit(need_key, fixed, day, ward_slot[w], sh)
             need[w, sh] = int(np.floor(gap * agency_fill[w] + u))
     # each ward's pool in random order (by ward + a uniform, as one sort key), day needs first
-    key = np.empty(agency_index.size)
-    for j in range(agency_index.size):
-        i = agency_index[j]
-        key[j] = ward[i] + draw_unit(order_key, fixed, day, slot[i], 0)
-    order = agency_index[np.argsort(key)]
+    order = agency_index.copy()
+    key = np.empty(order.size)
+    for j in range(order.size):
+        i = order[j]
+        key_i = ward[i] + draw_unit(order_key, fixed, day, slot[i], 0)
+        while j > 0 and key[j - 1] > key_i:  # insertion sort: the pools come in ward order
+            key[j], order[j] = key[j - 1], order[j - 1]
+            j -= 1
+        key[j], order[j] = key_i, i
     start = 0
     while start < order.size:
         w = ward[order[start]]
@@ -110,8 +114,11 @@ def release_for_learning(
     staffing ratio ``threshold`` or above, falling as ``(ratio / threshold) ** curve`` below it;
     ``cover`` (a staffing ratio) is what senior staff add by standing in (report §3 Creating the
     culture of learning: "a matron had to stand in for a nurse ... so the nurse could attend")."""
-    ratio = (np.asarray(staffing, dtype=float) + cover) / threshold
+    ratio = (staffing + cover) / threshold
     return np.minimum(np.maximum(ratio, 0.0), 1.0) ** curve
+
+
+_release_for_learning = numba.njit(cache=True)(release_for_learning)  # the same rule, compiled
 
 
 def senior_cover(model: QIModel) -> float:
@@ -126,8 +133,15 @@ def senior_cover(model: QIModel) -> float:
 
 def release(model: QIModel, staffing: np.ndarray) -> np.ndarray:
     """:func:`release_for_learning` at the model's threshold and curve, with senior staff's cover
-    (:func:`senior_cover`); 1 everywhere when staffing is ablated."""
-    if model.ablates("staffing"):
-        return np.ones_like(np.asarray(staffing, dtype=float))
+    (:func:`release_terms`); 1 everywhere when staffing is ablated."""
+    return release_for_learning(staffing, *release_terms(model))
+
+
+def release_terms(model: QIModel) -> tuple[float, float, float]:
+    """The threshold, curve and cover :func:`release` applies (compiled kernels pass them to
+    the compiled :func:`release_for_learning`): the model's threshold and curve and senior
+    staff's cover (:func:`senior_cover`); when staffing is ablated, unlimited cover releases
+    everyone."""
     k = model.constants
-    return release_for_learning(staffing, k.release_threshold, k.release_curve, senior_cover(model))
+    cover = np.inf if model.ablates("staffing") else senior_cover(model)
+    return k.release_threshold, k.release_curve, cover
