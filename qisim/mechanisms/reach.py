@@ -11,7 +11,6 @@ become altered, misrepresented and diluted". Table 4: getting through means "eve
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numba
@@ -44,25 +43,27 @@ def message_fidelity(model: QIModel) -> float:
 
 def run_sessions(model: QIModel, member: QITeamMember) -> None:
     """One QI team member's working day: on weekdays, a few sessions on wards where the
-    initiative is live, chosen where understanding is lowest; a share are held at night."""
-    run_team_sessions(model, [member])
+    initiative is live, chosen where understanding is lowest; a share are held at night.
+    ``visits_per_member_week / WEEKDAYS`` sessions a day at full time (x ``channels.sessions``
+    x :func:`leadership.team_time`), the fraction held with that chance; a ward is chosen with
+    weight ``1 + session_need_floor - understanding``; ``channels.night_sessions`` of the
+    sessions are held at night."""
+    _working_day(model, [member])
 
 
-def run_team_sessions(model: QIModel, team: Sequence[QITeamMember] | None = None) -> None:
-    """The QI team's working day: each member in turn (``team``; by default the whole team in
-    the day's random order, :meth:`QIModel.team_in_random_order`) runs their sessions as
-    :func:`run_sessions` says, one after another, each session reaching the staff as the
-    sessions before it left them. ``visits_per_member_week / WEEKDAYS`` sessions a day
-    at full time (``channels.sessions`` x :func:`leadership.team_time`), the fraction held
-    with that chance; a ward is chosen with weight ``1 + session_need_floor - understanding``;
-    ``channels.night_sessions`` of sessions are held at night."""
+def run_team_sessions(model: QIModel) -> None:
+    """The QI team's working day: the members act one after another in the day's random order
+    (their draws from the team's own stream, so the order does not depend on other draws), each
+    as :func:`run_sessions` says, each session reaching the staff as the sessions before it
+    left them."""
+    _working_day(model, list(model.qi_team))
+
+
+def _working_day(model: QIModel, team: list[QITeamMember]) -> None:
+    """:func:`run_sessions` for each member of ``team`` (in random order if more than one)."""
     if not model.lifecycle.supporting or model.day % DAYS_PER_WEEK >= WEEKDAYS:
         return
-    if not model.wards.active.any():
-        return
-    if team is None:
-        team = model.team_in_random_order()
-    if not team:
+    if not team or not model.wards.active.any():
         return
     k, streams = model.constants, model.streams
     per_day = k.visits_per_member_week / WEEKDAYS * model.initiative.channels.sessions
@@ -71,9 +72,9 @@ def run_team_sessions(model: QIModel, team: Sequence[QITeamMember] | None = None
         np.array([m.slot for m in team], dtype=np.uint64),
         np.array([m.number for m in team], dtype=np.int64),
         per_day, model.wards.active, model.ward_understanding, k.session_need_floor,
-        model.initiative.channels.night_sessions, streams.key("session_count"),
-        streams.key("session_ward"), streams.key("session_night"), streams.fixed, model.day,
-        _session_arguments(model),
+        model.initiative.channels.night_sessions, streams.key("team_order"),
+        streams.key("session_count"), streams.key("session_ward"), streams.key("session_night"),
+        streams.fixed, model.day, _session_arguments(model),
     )  # fmt: skip
     for member, sessions in zip(team, done):
         member.sessions_done += int(sessions)
@@ -100,18 +101,18 @@ def _session_arguments(model: QIModel) -> tuple:
     s, k, streams = model.staff, model.constants, model.streams
     weight = _weight_per_profession(model.initiative.messenger, tribes.cross_tribe(model))
     return (
-        s.ward, s.on_duty, s.target, s.working_shift, s.tribe, s.slot, s.understanding,
-        s.ownership, streams.key("attendance"), streams.fixed, k.session_attendance,
+        model.ward_staff, model.ward_bounds, s.on_duty, s.target, s.working_shift, s.tribe,
+        s.slot, s.understanding, s.ownership, streams.key("attendance"), streams.fixed, k.session_attendance,
         model.wards.staffing, staffing.release_terms(model), message_fidelity(model), weight,
         k.session_persuasion * model.team_skills["communication"], problem.clarity(model),
         culture.goodwill(model),
     )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1)
 def _weight_per_profession(messenger: str, cross_tribe: float) -> np.ndarray:
-    """:func:`tribes.message_weight` for each profession (tabulated once per messenger and
-    cross-profession weight)."""
+    """:func:`tribes.message_weight` for each profession (kept while the messenger and the
+    cross-profession weight stay as they are)."""
     weight = tribes.message_weight(messenger, PROFESSIONS, cross_tribe)
     weight.flags.writeable = False
     return weight
@@ -120,8 +121,15 @@ def _weight_per_profession(messenger: str, cross_tribe: float) -> np.ndarray:
 @numba.njit(cache=True)
 def _team_day(
     member_slots, member_numbers, per_day, active, ward_understanding, need_floor, night_share,
-    count_key, ward_key, night_key, fixed, day, session,
+    order_key, count_key, ward_key, night_key, fixed, day, session,
 ):  # fmt: skip
+    # the members act in a random order
+    order = np.arange(member_slots.size)
+    if member_slots.size > 1:
+        draws = np.empty(member_slots.size)
+        for m in range(member_slots.size):
+            draws[m] = draw_unit(order_key, fixed, day, member_slots[m], 0)
+        order = np.argsort(draws, kind="mergesort")
     done = np.zeros(member_slots.size, dtype=np.int64)
     # wards are chosen in proportion to their need: lowest understanding likeliest
     wards = np.flatnonzero(active)
@@ -130,8 +138,8 @@ def _team_day(
     for j in range(wards.size):
         total += 1 + need_floor - ward_understanding[wards[j]]
         need[j] = total
-    attended = np.empty(session[0].size, dtype=np.int64)  # session[0]: each person's ward
-    for m in range(member_slots.size):
+    attended = np.empty(session[0].size, dtype=np.int64)  # session[0]: staff by ward
+    for m in order:
         me = member_slots[m]
         # whole sessions a day, and one more with the chance of the fraction
         n = int(per_day)
@@ -152,7 +160,8 @@ def _team_day(
 @numba.njit(cache=True)
 def _deliver_session(ward, shift, sub, day, session, attended):
     (
-        staff_ward, on_duty, target, working_shift, tribe, slot, understanding, ownership,
+        ward_staff, ward_bounds, on_duty, target, working_shift, tribe, slot, understanding,
+        ownership,
         attendance_key, fixed, session_attendance, ward_staffing, release_terms, fidelity,
         weight, persuasion, clarity, goodwill,
     ) = session  # fmt: skip
@@ -160,9 +169,9 @@ def _deliver_session(ward, shift, sub, day, session, attended):
     release = staffing._release_for_learning(ward_staffing[ward, shift], threshold, curve, cover)
     chance = session_attendance * release
     count = 0
-    for i in range(staff_ward.size):
+    for i in ward_staff[ward_bounds[ward] : ward_bounds[ward + 1]]:
         # on-duty target staff on this ward-shift attend if they can be released
-        if not (staff_ward[i] == ward and on_duty[i] and target[i] and working_shift[i] == shift):
+        if not (on_duty[i] and target[i] and working_shift[i] == shift):
             continue
         if not draw_unit(attendance_key, fixed, day, slot[i], sub) < chance:
             continue

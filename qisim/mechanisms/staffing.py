@@ -28,24 +28,22 @@ def roster(model: QIModel) -> None:
     ward-shift's gap. Sets ``staff.on_duty``, ``staff.working_shift`` and ``wards.staffing``."""
     s, w, streams = model.staff, model.wards, model.streams
     day = model.day
-    s.on_duty, s.working_shift, w.staffing = _roster(
+    # the share of the practice that staffing allows (all of it when staffing is ablated)
+    sensitivity = 0.0 if model.ablates("staffing") else model.initiative.staffing_sensitivity
+    s.on_duty, s.working_shift, w.staffing, w.feasibility = _roster(
         s.rota_works[day % ROTA_DAYS], s.rota_shift[day % ROTA_DAYS], s.ward, s.agency,
         s.nursing, s.slot, w.sickness, w.required, w.agency_fill, w.slot, model.agency_index,
-        streams.key("sickness"), streams.key("agency_need"), streams.key("agency_order"),
-        streams.fixed, day,
+        model.agency_start, streams.key("sickness"), streams.key("agency_need"),
+        streams.key("agency_order"), streams.fixed, day, sensitivity,
+        model.constants.staffing_gap_scale,
     )  # fmt: skip
-    if model.ablates("staffing"):
-        w.feasibility = np.ones_like(w.staffing)
-    else:
-        w.feasibility = _practice_feasibility(
-            w.staffing, model.initiative.staffing_sensitivity, model.constants.staffing_gap_scale
-        )
 
 
 @numba.njit(cache=True)
 def _roster(
     works, rota_shift, ward, agency, nursing, slot, sickness, required, agency_fill, ward_slot,
-    agency_index, sickness_key, need_key, order_key, fixed, day,
+    agency_index, agency_start, sickness_key, need_key, order_key, fixed, day, sensitivity,
+    gap_scale,
 ):  # fmt: skip
     n_wards = required.shape[0]
     on_duty = np.zeros(ward.size, dtype=np.bool_)
@@ -70,31 +68,27 @@ def _roster(
     for j in range(order.size):
         i = order[j]
         key_i = ward[i] + draw_unit(order_key, fixed, day, slot[i], 0)
-        while j > 0 and key[j - 1] > key_i:  # insertion sort: the pools come in ward order
-            key[j], order[j] = key[j - 1], order[j - 1]
-            j -= 1
-        key[j], order[j] = key_i, i
-    start = 0
-    while start < order.size:
-        w = ward[order[start]]
-        end = start
-        while end < order.size and ward[order[end]] == w:
-            end += 1
-        for rank in range(end - start):
-            i = order[start + rank]
-            if rank < need[w, DAY]:
-                on_duty[i], shift[i] = True, DAY
-            elif rank < need[w, DAY] + need[w, NIGHT]:
-                on_duty[i], shift[i] = True, NIGHT
-            if on_duty[i] and nursing[i]:
-                nurses[w, shift[i]] += 1
-        start = end
+        place = j
+        while place > 0 and key[place - 1] > key_i:  # insertion sort: pools come in ward order
+            key[place], order[place] = key[place - 1], order[place - 1]
+            place -= 1
+        key[place], order[place] = key_i, i
+    for j in range(order.size):
+        i = order[j]
+        w = ward[i]
+        rank = j - agency_start[w]  # place in the ward's pool
+        if rank < need[w, DAY]:
+            on_duty[i], shift[i] = True, DAY
+        elif rank < need[w, DAY] + need[w, NIGHT]:
+            on_duty[i], shift[i] = True, NIGHT
+        if on_duty[i] and nursing[i]:
+            nurses[w, shift[i]] += 1
     # staffing: nurses on duty per nurse required
     staffing = np.empty((n_wards, N_SHIFTS))
     for w in range(n_wards):
         for sh in range(N_SHIFTS):
             staffing[w, sh] = nurses[w, sh] / max(required[w, sh], TINY)
-    return on_duty, shift, staffing
+    return on_duty, shift, staffing, _practice_feasibility(staffing, sensitivity, gap_scale)
 
 
 def practice_feasibility(staffing: np.ndarray, sensitivity: float, gap_scale: float) -> np.ndarray:
