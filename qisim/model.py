@@ -178,15 +178,6 @@ class QIModel(mesa.Model):
         team = self.agents_by_type.get(QITeamMember)
         return team if team is not None else mesa.agent.AgentSet([], random=self.random)
 
-    def team_in_random_order(self) -> list[QITeamMember]:
-        """The QI team in today's random order (its own stream, so the order does not depend on
-        other draws)."""
-        team = list(self.qi_team)
-        if len(team) < 2:
-            return team
-        slots = np.array([m.slot for m in team], dtype=np.uint64)
-        return [team[i] for i in self.streams.order("team_order", self.day, slots)]
-
     @property
     def executives(self) -> mesa.agent.AgentSet:
         return self.agents_by_type[Executive]
@@ -241,9 +232,9 @@ class QIModel(mesa.Model):
     # --- helpers ------------------------------------------------------------------------------
     def _index_staff(self) -> None:
         s = self.staff
-        order = np.argsort(s.ward, kind="stable")
-        bounds = np.searchsorted(s.ward[order], np.arange(self.wards.n + 1))
-        self.ward_staff = [order[bounds[i] : bounds[i + 1]] for i in range(self.wards.n)]
+        # staff by ward: ward w's are ward_staff[ward_bounds[w] : ward_bounds[w + 1]]
+        self.ward_staff = np.argsort(s.ward, kind="stable")
+        self.ward_bounds = np.searchsorted(s.ward[self.ward_staff], np.arange(self.wards.n + 1))
         self.agency_index = np.flatnonzero(s.agency)
         ag_wards = s.ward[self.agency_index]
         self.agency_start = np.searchsorted(np.sort(ag_wards), np.arange(self.wards.n))
