@@ -141,7 +141,7 @@ DAILY_CALLS = (
     ("qisim.model:QIModel", "_ward_means"),
     ("qisim.mechanisms.culture", "environment"),
     ("qisim.lifecycle:Lifecycle", "daily"),
-    ("qisim.agents:QITeamMember", "step"),
+    ("qisim.mechanisms.reach", "run_team_sessions"),
     ("qisim.mechanisms.reach", "cascade"),
     ("qisim.mechanisms.reach", "written_material"),
     ("qisim.mechanisms.reach", "coaching"),
