@@ -123,13 +123,17 @@ def _team_day(
     member_slots, member_numbers, per_day, active, ward_understanding, need_floor, night_share,
     order_key, count_key, ward_key, night_key, fixed, day, session,
 ):  # fmt: skip
-    # the members act in a random order
+    # the members act in a random order: by their draws, ties in order of joining
     order = np.arange(member_slots.size)
     if member_slots.size > 1:
         draws = np.empty(member_slots.size)
         for m in range(member_slots.size):
-            draws[m] = draw_unit(order_key, fixed, day, member_slots[m], 0)
-        order = np.argsort(draws, kind="mergesort")
+            u = draw_unit(order_key, fixed, day, member_slots[m], 0)
+            place = m
+            while place > 0 and draws[place - 1] > u:  # insertion sort (a few members)
+                draws[place], order[place] = draws[place - 1], order[place - 1]
+                place -= 1
+            draws[place], order[place] = u, m
     done = np.zeros(member_slots.size, dtype=np.int64)
     # wards are chosen in proportion to their need: lowest understanding likeliest
     wards = np.flatnonzero(active)
