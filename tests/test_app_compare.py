@@ -63,6 +63,8 @@ def test_what_was_changed_in_plain_words():
 
 
 def test_a_lesson_shows_the_controls_it_lists(monkeypatch):
+    unlisted = types.SimpleNamespace(controls=None)
+    monkeypatch.setattr(app_model, "lesson", lambda key: unlisted)
     assert lesson_controls(UPSWORTH) == CONTROLS  # no list: every control
     listed = types.SimpleNamespace(controls=("shielding", "no such control", "culture"))
     monkeypatch.setattr(app_model, "lesson", lambda key: listed)
@@ -116,3 +118,9 @@ def test_the_screenshot_tool_says_what_is_missing(monkeypatch, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "Chromium is not installed" in err and ".ci/install-browser" in err
     assert "Traceback" not in err
+
+
+def test_every_control_a_lesson_may_list_is_one_the_page_has():
+    from qisim.app.model import DESIGN_CONTROLS, TRUST_CONTROLS, WARD_FIELDS
+
+    assert set(CONTROLS) == {*TRUST_CONTROLS, *WARD_FIELDS, *DESIGN_CONTROLS}

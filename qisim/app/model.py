@@ -7,7 +7,6 @@ Data flows one way, as everywhere in qisim: lesson scenario file -> the teacher'
 
 from __future__ import annotations
 
-import copy
 import os
 import zlib
 from collections.abc import Callable
@@ -19,7 +18,14 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 
-from qisim.app.presets import DEFAULT_LESSON, FALLBACK, LESSON_BY_KEY, SCENARIOS, Lesson
+from qisim.app.presets import (
+    ALL_CONTROLS,
+    DEFAULT_LESSON,
+    FALLBACK,
+    LESSON_BY_KEY,
+    SCENARIOS,
+    Lesson,
+)
 from qisim.app.presets import custom_lesson as _custom_lesson
 from qisim.domain import FEATURE_KEYS
 from qisim.model import QIModel
@@ -32,6 +38,7 @@ from qisim.scenario import (
     ward_names,
     with_overrides,
 )
+from qisim.scenario import split_ward_group as scenario_split_ward_group
 
 MESSENGERS = ("nurse", "consultant", "both")
 MAX_VACANCY = 0.9
@@ -50,8 +57,9 @@ WARD_FIELDS = {
 }
 TRUST_CONTROLS = ("culture", "staffing")
 DESIGN_CONTROLS = ("co_design", "pdsa_rollout", "problem_clarity", "messenger")
-# every control a lesson may list (``controls = [...]`` in its file); none listed: all of them
-CONTROLS = (*TRUST_CONTROLS, *WARD_FIELDS, *DESIGN_CONTROLS)
+# every control a lesson may list (``controls = [...]`` in its file; the vocabulary is the
+# lesson loader's, qisim.app.presets.CONTROLS); none listed: all of them
+CONTROLS = ALL_CONTROLS
 CONTROL_LABELS = {
     "culture": "trust culture",
     "staffing": "staffing",
@@ -172,47 +180,14 @@ def ward_spec(scenario: Scenario, ward: str):
 
 def split_ward_group(scenario: Scenario, ward: str) -> Scenario:
     """The same scenario with ``ward``'s group (a ``[[wards]]`` entry with ``count`` > 1) written
-    out as one entry per ward, so one ward's manager can change alone.
-
-    Names, order and therefore the model built from it are unchanged; references to the group
-    (target and pilot wards, competing initiatives, scheduled events) are expanded to its wards.
-    """
+    out as one entry per ward, so one ward's manager can change alone
+    (:func:`qisim.scenario.split_ward_group`: names, order and so the model built are unchanged)."""
     spec = ward_spec(scenario, ward)
     if spec.count == 1:
         return scenario
     data = scenario.model_dump()
-    members = [f"{spec.name} {k + 1}" for k in range(spec.count)]
     index = next(i for i, w in enumerate(data["wards"]) if w["name"] == spec.name)
-    single = []
-    for name in members:
-        entry = copy.deepcopy(data["wards"][index])
-        entry.update(name=name, count=1)
-        single.append(entry)
-    data["wards"][index : index + 1] = single
-
-    def expand(names):
-        if names == "all":
-            return names
-        out = []
-        for n in names:
-            out.extend(members if n == spec.name else [n])
-        return out
-
-    init = data["initiative"]
-    init["target_wards"] = expand(init["target_wards"])
-    init["rollout"]["pilot_wards"] = expand(init["rollout"]["pilot_wards"])
-    for comp in data["competing"]:
-        comp["wards"] = expand(comp["wards"])
-    prefix = f"wards.{spec.name}."
-    for event in data["events"]:
-        changes = {}
-        for path, value in event["set"].items():
-            if path.startswith(prefix):
-                for name in members:
-                    changes[f"wards.{name}.{path[len(prefix) :]}"] = value
-            else:
-                changes[path] = value
-        event["set"] = changes
+    scenario_split_ward_group(data, index)
     return scenario_from_dict(data)
 
 
