@@ -46,8 +46,6 @@ numpy arrays there), so they agree in distribution, not bit for bit.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import sys
 from typing import Any
@@ -274,12 +272,12 @@ class RefQITeamMember(QITeamMember):
         n = int(per_day) + int(rand() < per_day - int(per_day))
         if n == 0:
             return
-        # wards where understanding is lowest are likelier (as random.choices draws them)
+        # wards where understanding is lowest are likelier: each races with its own draw
         floor = m.constants.session_need_floor
         need = [1 + floor - m.ref_wards[i].mean_understanding for i in active]
-        need = list(itertools.accumulate(need))
         for _ in range(n):
-            ward = active[bisect.bisect(need, rand() * need[-1])]
+            times = [-math.log1p(-rand()) / weight for weight in need]
+            ward = active[times.index(min(times))]
             shift = NIGHT if rand() < m.initiative.channels.night_sessions else DAY
             m.deliver_session(m.ref_wards[ward], shift)
             self.sessions_done += 1

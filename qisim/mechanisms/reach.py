@@ -47,7 +47,14 @@ def run_sessions(model: QIModel, member: QITeamMember) -> None:
     ``visits_per_member_week / WEEKDAYS`` sessions a day at full time (x ``channels.sessions``
     x :func:`leadership.team_time`), the fraction held with that chance; a ward is chosen with
     weight ``1 + session_need_floor - understanding``; ``channels.night_sessions`` of the
-    sessions are held at night."""
+    sessions are held at night.
+
+    Common random numbers: each live ward draws its own number for each session (an
+    exponential race: the ward with the least ``-log(1 - u) / weight`` is chosen, which picks
+    each ward with chance weight / total weight), so a change on one ward moves the team's
+    choice only when that ward wins or loses the race, not the choice among the others. A
+    member of staff's attendance draw is numbered by the sessions already held on that
+    ward-shift that day, not by who holds them."""
     _working_day(model, [member])
 
 
@@ -71,7 +78,8 @@ def _working_day(model: QIModel, team: list[QITeamMember]) -> None:
     done = _team_day(
         np.array([m.slot for m in team], dtype=np.uint64),
         np.array([m.number for m in team], dtype=np.int64),
-        per_day, model.wards.active, model.ward_understanding, k.session_need_floor,
+        per_day, model.wards.active, model.wards.slot, model.ward_understanding,
+        k.session_need_floor,
         model.initiative.channels.night_sessions, streams.key("team_order"),
         streams.key("session_count"), streams.key("session_ward"), streams.key("session_night"),
         streams.fixed, model.day, _session_arguments(model),
@@ -84,8 +92,8 @@ def deliver_session(model: QIModel, ward: int, shift: int, session: int = 0) -> 
     """A session on one ward-shift: on-duty target staff attend if they can be released, and
     take in the message weighted by the messenger's profession; repeated first-hand contact
     brings full understanding, a poor or cross-professional message only slowly. ``session``
-    numbers the day's sessions (the attendance stream's sub-counter, so two sessions draw
-    differently). Returns who attended."""
+    numbers the ward-shift's sessions of the day (0 for the first; the attendance stream's
+    sub-counter, so two sessions draw differently). Returns who attended."""
     attended = np.empty(model.staff.n, dtype=np.int64)
     count = _deliver_session(ward, shift, session, model.day, _session_arguments(model), attended)
     return attended[:count]
@@ -120,8 +128,8 @@ def _weight_per_profession(messenger: str, cross_tribe: float) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _team_day(
-    member_slots, member_numbers, per_day, active, ward_understanding, need_floor, night_share,
-    order_key, count_key, ward_key, night_key, fixed, day, session,
+    member_slots, member_numbers, per_day, active, ward_slots, ward_understanding, need_floor,
+    night_share, order_key, count_key, ward_key, night_key, fixed, day, session,
 ):  # fmt: skip
     # the members act in a random order: by their draws, ties in order of joining
     order = np.arange(member_slots.size)
@@ -138,10 +146,9 @@ def _team_day(
     # wards are chosen in proportion to their need: lowest understanding likeliest
     wards = np.flatnonzero(active)
     need = np.empty(wards.size)
-    total = 0.0
     for j in range(wards.size):
-        total += 1 + need_floor - ward_understanding[wards[j]]
-        need[j] = total
+        need[j] = 1 + need_floor - ward_understanding[wards[j]]
+    held = np.zeros((active.size, N_SHIFTS), dtype=np.int64)  # sessions so far per ward-shift
     attended = np.empty(session[0].size, dtype=np.int64)  # session[0]: staff by ward
     for m in order:
         me = member_slots[m]
@@ -150,13 +157,20 @@ def _team_day(
         if draw_unit(count_key, fixed, day, me, 0) < per_day - int(per_day):
             n += 1
         for j in range(n):
-            where = draw_unit(ward_key, fixed, day, me, j) * need[-1]
-            ward = wards[np.searchsorted(need, where, side="right")]
+            # each live ward races for the session with its own draw, weighted by its need
+            race = member_numbers[m] * MAX_SESSIONS + j
+            ward, best = wards[0], np.inf
+            for w in range(wards.size):
+                u = draw_unit(ward_key, fixed, day, ward_slots[wards[w]], race)
+                time = -np.log1p(-u) / need[w]
+                if time < best:
+                    ward, best = wards[w], time
             # a share of the sessions are held at night
             u = draw_unit(night_key, fixed, day, me, j)
             shift = NIGHT if u < night_share else DAY
-            sub = member_numbers[m] * MAX_SESSIONS + j
-            _deliver_session(ward, shift, sub, day, session, attended)
+            # staff draw for the ward-shift's first, second, ... session of the day
+            _deliver_session(ward, shift, held[ward, shift], day, session, attended)
+            held[ward, shift] += 1
         done[m] = n
     return done
 
