@@ -37,6 +37,7 @@ baseline: install
 	$(PY) -m tests.baseline --update
 
 bench: install
+	$(PY) -m pytest benchmarks/test_reference.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_sweep.py
 

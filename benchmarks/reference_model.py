@@ -5,7 +5,7 @@ update every member of staff at once. This module writes the *same rules* the wa
 tutorials teach: every member of staff is a :class:`mesa.Agent` that keeps its state in plain
 attributes and applies the daily rules to itself, one scalar at a time, in its own methods,
 activated through ``AgentSet.shuffle_do``. The benchmark (``benchmarks/bench_run.py``) times the
-two on the same scenario and checks that they agree statistically; ``tests/test_benchmark.py``
+two on the same scenario and checks that they agree statistically; ``benchmarks/test_reference.py``
 keeps this reference honest when the model changes.
 
 What is per agent, and what is not:

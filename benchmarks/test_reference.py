@@ -7,7 +7,9 @@ Two checks keep the reference honest when the model changes:
 2. Whole runs on a small scenario agree statistically (mean outcomes within 3 standard errors,
    Welch), since the two draw their random numbers differently.
 
-Speed is measured by benchmarks/bench_run.py only; nothing here is timed.
+Speed is measured by benchmarks/bench_run.py only; nothing here is timed. These tests run with
+the benchmarks (``make bench`` runs them first), not in the everyday suite; the 50-seed
+statistical agreement on the benchmark scenario is bench_run.py's.
 """
 
 from __future__ import annotations
