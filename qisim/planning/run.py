@@ -1,9 +1,12 @@
 """Running a plan: every cell on every replication's seed, in parallel, and what each run shows.
 
 Common random numbers: replication *r* of every cell (strategy x launch month x staffing case)
-starts from the same seed, ``seed + r`` (the plan's ``seed``), so the trust, its staff and every random draw are the same until the
-strategies make the runs differ; a difference between strategies is the strategy, not a
-different trust (house style: Starsim's common random numbers).
+runs with the same seed, ``seed + r`` (the plan's ``seed``), so the trust and its staff are the
+same, and, since every random quantity has its own stream with a slot per agent
+(:mod:`qisim.streams`), so are the rosters, sickness, turnover, patient events and every other
+draw wherever the strategies have not changed who draws; a difference between strategies is the
+strategy, not a different trust or different luck (Starsim's common random numbers;
+``benchmarks/bench_crn.py`` measures how much it narrows the paired differences).
 """
 
 from __future__ import annotations
