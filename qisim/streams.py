@@ -36,6 +36,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _ONE = np.uint64(1)
 _U64 = np.dtype(np.uint64)
+_F64 = np.dtype(np.float64)
 _TO_UNIT = 2.0**-53
 POISSON_CHUNK = 30.0  # inversion is exact for any mean; larger means are summed in chunks
 
@@ -147,8 +148,13 @@ def member_slots(owner: np.ndarray, place: np.ndarray) -> np.ndarray:
 def fresh_slots(slots: np.ndarray) -> np.ndarray:
     """The slots a post's next holders take (a newcomer replacing a leaver): new and distinct,
     and the same in any run where the same posts change hands."""
-    with np.errstate(over="ignore"):
-        return _mix_array(slots.astype(np.uint64) + _GOLDEN)
+    return _mix_array(np.asarray(slots, dtype=np.uint64) + _GOLDEN)  # arrays wrap silently
+
+
+@numba.njit(inline="always", cache=True)
+def fresh_slot(slot):
+    """:func:`fresh_slots` for one slot (uint64), for compiled kernels."""
+    return _mix(slot + _GOLDEN)
 
 
 @numba.njit(cache=True)
@@ -226,12 +232,25 @@ class RandomStreams:
     def poisson(self, quantity: str, day: int, slots: np.ndarray, lam) -> np.ndarray:
         """Poisson counts with means ``lam`` (broadcast to the slots), one per slot (by
         inversion: one uniform per ``POISSON_CHUNK`` of mean)."""
-        flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
-        lam = np.ascontiguousarray(np.broadcast_to(lam, np.shape(slots)), float).reshape(-1)
+        if (
+            type(slots) is np.ndarray
+            and slots.dtype == _U64
+            and slots.ndim == 1
+            and slots.flags.c_contiguous
+            and type(lam) is np.ndarray
+            and lam.dtype == _F64
+            and lam.shape == slots.shape
+            and lam.flags.c_contiguous
+        ):  # the common case: no conversions
+            flat, shape = slots, slots.shape
+        else:
+            shape = np.shape(slots)
+            flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
+            lam = np.ascontiguousarray(np.broadcast_to(lam, shape), float).reshape(-1)
         out = np.empty(flat.size, dtype=np.int64)
         if not _poisson(self.key(quantity), int(day), flat, lam, out):
             raise ValueError(f"poisson {quantity!r}: means must be finite and >= 0")
-        return out.reshape(np.shape(slots))
+        return out.reshape(shape)
 
     def order(self, quantity: str, day: int, slots: np.ndarray) -> np.ndarray:
         """A random order of the slots (indices, as ``argsort`` gives them)."""
@@ -263,6 +282,7 @@ __all__ = [
     "FixedStreams",
     "draw_unit",
     "RandomStreams",
+    "fresh_slot",
     "fresh_slots",
     "member_slots",
     "name_slots",

@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
-from qisim.streams import draw_unit, fresh_slots
+from qisim.streams import draw_unit, fresh_slot
 from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT, draw_qi_skill
 
 WEEKDAYS = 5  # structural: the QI team works weekdays
@@ -295,8 +295,7 @@ def staff_turnover(model: QIModel) -> None:
         model.streams.fixed, model.day, s.understanding, s.ownership, s.habit, s.cynicism,
         s.fatigue,
     )  # fmt: skip
-    if new.size:  # a newcomer takes a fresh slot in every stream
-        s.slot[new] = fresh_slots(s.slot[new])
+    if new.size:  # newcomers (on their fresh slots) bring their own QI skill
         s.qi_skill[new] = draw_qi_skill(model.streams, model.day, s.slot[new], k)
 
 
@@ -313,6 +312,8 @@ def _staff_turnover(
         if draw_unit(key, fixed, day, slot[i], 0) < daily:
             # the newcomer has heard nothing of the change
             understanding[i] = ownership[i] = habit[i] = cynicism[i] = fatigue[i] = 0.0
+            # and takes a fresh slot in every stream
+            slot[i] = fresh_slot(slot[i])
             leavers[count] = i
             count += 1
     return leavers[:count]
