@@ -97,21 +97,43 @@ def _poisson_from_unit(lam, u):
     return k
 
 
+@numba.njit(inline="always", cache=True)
+def _poisson_count(key, day, slot, lam):
+    """One Poisson count of mean ``lam`` for one slot (-1 if the mean is negative or not
+    finite): one uniform per ``POISSON_CHUNK`` of the mean, the counts summed."""
+    if not (0.0 <= lam < np.inf):
+        return -1
+    left = lam
+    total = 0
+    chunk = 0
+    while left > 0.0:
+        part = min(left, POISSON_CHUNK)
+        total += _poisson_from_unit(part, unit(key, day, slot, chunk))
+        left -= part
+        chunk += 1
+    return total
+
+
+@numba.njit(inline="always", cache=True)
+def draw_poisson(key, fixed, day, slot, lam):
+    """What ``streams.poisson`` gives one slot, for compiled kernels (as :func:`draw_unit`):
+    under :class:`FixedStreams` (``fixed`` >= 0) the inversion of ``fixed``; -1 if the mean is
+    negative or not finite."""
+    if fixed >= 0.0:
+        if not (0.0 <= lam < np.inf):
+            return -1
+        return _poisson_from_unit(lam, fixed)
+    return _poisson_count(key, day, slot, lam)
+
+
 @numba.njit(cache=True)
 def _poisson(key, day, slots, lam, out):
     """Fills ``out``; False (and ``out`` unfinished) if a mean is negative or not finite."""
     for i in range(slots.size):
-        if not (0.0 <= lam[i] < np.inf):
+        count = _poisson_count(key, day, slots[i], lam[i])
+        if count < 0:
             return False
-        left = lam[i]
-        total = 0
-        chunk = 0
-        while left > 0.0:
-            part = min(left, POISSON_CHUNK)
-            total += _poisson_from_unit(part, unit(key, day, slots[i], chunk))
-            left -= part
-            chunk += 1
-        out[i] = total
+        out[i] = count
     return True
 
 
@@ -280,6 +302,7 @@ class FixedStreams(RandomStreams):
 
 __all__ = [
     "FixedStreams",
+    "draw_poisson",
     "draw_unit",
     "RandomStreams",
     "fresh_slot",
