@@ -125,8 +125,7 @@ class QIModel(mesa.Model):
         }
         self.competing = self._build_competing()
 
-        for i in range(self.staff.n):
-            StaffMember(self, i)
+        self._staff_viewed = False  # StaffMember views are made when first asked for
         for w in range(self.wards.n):
             WardManager(self, w)
         for _ in range(self.qi_scenario.qi_team.size):
@@ -173,14 +172,38 @@ class QIModel(mesa.Model):
             self.team_staffed_day = self.day
 
     # --- agent sets ---------------------------------------------------------------------------
+    # Staff live in ``self.staff``; their :class:`StaffMember` views (one Mesa agent per row,
+    # for inspection, the app and tests) are made the first time any agent set is asked for, so
+    # a run that never looks at them does not build a thousand agents.
+    def _view_staff(self) -> None:
+        if not self._staff_viewed:
+            self._staff_viewed = True
+            for i in range(self.staff.n):
+                StaffMember(self, i)
+
+    @property
+    def agents(self):
+        self._view_staff()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._view_staff()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._view_staff()
+        return super().agent_types
+
     @property
     def qi_team(self) -> mesa.agent.AgentSet:
-        team = self.agents_by_type.get(QITeamMember)
+        team = self._agents_by_type.get(QITeamMember)
         return team if team is not None else mesa.agent.AgentSet([], random=self.random)
 
     @property
     def executives(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type[Executive]
+        return self._agents_by_type[Executive]
 
     @property
     def staff_agents(self) -> mesa.agent.AgentSet:
@@ -188,7 +211,7 @@ class QIModel(mesa.Model):
 
     @property
     def ward_managers(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type[WardManager]
+        return self._agents_by_type[WardManager]
 
     # --- the schedule -------------------------------------------------------------------------
     def step(self) -> None:

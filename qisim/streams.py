@@ -249,6 +249,12 @@ class RandomStreams:
     ) -> np.ndarray:
         """Normal numbers, one per slot (inverse of the normal CDF at a uniform kept off 0)."""
         u = self.uniform(quantity, day, slots, sub)
+        if u.ndim and isinstance(loc, (int, float)) and isinstance(scale, (int, float)):
+            u += 0.5 * _TO_UNIT  # the same numbers, computed in place
+            ndtri(u, out=u)
+            u *= scale
+            u += loc
+            return u
         return loc + scale * ndtri(u + 0.5 * _TO_UNIT)
 
     def poisson(self, quantity: str, day: int, slots: np.ndarray, lam) -> np.ndarray:
