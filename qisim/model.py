@@ -259,6 +259,7 @@ class QIModel(mesa.Model):
         self.ward_staff = np.argsort(s.ward, kind="stable")
         self.ward_bounds = np.searchsorted(s.ward[self.ward_staff], np.arange(self.wards.n + 1))
         self.agency_index = np.flatnonzero(s.agency)
+        self.permanent_target = s.target & ~s.agency  # target staff on the ward's own books
         ag_wards = s.ward[self.agency_index]
         self.agency_start = np.searchsorted(np.sort(ag_wards), np.arange(self.wards.n))
 
@@ -284,7 +285,8 @@ class QIModel(mesa.Model):
 
     def embedded_fraction(self) -> float:
         t = self.wards.target
-        return float(self.wards.embedded[t].mean()) if t.any() else 0.0
+        n = np.count_nonzero(t)  # the mean of a boolean array, as a count (the same number)
+        return np.count_nonzero(self.wards.embedded & t) / n if n else 0.0
 
     def staff_stages(self) -> np.ndarray:
         """Each person's stage: 0 unaware, 1 aware, 2 understanding, 3 ownership, 4 practice,
