@@ -129,7 +129,7 @@ def _tally(
     """Write one day's ward rows (``row``: fields x wards) and return the trust's practice,
     habit and embedded share over the target wards."""
     n = target_count.size
-    reached = np.zeros((4, n))  # target staff at or beyond aware, understanding, owning, practising
+    at = np.zeros((5, n), dtype=np.int64)  # target staff at stage 0-4 (4: practising or habit)
     nurses = np.zeros(n)
     tired = np.zeros(n)
     for i in range(ward.size):
@@ -140,15 +140,16 @@ def _tally(
             stage = (1 if understanding[i] >= 0.05 else 0) + (1 if knows else 0)
             stage += 1 if knows and ownership[i] >= 0.5 else 0
             if habit[i] >= 0.5:
-                stage = 4 if habit[i] < 0.8 else 5
-            for level in range(min(stage, 4)):
-                reached[level, w] += 1.0
+                stage = 4  # practising (4) or a habit (5): both count as practising here
+            at[stage, w] += 1
         if on_duty[i] and nursing[i]:
             nurses[w] += 1.0
         tired[w] += fatigue[i]
-    for level in range(4):
-        for w in range(n):
-            row[_STAGE_ROWS[level], w] = reached[level, w] / target_count[w]
+    for w in range(n):
+        reached = 0  # target staff at or beyond the level (whole numbers: the same shares)
+        for level in range(4, 0, -1):
+            reached += at[level, w]
+            row[_STAGE_ROWS[level - 1], w] = reached / target_count[w]
     for w in range(n):
         row[_PRACTICE, w] = practice[w]
         row[_HABIT, w] = ward_habit[w]
