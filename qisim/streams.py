@@ -26,8 +26,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
+import llvmlite.binding
 import numba
 import numpy as np
+from numba.extending import get_cython_function_address
 from scipy.special import ndtri
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
@@ -39,6 +41,14 @@ _U64 = np.dtype(np.uint64)
 _F64 = np.dtype(np.float64)
 _TO_UNIT = 2.0**-53
 POISSON_CHUNK = 30.0  # inversion is exact for any mean; larger means are summed in chunks
+FIXED_NORMAL_RANGE = (0.01, 0.99)  # FixedStreams' uniform kept off the tails for a normal
+
+# scipy's ndtri (the C function behind scipy.special.ndtri, so the same numbers) for kernels:
+# linked by name, so kernels that call it can be cached
+llvmlite.binding.add_symbol(
+    "qisim_ndtri", get_cython_function_address("scipy.special.cython_special", "ndtri")
+)
+_ndtri = numba.types.ExternalFunction("qisim_ndtri", numba.float64(numba.float64))
 
 
 @numba.njit(inline="always", cache=True)
@@ -70,6 +80,16 @@ def draw_unit(key, fixed, day, slot, sub):
     if fixed >= 0.0:
         return fixed
     return unit(key, day, slot, sub)
+
+
+@numba.njit(inline="always", cache=True)
+def draw_normal(key, fixed, day, slot, sub):
+    """A standard normal number for one counter, what ``streams.normal(quantity, day, slots,
+    0, 1, sub)`` gives that slot (or, under :class:`FixedStreams`, its fixed normal): for
+    compiled kernels, with the arguments of :func:`draw_unit`."""
+    if fixed >= 0.0:
+        return _ndtri(min(max(fixed, FIXED_NORMAL_RANGE[0]), FIXED_NORMAL_RANGE[1]))
+    return _ndtri(unit(key, day, slot, sub) + 0.5 * _TO_UNIT)
 
 
 @numba.njit(cache=True)
@@ -297,7 +317,7 @@ class FixedStreams(RandomStreams):
         return np.full(np.shape(slots), self.u)
 
     def normal(self, quantity, day, slots, loc=0.0, scale=1.0, sub=0):
-        z = float(ndtri(min(max(self.u, 0.01), 0.99)))
+        z = float(ndtri(min(max(self.u, FIXED_NORMAL_RANGE[0]), FIXED_NORMAL_RANGE[1])))
         return np.full(np.shape(slots), loc + scale * z)
 
     def poisson(self, quantity, day, slots, lam):
@@ -308,6 +328,7 @@ class FixedStreams(RandomStreams):
 
 __all__ = [
     "FixedStreams",
+    "draw_normal",
     "draw_poisson",
     "draw_unit",
     "RandomStreams",
