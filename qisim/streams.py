@@ -207,6 +207,20 @@ def _mix_array(z):
     return out
 
 
+class _Keys(dict):
+    """Streams' keys by quantity, each hashed from the seed's base when first asked for."""
+
+    def __init__(self, base: np.uint64) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, quantity: str) -> np.uint64:
+        with np.errstate(over="ignore"):
+            key = _mix_py(self.base + _crc(quantity) * _M2)
+        self[quantity] = key
+        return key
+
+
 class RandomStreams:
     """The model's random numbers, one stream per quantity (see the module docstring).
 
@@ -229,16 +243,10 @@ class RandomStreams:
         self.seed_sequence = seed
         self.fixed = -1.0  # a compiled kernel draws with draw_unit(key, fixed, ...): -1 = random
         self._base = seed.generate_state(1, np.uint64)[0]
-        self._keys: dict[str, np.uint64] = {}
-
-    def key(self, quantity: str) -> np.uint64:
-        """The stream's key: (seed, quantity) hashed."""
-        key = self._keys.get(quantity)
-        if key is None:
-            with np.errstate(over="ignore"):
-                key = _mix_py(self._base + _crc(quantity) * _M2)
-            self._keys[quantity] = key
-        return key
+        self._keys = _Keys(self._base)
+        # key(quantity): the stream's key, (seed, quantity) hashed (a dict look-up: called many
+        # times a day)
+        self.key = self._keys.__getitem__
 
     def uniform(self, quantity: str, day: int, slots: np.ndarray, sub=0) -> np.ndarray:
         """Uniform numbers in [0, 1), one per slot."""
