@@ -194,9 +194,10 @@ class Lifecycle:
         if r.rigid:
             return since >= r.wave_interval
         live = model.wards.active & model.wards.target
+        done = model.wards.practice[live]
+        # their mean practice (np.mean's sum and division, without its overhead)
         ready = (
-            not live.any()
-            or float(np.mean(model.wards.practice[live])) >= model.constants.wave_ready
+            not done.size or float(np.add.reduce(done)) / done.size >= model.constants.wave_ready
         )
         k = model.constants
         return (ready and since >= r.wave_interval * k.early_wave) or (

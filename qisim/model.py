@@ -125,8 +125,7 @@ class QIModel(mesa.Model):
         }
         self.competing = self._build_competing()
 
-        for i in range(self.staff.n):
-            StaffMember(self, i)
+        self._staff_viewed = False  # StaffMember views are made when first asked for
         for w in range(self.wards.n):
             WardManager(self, w)
         for _ in range(self.qi_scenario.qi_team.size):
@@ -173,14 +172,38 @@ class QIModel(mesa.Model):
             self.team_staffed_day = self.day
 
     # --- agent sets ---------------------------------------------------------------------------
+    # Staff live in ``self.staff``; their :class:`StaffMember` views (one Mesa agent per row,
+    # for inspection, the app and tests) are made the first time any agent set is asked for, so
+    # a run that never looks at them does not build a thousand agents.
+    def _view_staff(self) -> None:
+        if not self._staff_viewed:
+            self._staff_viewed = True
+            for i in range(self.staff.n):
+                StaffMember(self, i)
+
+    @property
+    def agents(self):
+        self._view_staff()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._view_staff()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._view_staff()
+        return super().agent_types
+
     @property
     def qi_team(self) -> mesa.agent.AgentSet:
-        team = self.agents_by_type.get(QITeamMember)
+        team = self._agents_by_type.get(QITeamMember)
         return team if team is not None else mesa.agent.AgentSet([], random=self.random)
 
     @property
     def executives(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type[Executive]
+        return self._agents_by_type[Executive]
 
     @property
     def staff_agents(self) -> mesa.agent.AgentSet:
@@ -188,7 +211,7 @@ class QIModel(mesa.Model):
 
     @property
     def ward_managers(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type[WardManager]
+        return self._agents_by_type[WardManager]
 
     # --- the schedule -------------------------------------------------------------------------
     def step(self) -> None:
@@ -236,6 +259,7 @@ class QIModel(mesa.Model):
         self.ward_staff = np.argsort(s.ward, kind="stable")
         self.ward_bounds = np.searchsorted(s.ward[self.ward_staff], np.arange(self.wards.n + 1))
         self.agency_index = np.flatnonzero(s.agency)
+        self.permanent_target = s.target & ~s.agency  # target staff on the ward's own books
         ag_wards = s.ward[self.agency_index]
         self.agency_start = np.searchsorted(np.sort(ag_wards), np.arange(self.wards.n))
 
@@ -261,7 +285,8 @@ class QIModel(mesa.Model):
 
     def embedded_fraction(self) -> float:
         t = self.wards.target
-        return float(self.wards.embedded[t].mean()) if t.any() else 0.0
+        n = np.count_nonzero(t)  # the mean of a boolean array, as a count (the same number)
+        return np.count_nonzero(self.wards.embedded & t) / n if n else 0.0
 
     def staff_stages(self) -> np.ndarray:
         """Each person's stage: 0 unaware, 1 aware, 2 understanding, 3 ownership, 4 practice,

@@ -57,7 +57,8 @@ class Recorder:
         self.days = days
         self._table = np.zeros((len(WARD_FIELDS), days, n), dtype=np.float32)
         self.ward = {f: self._table[i] for i, f in enumerate(WARD_FIELDS)}
-        self.trust = {f: np.zeros(days, dtype=np.float64) for f in TRUST_FIELDS}
+        self._trust_table = np.zeros((len(TRUST_FIELDS), days), dtype=np.float64)
+        self.trust = {f: self._trust_table[i] for i, f in enumerate(TRUST_FIELDS)}
         self.n_recorded = 0
         s = model.staff
         self._target_count = np.maximum(np.bincount(s.ward[s.target], minlength=n), 1)
@@ -69,23 +70,24 @@ class Recorder:
         d = model.day
         if d >= self.days:
             return
-        s, w = model.staff, model.wards
-        means = _tally(
-            self._table[:, d],
+        s, w, lc = model.staff, model.wards, model.lifecycle
+        _tally(
+            self._table[:, d], self._trust_table[:, d],
             s.ward, s.target, s.nursing, s.on_duty, s.understanding, s.ownership, s.habit,
             s.fatigue, self._target_count, self._staff_count, self._required,
             w.practice, model.ward_habit, w.staffing, w.load, w.fit, w.outcome_events,
-            w.active, w.embedded, self._target_wards,
+            w.active, w.embedded, self._target_wards, lc.momentum, lc.design_progress,
+            len(model.qi_team), LIFECYCLE.index(lc.stage),
         )  # fmt: skip
-        t = self.trust
-        t["practice"][d], t["habit"][d], t["embedded_fraction"][d] = means
-        t["momentum"][d] = model.lifecycle.momentum
-        t["design_progress"][d] = min(model.lifecycle.design_progress, 1.0)
-        t["qi_team_size"][d] = len(model.qi_team)
-        t["stage"][d] = LIFECYCLE.index(model.lifecycle.stage)
         self.n_recorded = d + 1
 
 
+# rows of Recorder._trust_table, by field
+_T_PRACTICE, _T_HABIT, _T_EMBEDDED, _T_MOMENTUM, _T_DESIGN, _T_TEAM, _T_STAGE = (
+    TRUST_FIELDS.index(f)
+    for f in ("practice", "habit", "embedded_fraction", "momentum", "design_progress",
+              "qi_team_size", "stage")
+)  # fmt: skip
 # rows of Recorder._table, by field
 _ROW = {f: i for i, f in enumerate(WARD_FIELDS)}
 _PRACTICE, _HABIT, _AWARE = _ROW["practice"], _ROW["habit"], _ROW["aware"]
@@ -122,14 +124,14 @@ def _pairwise_sum(a):
 
 @numba.njit(cache=True)
 def _tally(
-    row, ward, target, nursing, on_duty, understanding, ownership, habit, fatigue,
+    row, trust, ward, target, nursing, on_duty, understanding, ownership, habit, fatigue,
     target_count, staff_count, required, practice, ward_habit, staffing, load, fit, events,
-    active, embedded, target_wards,
+    active, embedded, target_wards, momentum, design_progress, team_size, stage_index,
 ):  # fmt: skip
-    """Write one day's ward rows (``row``: fields x wards) and return the trust's practice,
-    habit and embedded share over the target wards."""
+    """Write one day's ward rows (``row``: fields x wards) and trust row (``trust``: the
+    trust's practice, habit and embedded share over the target wards, then the lifecycle's)."""
     n = target_count.size
-    reached = np.zeros((4, n))  # target staff at or beyond aware, understanding, owning, practising
+    at = np.zeros((5, n), dtype=np.int64)  # target staff at stage 0-4 (4: practising or habit)
     nurses = np.zeros(n)
     tired = np.zeros(n)
     for i in range(ward.size):
@@ -140,15 +142,16 @@ def _tally(
             stage = (1 if understanding[i] >= 0.05 else 0) + (1 if knows else 0)
             stage += 1 if knows and ownership[i] >= 0.5 else 0
             if habit[i] >= 0.5:
-                stage = 4 if habit[i] < 0.8 else 5
-            for level in range(min(stage, 4)):
-                reached[level, w] += 1.0
+                stage = 4  # practising (4) or a habit (5): both count as practising here
+            at[stage, w] += 1
         if on_duty[i] and nursing[i]:
             nurses[w] += 1.0
         tired[w] += fatigue[i]
-    for level in range(4):
-        for w in range(n):
-            row[_STAGE_ROWS[level], w] = reached[level, w] / target_count[w]
+    for w in range(n):
+        reached = 0  # target staff at or beyond the level (whole numbers: the same shares)
+        for level in range(4, 0, -1):
+            reached += at[level, w]
+            row[_STAGE_ROWS[level - 1], w] = reached / target_count[w]
     for w in range(n):
         row[_PRACTICE, w] = practice[w]
         row[_HABIT, w] = ward_habit[w]
@@ -162,12 +165,19 @@ def _tally(
         row[_EVENTS, w] = events[w]
         row[_ACTIVE, w] = active[w]
         row[_EMBEDDED, w] = embedded[w]
+    trust[_T_MOMENTUM] = momentum
+    trust[_T_DESIGN] = min(design_progress, 1.0)
+    trust[_T_TEAM] = team_size
+    trust[_T_STAGE] = stage_index
     k = target_wards.size
     if k == 0:
-        return 0.0, 0.0, 0.0
+        trust[_T_PRACTICE] = trust[_T_HABIT] = trust[_T_EMBEDDED] = 0.0
+        return
     done, held, settled = np.empty(k), np.empty(k), np.empty(k)
     for j in range(k):
         done[j] = practice[target_wards[j]]
         held[j] = ward_habit[target_wards[j]]
         settled[j] = 1.0 if embedded[target_wards[j]] else 0.0
-    return _pairwise_sum(done) / k, _pairwise_sum(held) / k, _pairwise_sum(settled) / k
+    trust[_T_PRACTICE] = _pairwise_sum(done) / k
+    trust[_T_HABIT] = _pairwise_sum(held) / k
+    trust[_T_EMBEDDED] = _pairwise_sum(settled) / k

@@ -26,8 +26,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
+import llvmlite.binding
 import numba
 import numpy as np
+from numba.extending import get_cython_function_address
 from scipy.special import ndtri
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
@@ -36,8 +38,17 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _ONE = np.uint64(1)
 _U64 = np.dtype(np.uint64)
+_F64 = np.dtype(np.float64)
 _TO_UNIT = 2.0**-53
 POISSON_CHUNK = 30.0  # inversion is exact for any mean; larger means are summed in chunks
+FIXED_NORMAL_RANGE = (0.01, 0.99)  # FixedStreams' uniform kept off the tails for a normal
+
+# scipy's ndtri (the C function behind scipy.special.ndtri, so the same numbers) for kernels:
+# linked by name, so kernels that call it can be cached
+llvmlite.binding.add_symbol(
+    "qisim_ndtri", get_cython_function_address("scipy.special.cython_special", "ndtri")
+)
+_ndtri = numba.types.ExternalFunction("qisim_ndtri", numba.float64(numba.float64))
 
 
 @numba.njit(inline="always", cache=True)
@@ -71,6 +82,16 @@ def draw_unit(key, fixed, day, slot, sub):
     return unit(key, day, slot, sub)
 
 
+@numba.njit(inline="always", cache=True)
+def draw_normal(key, fixed, day, slot, sub):
+    """A standard normal number for one counter, what ``streams.normal(quantity, day, slots,
+    0, 1, sub)`` gives that slot (or, under :class:`FixedStreams`, its fixed normal): for
+    compiled kernels, with the arguments of :func:`draw_unit`."""
+    if fixed >= 0.0:
+        return _ndtri(min(max(fixed, FIXED_NORMAL_RANGE[0]), FIXED_NORMAL_RANGE[1]))
+    return _ndtri(unit(key, day, slot, sub) + 0.5 * _TO_UNIT)
+
+
 @numba.njit(cache=True)
 def _uniform(key, day, slots, sub, out):
     for i in range(slots.size):
@@ -96,21 +117,43 @@ def _poisson_from_unit(lam, u):
     return k
 
 
+@numba.njit(inline="always", cache=True)
+def _poisson_count(key, day, slot, lam):
+    """One Poisson count of mean ``lam`` for one slot (-1 if the mean is negative or not
+    finite): one uniform per ``POISSON_CHUNK`` of the mean, the counts summed."""
+    if not (0.0 <= lam < np.inf):
+        return -1
+    left = lam
+    total = 0
+    chunk = 0
+    while left > 0.0:
+        part = min(left, POISSON_CHUNK)
+        total += _poisson_from_unit(part, unit(key, day, slot, chunk))
+        left -= part
+        chunk += 1
+    return total
+
+
+@numba.njit(inline="always", cache=True)
+def draw_poisson(key, fixed, day, slot, lam):
+    """What ``streams.poisson`` gives one slot, for compiled kernels (as :func:`draw_unit`):
+    under :class:`FixedStreams` (``fixed`` >= 0) the inversion of ``fixed``; -1 if the mean is
+    negative or not finite."""
+    if fixed >= 0.0:
+        if not (0.0 <= lam < np.inf):
+            return -1
+        return _poisson_from_unit(lam, fixed)
+    return _poisson_count(key, day, slot, lam)
+
+
 @numba.njit(cache=True)
 def _poisson(key, day, slots, lam, out):
     """Fills ``out``; False (and ``out`` unfinished) if a mean is negative or not finite."""
     for i in range(slots.size):
-        if not (0.0 <= lam[i] < np.inf):
+        count = _poisson_count(key, day, slots[i], lam[i])
+        if count < 0:
             return False
-        left = lam[i]
-        total = 0
-        chunk = 0
-        while left > 0.0:
-            part = min(left, POISSON_CHUNK)
-            total += _poisson_from_unit(part, unit(key, day, slots[i], chunk))
-            left -= part
-            chunk += 1
-        out[i] = total
+        out[i] = count
     return True
 
 
@@ -147,8 +190,13 @@ def member_slots(owner: np.ndarray, place: np.ndarray) -> np.ndarray:
 def fresh_slots(slots: np.ndarray) -> np.ndarray:
     """The slots a post's next holders take (a newcomer replacing a leaver): new and distinct,
     and the same in any run where the same posts change hands."""
-    with np.errstate(over="ignore"):
-        return _mix_array(slots.astype(np.uint64) + _GOLDEN)
+    return _mix_array(np.asarray(slots, dtype=np.uint64) + _GOLDEN)  # arrays wrap silently
+
+
+@numba.njit(inline="always", cache=True)
+def fresh_slot(slot):
+    """:func:`fresh_slots` for one slot (uint64), for compiled kernels."""
+    return _mix(slot + _GOLDEN)
 
 
 @numba.njit(cache=True)
@@ -157,6 +205,20 @@ def _mix_array(z):
     for i in range(z.size):
         out[i] = _mix(z[i])
     return out
+
+
+class _Keys(dict):
+    """Streams' keys by quantity, each hashed from the seed's base when first asked for."""
+
+    def __init__(self, base: np.uint64) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, quantity: str) -> np.uint64:
+        with np.errstate(over="ignore"):
+            key = _mix_py(self.base + _crc(quantity) * _M2)
+        self[quantity] = key
+        return key
 
 
 class RandomStreams:
@@ -181,16 +243,10 @@ class RandomStreams:
         self.seed_sequence = seed
         self.fixed = -1.0  # a compiled kernel draws with draw_unit(key, fixed, ...): -1 = random
         self._base = seed.generate_state(1, np.uint64)[0]
-        self._keys: dict[str, np.uint64] = {}
-
-    def key(self, quantity: str) -> np.uint64:
-        """The stream's key: (seed, quantity) hashed."""
-        key = self._keys.get(quantity)
-        if key is None:
-            with np.errstate(over="ignore"):
-                key = _mix_py(self._base + _crc(quantity) * _M2)
-            self._keys[quantity] = key
-        return key
+        self._keys = _Keys(self._base)
+        # key(quantity): the stream's key, (seed, quantity) hashed (a dict look-up: called many
+        # times a day)
+        self.key = self._keys.__getitem__
 
     def uniform(self, quantity: str, day: int, slots: np.ndarray, sub=0) -> np.ndarray:
         """Uniform numbers in [0, 1), one per slot."""
@@ -221,17 +277,36 @@ class RandomStreams:
     ) -> np.ndarray:
         """Normal numbers, one per slot (inverse of the normal CDF at a uniform kept off 0)."""
         u = self.uniform(quantity, day, slots, sub)
+        if u.ndim and isinstance(loc, (int, float)) and isinstance(scale, (int, float)):
+            u += 0.5 * _TO_UNIT  # the same numbers, computed in place
+            ndtri(u, out=u)
+            u *= scale
+            u += loc
+            return u
         return loc + scale * ndtri(u + 0.5 * _TO_UNIT)
 
     def poisson(self, quantity: str, day: int, slots: np.ndarray, lam) -> np.ndarray:
         """Poisson counts with means ``lam`` (broadcast to the slots), one per slot (by
         inversion: one uniform per ``POISSON_CHUNK`` of mean)."""
-        flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
-        lam = np.ascontiguousarray(np.broadcast_to(lam, np.shape(slots)), float).reshape(-1)
+        if (
+            type(slots) is np.ndarray
+            and slots.dtype == _U64
+            and slots.ndim == 1
+            and slots.flags.c_contiguous
+            and type(lam) is np.ndarray
+            and lam.dtype == _F64
+            and lam.shape == slots.shape
+            and lam.flags.c_contiguous
+        ):  # the common case: no conversions
+            flat, shape = slots, slots.shape
+        else:
+            shape = np.shape(slots)
+            flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
+            lam = np.ascontiguousarray(np.broadcast_to(lam, shape), float).reshape(-1)
         out = np.empty(flat.size, dtype=np.int64)
         if not _poisson(self.key(quantity), int(day), flat, lam, out):
             raise ValueError(f"poisson {quantity!r}: means must be finite and >= 0")
-        return out.reshape(np.shape(slots))
+        return out.reshape(shape)
 
     def order(self, quantity: str, day: int, slots: np.ndarray) -> np.ndarray:
         """A random order of the slots (indices, as ``argsort`` gives them)."""
@@ -250,7 +325,7 @@ class FixedStreams(RandomStreams):
         return np.full(np.shape(slots), self.u)
 
     def normal(self, quantity, day, slots, loc=0.0, scale=1.0, sub=0):
-        z = float(ndtri(min(max(self.u, 0.01), 0.99)))
+        z = float(ndtri(min(max(self.u, FIXED_NORMAL_RANGE[0]), FIXED_NORMAL_RANGE[1])))
         return np.full(np.shape(slots), loc + scale * z)
 
     def poisson(self, quantity, day, slots, lam):
@@ -261,8 +336,11 @@ class FixedStreams(RandomStreams):
 
 __all__ = [
     "FixedStreams",
+    "draw_normal",
+    "draw_poisson",
     "draw_unit",
     "RandomStreams",
+    "fresh_slot",
     "fresh_slots",
     "member_slots",
     "name_slots",

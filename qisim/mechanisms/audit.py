@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from qisim.mechanisms import problem
+from qisim.streams import draw_poisson
 
 if TYPE_CHECKING:
     from qisim.model import QIModel
@@ -33,11 +35,35 @@ def outcome_rate(model: QIModel) -> np.ndarray:
 
 
 def patient_outcomes(model: QIModel) -> None:
-    """Draw today's events (falls, pressure sores, night calls or delayed discharges)."""
-    w = model.wards
-    events = model.streams.poisson("outcome_events", model.day, w.slot, outcome_rate(model))
-    w.outcome_events = events.astype(float)
-    w.outcome_month += w.outcome_events
+    """Draw today's events (falls, pressure sores, night calls or delayed discharges): Poisson
+    counts at each ward's :func:`outcome_rate` (one compiled pass, :func:`_patient_outcomes`,
+    drawing as ``model.streams.poisson("outcome_events", ...)`` would)."""
+    w, k = model.wards, model.constants
+    night = model.initiative.outcome == "night_emergency_calls"
+    w.outcome_events = np.empty(w.n)
+    ok = _patient_outcomes(
+        model.streams.key("outcome_events"), model.streams.fixed, model.day, w.slot,
+        w.outcome_base_rate, w.beds, k.outcome_effect, w.night_practice if night else w.practice,
+        w.outcome_events, w.outcome_month,
+    )  # fmt: skip
+    if not ok:
+        raise ValueError("poisson 'outcome_events': means must be finite and >= 0")
+
+
+@numba.njit(cache=True)
+def _patient_outcomes(
+    key, fixed, day, slot, base_rate, beds, effect, practice, events, month
+):  # fmt: skip
+    for w in range(slot.size):
+        # the expected events (outcome_rate): base rate per bed-day, less the practice done
+        rate = base_rate[w] * beds[w] * (1 - effect * practice[w])
+        # today's events: a Poisson count at that rate
+        count = draw_poisson(key, fixed, day, slot[w], rate)
+        if count < 0:
+            return False
+        events[w] = count
+        month[w] += count
+    return True
 
 
 def monthly_audit(model: QIModel) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 if TYPE_CHECKING:
@@ -58,8 +59,18 @@ def environment(model: QIModel) -> np.ndarray:
     if model.ablates("culture"):
         return np.ones(model.wards.n)
     trust = climate(model.qi_scenario.trust.culture)
-    mix = k.micro_culture_weight * model.wards.micro_culture + (1 - k.micro_culture_weight) * trust
-    return k.culture_floor + (1 - k.culture_floor) * mix
+    return _environment(model.wards.micro_culture, k.micro_culture_weight, trust, k.culture_floor)
+
+
+@numba.njit(cache=True)
+def _environment(micro_culture, weight, trust, floor):
+    out = np.empty(micro_culture.size)
+    for w in range(micro_culture.size):
+        # the ward's micro-culture weighed against the trust's climate
+        mix = weight * micro_culture[w] + (1 - weight) * trust
+        # allows from culture_floor to all of the drive
+        out[w] = floor + (1 - floor) * mix
+    return out
 
 
 def goodwill(model: QIModel, ward: int | np.ndarray | slice = slice(None)) -> np.ndarray:

@@ -102,8 +102,7 @@ def _practise(
 def ward_habit(model: QIModel) -> np.ndarray:
     """Per ward, mean habit of its permanent target staff (agency staff come and go)."""
     s, w = model.staff, model.wards
-    perm = s.target & ~s.agency
-    return group_mean(s.ward, s.habit, perm, w.n)
+    return group_mean(s.ward, s.habit, model.permanent_target, w.n)
 
 
 def update_embedded(model: QIModel) -> None:

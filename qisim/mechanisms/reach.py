@@ -17,8 +17,8 @@ import numba
 import numpy as np
 
 from qisim.mechanisms import culture, leadership, problem, staffing, tribes
-from qisim.streams import draw_unit, fresh_slots
-from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT, draw_qi_skill
+from qisim.streams import draw_normal, draw_unit, fresh_slot
+from qisim.world import DAY, DAYS_PER_WEEK, N_SHIFTS, N_TRIBES, NIGHT
 
 WEEKDAYS = 5  # structural: the QI team works weekdays
 MAX_SESSIONS = 1000  # structural: numbers a member's sessions of a day in the attendance stream
@@ -303,30 +303,28 @@ def staff_turnover(model: QIModel) -> None:
     A newcomer brings their own QI skill, drawn as at the start (``staff_qi_skill_mean``,
     ``staff_qi_skill_sd``). Getting through is never done (Table 4 Getting through: "including
     night shift and agency staff"; §3 Premton retained good staff "often for decades")."""
-    s, w, k = model.staff, model.wards, model.constants
-    new = _staff_turnover(
-        s.agency, s.ward, s.slot, w.turnover, k.agency_turnover, model.streams.key("turnover"),
-        model.streams.fixed, model.day, s.understanding, s.ownership, s.habit, s.cynicism,
-        s.fatigue,
+    s, w, k, streams = model.staff, model.wards, model.constants, model.streams
+    _staff_turnover(
+        s.agency, s.ward, s.slot, w.turnover, k.agency_turnover, streams.key("turnover"),
+        streams.key("qi_skill"), streams.fixed, model.day, k.staff_qi_skill_mean,
+        k.staff_qi_skill_sd, s.understanding, s.ownership, s.habit, s.cynicism, s.fatigue,
+        s.qi_skill,
     )  # fmt: skip
-    if new.size:  # a newcomer takes a fresh slot in every stream
-        s.slot[new] = fresh_slots(s.slot[new])
-        s.qi_skill[new] = draw_qi_skill(model.streams, model.day, s.slot[new], k)
 
 
 @numba.njit(cache=True)
 def _staff_turnover(
-    agency, ward, slot, turnover, agency_turnover, key, fixed, day, understanding, ownership,
-    habit, cynicism, fatigue,
+    agency, ward, slot, turnover, agency_turnover, key, skill_key, fixed, day, skill_mean,
+    skill_sd, understanding, ownership, habit, cynicism, fatigue, qi_skill,
 ):  # fmt: skip
-    leavers = np.empty(ward.size, dtype=np.int64)
-    count = 0
     for i in range(ward.size):
         # agency posts change hands daily at their rate, permanent posts at the ward's yearly one
         daily = agency_turnover if agency[i] else turnover[ward[i]] / DAYS_PER_YEAR
         if draw_unit(key, fixed, day, slot[i], 0) < daily:
             # the newcomer has heard nothing of the change
             understanding[i] = ownership[i] = habit[i] = cynicism[i] = fatigue[i] = 0.0
-            leavers[count] = i
-            count += 1
-    return leavers[:count]
+            # and takes a fresh slot in every stream
+            slot[i] = fresh_slot(slot[i])
+            # and brings their own QI skill, drawn as at the start (world.draw_qi_skill)
+            skill = skill_mean + skill_sd * draw_normal(skill_key, fixed, day, slot[i], 0)
+            qi_skill[i] = min(max(skill, 0.0), 1.0)
