@@ -125,3 +125,31 @@ def test_scheduler_file_gives_its_address_or_a_clear_error(tmp_path):
         scheduler_address(str(path), wait=0.3)
     path.write_text('{"type": "Scheduler", "address": "tcp://127.0.0.1:8786"}')
     assert scheduler_address(str(path)) == "tcp://127.0.0.1:8786"
+
+
+def test_a_scheduler_nobody_answers_at_is_one_paragraph_and_exit_2(tmp_path, monkeypatch, capsys):
+    """A mistyped scheduler address: no traceback, the address and what to check (new-user
+    check: it ended in a traceback after 30 s)."""
+    from qisim.cli import main
+    from qisim.sweep import backends
+
+    monkeypatch.setattr(backends, "SCHEDULER_TIMEOUT_S", 2.0)
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        f'scenario = "{Path(__file__).resolve().parent.parent / "scenarios" / "example.toml"}"\ndays = 20\nreplications = 1\n'
+        '[uncertainties]\n"wards.*.vacancy" = [0.1, 0.2]\n'
+    )
+    code = main(
+        ["sweep", str(exp), "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "o")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--scheduler tcp://127.0.0.1:1: no Dask scheduler answered" in err
+
+
+def test_backend_local_with_a_scheduler_is_refused(tmp_path, monkeypatch, capsys):
+    from qisim.cli import main
+
+    code = main(["sweep", "x.toml", "--backend", "local", "--scheduler-file", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--backend local and --scheduler-file" in err

@@ -40,7 +40,7 @@ def register(sub) -> None:
     )
     p.add_argument("experiment", help="experiment TOML file")
     p.add_argument(
-        "--backend", choices=("local", "dask"), default="local",
+        "--backend", choices=("local", "dask"), default=None,
         help="local: a process pool here (default); dask: a dask.distributed cluster",
     )  # fmt: skip
     p.add_argument("--workers", type=int, help="worker processes (default: all CPUs)")
@@ -114,6 +114,13 @@ def main(args) -> int:
         raise ScenarioError(f"--workers {args.workers}: give 1 or more worker processes.")
     if args.scheduler and args.scheduler_file:
         raise ScenarioError("give --scheduler or --scheduler-file, not both.")
+    if (args.scheduler or args.scheduler_file) and args.backend == "local":
+        option = "--scheduler" if args.scheduler else "--scheduler-file"
+        raise ScenarioError(
+            f"--backend local and {option}: a scheduler means a Dask cluster; give "
+            "--backend dask (or leave --backend out), or drop the scheduler to run here."
+        )
+    args.backend = args.backend or "local"
     exp = None
     try:
         exp = load_experiment(args.experiment, args.out)
@@ -121,7 +128,7 @@ def main(args) -> int:
             args.scheduler = scheduler_address(args.scheduler_file)
         workers = None if args.scheduler else args.workers or os.cpu_count() or 1
         # before planning, which takes a while for a huge sweep: how many runs, and a warning
-        print(plan_message(exp, workers, args.resume), flush=True)
+        print(plan_message(exp, workers, args.resume, not args.no_progress), flush=True)
         report = run_sweep(
             exp,
             backend=args.backend,

@@ -39,6 +39,7 @@ from qisim.sweep.design import RunSpec
 from qisim.sweep.worker import execute, failure
 
 RETRIES_AFTER_DEATH = 1
+SCHEDULER_TIMEOUT_S = 30.0  # how long to wait for a given scheduler to answer
 WORKER_RECOUNT_S = 2.0  # how often a Dask sweep asks the scheduler how many workers it has
 Work = Callable[[Any, RunSpec], dict]  # what a worker does with one task
 
@@ -212,7 +213,17 @@ class DaskPool:
 
         with dask.config.set(DASK_CONFIG):
             if self.scheduler:
-                self.client = Client(self.scheduler)
+                try:
+                    self.client = Client(self.scheduler, timeout=SCHEDULER_TIMEOUT_S)
+                except OSError as exc:  # nothing there, or not a Dask scheduler
+                    from qisim.scenario import ScenarioError
+
+                    raise ScenarioError(
+                        f"--scheduler {self.scheduler}: no Dask scheduler answered there within "
+                        f"{SCHEDULER_TIMEOUT_S:.0f} s ({exc}). Check the address and port (the "
+                        "scheduler prints them as it starts: `dask scheduler`), that it is "
+                        "running, and that this machine can reach it."
+                    ) from None
                 self._check_workers()
             else:
                 self.cluster = LocalCluster(

@@ -54,7 +54,9 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def plan_message(exp: Experiment, workers: int | None, resume: bool = False) -> str:
+def plan_message(
+    exp: Experiment, workers: int | None, resume: bool = False, progress: bool = True
+) -> str:
     """What ``qisim sweep`` says before it starts: the runs it plans, and for a very large
     plan (over :data:`LARGE_SWEEP` runs) a plain warning with what it would cost. ``workers``
     None: a Dask cluster of unknown size."""
@@ -65,7 +67,11 @@ def plan_message(exp: Experiment, workers: int | None, resume: bool = False) -> 
         f"{exp.name}: {n:,} runs planned ({_count(points, 'point')} x "
         f"{_count(levers, 'lever row')} x {_count(reps, 'replication')}) on {on}"
         + ("; those on disk are not run again" if resume else "")
-        + ". The progress bar gives the time left once the first runs finish."
+        + (
+            ". The progress bar gives the time left once the first runs finish."
+            if progress
+            else "."
+        )
     )
     if n > LARGE_SWEEP:
         text += (
