@@ -100,9 +100,33 @@ def test_a_link_with_mistakes_still_opens():
         "lesson=nope&seed=monday&day=soon&Ward+X.enthusiasm=1&Medical+1.enthusiasm=lots&culture=3",
         Choices(UPSWORTH),
     )
-    assert view.choices == Choices(UPSWORTH, culture=1.0)  # clipped to the slider's range
+    assert view.choices == Choices(UPSWORTH)
     assert view.seed == app_model.parse_seed("monday") and view.day == 0
-    assert len(notes) == 4 and any("'nope'" in n for n in notes)
+    assert len(notes) == 5 and any("'nope'" in n for n in notes)
+    assert any("culture=3 is out of range" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "part, said",
+    [
+        ("Medical+1.enthusiasm=5", "Medical 1.enthusiasm=5 is out of range (0 to 1); ignored"),
+        ("Medical+1.shielding=-0.2", "Medical 1.shielding=-0.2 is out of range"),
+        ("staffing=1.5", "staffing=1.5 is out of range"),
+        ("co_design=nan", "co_design=nan is out of range"),
+    ],
+)
+def test_a_link_value_out_of_range_is_said_and_not_applied(part, said):
+    view, notes = view_from_query(f"lesson={UPSWORTH}&seed=0&{part}&culture=0.4", Choices())
+    assert view.choices == Choices(UPSWORTH, culture=0.4)  # the rest opens
+    assert len(notes) == 1 and said in notes[0]
+
+
+def test_a_link_day_past_the_end_is_said_and_runs_to_the_end():
+    days = app_model.lesson_scenario(UPSWORTH)[0].days
+    view, notes = view_from_query(f"lesson={UPSWORTH}&day={days + 1}", Choices())
+    assert (
+        view.day == days and len(notes) == 1 and f"past the lesson's last day ({days})" in notes[0]
+    )
 
 
 def test_qisim_runs_figure_names_the_ward_that_stands_out():
