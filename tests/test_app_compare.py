@@ -15,7 +15,7 @@ pytest.importorskip("solara", reason="the app extra (solara) is not installed")
 import qisim  # noqa: E402
 from qisim.app import browser  # noqa: E402
 from qisim.app import model as app_model  # noqa: E402
-from qisim.app.components import recent_practice, week_before  # noqa: E402
+from qisim.app.components import points, recent_practice, week_before  # noqa: E402
 from qisim.app.model import (  # noqa: E402
     CONTROLS,
     Choices,
@@ -148,3 +148,12 @@ def test_every_control_a_lesson_may_list_is_one_the_page_has():
     from qisim.app.model import DESIGN_CONTROLS, TRUST_CONTROLS, WARD_FIELDS
 
     assert set(CONTROLS) == {*TRUST_CONTROLS, *WARD_FIELDS, *DESIGN_CONTROLS}
+
+
+def test_the_change_in_points_agrees_with_the_percents_shown():
+    assert points(0.404, 0.406) == "-1"  # "40%, was 41%": not "0 points"
+    assert points(0.3149, 0.3151) == "-1" and points(0.3151, 0.3149) == "+1"
+    assert points(0.3101, 0.3149) == "0" and points(0.44, 0.31) == "+13"
+    for now, then in np.random.default_rng(0).random((2000, 2)):
+        shown = int(f"{now:.0%}"[:-1]) - int(f"{then:.0%}"[:-1])
+        assert points(now, then) == (f"{shown:+d}" if shown else "0")
