@@ -207,8 +207,17 @@ def test_addresses_to_listen_on():
     assert not server.is_local("0.0.0.0")
     with pytest.raises(ScenarioError, match="not an address of this machine"):
         server.listen("192.0.2.123", 0)  # TEST-NET-1: never this machine's
-    with pytest.raises(ScenarioError, match="not a port"):
+    with pytest.raises(ScenarioError, match="not a port; give one from 1024 to 65535"):
         server.listen(server.HOST, 70000)
+
+
+@pytest.mark.parametrize("port", [1, 80, 1023, -1])
+def test_a_port_outside_1024_to_65535_is_refused_as_the_message_says(port, capsys, app_env):
+    with pytest.raises(ScenarioError, match=f"--port {port}: .*from 1024 to 65535, or 0"):
+        server.listen(server.HOST, port)  # refused even where it could bind (run as root)
+    assert cli(["app", "--port", str(port)]) == 2
+    assert "open http" not in capsys.readouterr().out
+    server.listen(server.HOST, 0).close()  # 0 still picks a free port
     warning = server.reach_warning("0.0.0.0", "http://10.0.0.5:8765/")
     assert "anyone" in warning and "no login" in warning and "http://10.0.0.5:8765/" in warning
 
