@@ -979,7 +979,8 @@ def _explain(
                 f"; allowed here: {', '.join(parent)}" if parent else ""
             )
         elif kind == "missing":
-            msg = f"'{loc}' is required but missing"
+            meaning = _field_description(err["loc"], root or Scenario)
+            msg = f"'{loc}' is required but missing" + (f" ({meaning})" if meaning else "")
         elif kind == "value_error" or isinstance(value, (dict, list)):
             # a cross-field check (ward names, deferral, winter months) names its fields itself;
             # its input is a whole table (the scenario, some 4 KB), which would bury the message
@@ -994,26 +995,42 @@ def _explain(
     return f"{source}: invalid {what}. " + "; ".join(lines) + "."
 
 
-def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
+def _field(model: Any, part: Any) -> Any:
+    """A model's field by its name or its alias (``try`` for ``try_``), or None."""
+    fields = getattr(model, "model_fields", {})
+    return fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+
+
+def _model_at(loc: tuple, root: type[BaseModel]) -> Any:
+    """The model a validation error's location (without its last part) points into, or None."""
     model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
         if isinstance(part, str) and part.startswith("function-"):
             continue
-        fld = getattr(model, "model_fields", {}).get(part)
+        fld = _field(model, part)
         if fld is None:
-            return []
+            return None
         ann = fld.annotation
         args = getattr(ann, "__args__", ())
-        inner = next(
+        model = next(
             (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
-        if inner is None:
-            return []
-        model = inner
-    fields = getattr(model, "model_fields", {})
+        if model is None:
+            return None
+    return model
+
+
+def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
+    fields = getattr(_model_at(loc, root), "model_fields", {})
     return sorted(f.alias or name for name, f in fields.items())
+
+
+def _field_description(loc: tuple, root: type[BaseModel]) -> str:
+    """What a field is, from its ``description`` (``title``: the name shown in the lesson list)."""
+    fld = _field(_model_at(loc[:-1], root), loc[-1]) if loc else None
+    return (fld.description or "") if fld is not None else ""
 
 
 def validate(data: dict, source: str = "scenario") -> Scenario:

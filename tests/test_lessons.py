@@ -121,7 +121,8 @@ def test_the_page_process_reads_the_teachers_lessons_from_the_environment(tmp_pa
     [
         (("try = ", "tryy = "), ["'tryy' is not a known field", "did you mean 'try'", "story"]),
         (('"culture"]', '"cultre"]'), ["'controls'", "no control 'cultre'", "did you mean 'culture'", "messenger"]),
-        (('story = """', 'story_ = """'), ["'story' is required but missing"]),
+        (('story = """', 'story_ = """'), ["'story' is required but missing (what the report saw)"]),
+        (('title = "', 'titel = "'), ["'title' is required but missing (the name shown in the lesson list)"]),
         (('watch = "Watch', 'watch = 3 # "'), ["'watch' = 3 is not allowed", "string"]),
         (('title = "Medical 1 gets a leader"', 'title = ""'), ["'title' = ''", "at least 1 character"]),
         (("focus = ", "focus = 0.5 # "), ["'focus'"]),
@@ -160,8 +161,11 @@ def test_lesson_names_titles_and_folders_are_checked(tmp_path):
         load_lessons([tmp_path / "a", tmp_path / "b"])
     title = 'title = "A positive deviant at Upsworth"'
     write_lesson(tmp_path / "c", text=LESSON.replace('title = "Medical 1 gets a leader"', title))
-    with pytest.raises(ScenarioError, match="also the title of"):
+    with pytest.raises(ScenarioError) as err:
         load_lessons([tmp_path / "c"])
+    shipped = presets.SHIPPED / "upsworth_positive_deviant.lesson.toml"
+    assert str(err.value).startswith(f"{tmp_path / 'c' / 'medical_1.lesson.toml'}: 'title' = ")
+    assert f"also the title of the shipped lesson {shipped};" in str(err.value)
     with pytest.raises(ScenarioError, match="the app's own"):
         read_lesson(write_lesson(tmp_path, "custom"))
 
