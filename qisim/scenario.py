@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,17 +47,38 @@ class ScenarioError(Exception):
     """A scenario (or experiment, audit, plan) file that cannot be used, explained for a person."""
 
 
+def close_names(name: str, known: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The known names spelt most like ``name``, best match first (difflib's score); names as
+    close as each other in their natural order (``Medical 2`` before ``Medical 10``), where
+    :func:`difflib.get_close_matches` would put them last first."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    scored = []
+    for known_name in dict.fromkeys(known):
+        matcher.set_seq1(known_name)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            if score >= cutoff:
+                scored.append((-score, _natural(known_name), known_name))
+    return [known_name for *_, known_name in sorted(scored)[:n]]
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """A sort key reading the numbers in a name as numbers."""
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]
+
+
 def did_you_mean(name: str, known: list[str] | set[str]) -> str:
     """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. A match ignoring case
     wins; then names that begin with the given word (``Heron`` for ``Heron Ward``); then close
     spellings."""
-    known = sorted(set(known))
+    known = sorted(set(known), key=_natural)
     key = name.lower().strip()
     hits = [k for k in known if k.lower() == key]
     hits = hits or [k for k in known if k.lower().split()[:1] == [key]]
     if not hits:
         lower = {k.lower(): k for k in known}
-        hits = [lower[c] for c in difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)]
+        hits = [lower[c] for c in close_names(key, lower)]
     return f" (did you mean {' or '.join(repr(h) for h in hits[:3])}?)" if hits else ""
 
 

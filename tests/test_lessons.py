@@ -25,7 +25,13 @@ from qisim.app.presets import (  # noqa: E402
     read_lesson,
 )
 from qisim.cli import main as cli  # noqa: E402
-from qisim.scenario import ScenarioError, load_scenario, ward_names  # noqa: E402
+from qisim.scenario import (  # noqa: E402
+    ScenarioError,
+    close_names,
+    did_you_mean,
+    load_scenario,
+    ward_names,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSWORTH = ROOT / "scenarios" / "lessons" / "upsworth_positive_deviant.toml"
@@ -148,6 +154,19 @@ def test_a_focus_ward_or_scenario_that_is_not_there_is_named(tmp_path):
     lesson = read_lesson(write_lesson(tmp_path, text=LESSON.replace(str(UPSWORTH), "gone.toml")))
     with pytest.raises(ScenarioError, match="'scenario' = .*gone.toml.*no such file"):
         check_lesson(lesson)
+
+
+def test_focus_ward_suggestions_come_best_match_first(tmp_path):
+    lesson = read_lesson(write_lesson(tmp_path, text=LESSON.replace('"Medical 1"', '"Medical 9"')))
+    with pytest.raises(
+        ScenarioError, match="did you mean 'Medical 1' or 'Medical 2' or 'Medical 3'"
+    ):
+        check_lesson(lesson)  # as close as each other: in the wards' order, not last first
+    wards = ["Medical 1", "Medical 2", "Medical 10", "Medical 12", "Surgical 1"]
+    assert close_names("Medical 12", wards) == ["Medical 12", "Medical 1", "Medical 2"]
+    assert close_names("Medical 11", wards) == ["Medical 1", "Medical 10", "Medical 12"]
+    assert did_you_mean("medical", wards).startswith(" (did you mean 'Medical 1' or 'Medical 2' or")
+    assert "'Medical 10' or 'Medical 1'" in did_you_mean("Medcal 10", wards)
 
 
 def test_lesson_names_titles_and_folders_are_checked(tmp_path):
