@@ -15,7 +15,6 @@ summaries are in :mod:`qisim.ffit.audit`, which re-exports these.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import tomllib
 from pathlib import Path
@@ -29,7 +28,7 @@ from qisim.domain import (
     FFIT_SECTIONS,
     FfitItem,
 )
-from qisim.scenario import ScenarioError
+from qisim.scenario import ScenarioError, close_names
 
 ITEMS: dict[str, FfitItem] = {item.id: item for item in FFIT_ITEMS}
 SECTIONS = {s.key: s for s in FFIT_SECTIONS}
@@ -215,7 +214,7 @@ def check_scores(
     blank: list[str] = []
     for key, value in mapping.items():
         if key not in ITEMS:
-            close = difflib.get_close_matches(str(key), FFIT_ITEM_IDS, n=1)
+            close = close_names(str(key), FFIT_ITEM_IDS, n=1)
             problems.append(
                 f"'{key}' is not an FFIT item" + (f" (did you mean '{close[0]}'?)" if close else "")
             )

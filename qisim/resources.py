@@ -10,11 +10,10 @@ so the relative paths inside the files (``base = "trusts/upsworth.toml"``,
 
 from __future__ import annotations
 
-import difflib
 import shutil
 from pathlib import Path
 
-from qisim.scenario import ScenarioError
+from qisim.scenario import ScenarioError, close_names
 
 FOLDERS = ("scenarios", "experiments", "examples")
 PACKAGED = Path(__file__).resolve().parent / "_data"
@@ -59,7 +58,7 @@ def find_scenario(name: str | Path) -> Path:
     known = scenario_names()
     if str(name) in known:
         return known[str(name)]
-    close = difflib.get_close_matches(str(name), list(known), n=3)
+    close = close_names(str(name), known)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise ScenarioError(
         f"{name}: no such scenario file, and no shipped scenario of that name.{hint} Shipped "

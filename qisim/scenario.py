@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,17 +47,38 @@ class ScenarioError(Exception):
     """A scenario (or experiment, audit, plan) file that cannot be used, explained for a person."""
 
 
+def close_names(name: str, known: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The known names spelt most like ``name``, best match first (difflib's score); names as
+    close as each other in their natural order (``Medical 2`` before ``Medical 10``), where
+    :func:`difflib.get_close_matches` would put them last first."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    scored = []
+    for known_name in dict.fromkeys(known):
+        matcher.set_seq1(known_name)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            if score >= cutoff:
+                scored.append((-score, _natural(known_name), known_name))
+    return [known_name for *_, known_name in sorted(scored)[:n]]
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """A sort key reading the numbers in a name as numbers."""
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p]
+
+
 def did_you_mean(name: str, known: list[str] | set[str]) -> str:
     """' (did you mean 'Heron Ward'?)' for the nearest known names, or ''. A match ignoring case
     wins; then names that begin with the given word (``Heron`` for ``Heron Ward``); then close
     spellings."""
-    known = sorted(set(known))
+    known = sorted(set(known), key=_natural)
     key = name.lower().strip()
     hits = [k for k in known if k.lower() == key]
     hits = hits or [k for k in known if k.lower().split()[:1] == [key]]
     if not hits:
         lower = {k.lower(): k for k in known}
-        hits = [lower[c] for c in difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6)]
+        hits = [lower[c] for c in close_names(key, lower)]
     return f" (did you mean {' or '.join(repr(h) for h in hits[:3])}?)" if hits else ""
 
 
@@ -979,7 +1002,8 @@ def _explain(
                 f"; allowed here: {', '.join(parent)}" if parent else ""
             )
         elif kind == "missing":
-            msg = f"'{loc}' is required but missing"
+            meaning = _field_description(err["loc"], root or Scenario)
+            msg = f"'{loc}' is required but missing" + (f" ({meaning})" if meaning else "")
         elif kind == "value_error" or isinstance(value, (dict, list)):
             # a cross-field check (ward names, deferral, winter months) names its fields itself;
             # its input is a whole table (the scenario, some 4 KB), which would bury the message
@@ -994,26 +1018,42 @@ def _explain(
     return f"{source}: invalid {what}. " + "; ".join(lines) + "."
 
 
-def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
+def _field(model: Any, part: Any) -> Any:
+    """A model's field by its name or its alias (``try`` for ``try_``), or None."""
+    fields = getattr(model, "model_fields", {})
+    return fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+
+
+def _model_at(loc: tuple, root: type[BaseModel]) -> Any:
+    """The model a validation error's location (without its last part) points into, or None."""
     model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
         if isinstance(part, str) and part.startswith("function-"):
             continue
-        fld = getattr(model, "model_fields", {}).get(part)
+        fld = _field(model, part)
         if fld is None:
-            return []
+            return None
         ann = fld.annotation
         args = getattr(ann, "__args__", ())
-        inner = next(
+        model = next(
             (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
-        if inner is None:
-            return []
-        model = inner
-    fields = getattr(model, "model_fields", {})
+        if model is None:
+            return None
+    return model
+
+
+def _allowed_fields(loc: tuple, data: dict, root: type[BaseModel]) -> list[str]:
+    fields = getattr(_model_at(loc, root), "model_fields", {})
     return sorted(f.alias or name for name, f in fields.items())
+
+
+def _field_description(loc: tuple, root: type[BaseModel]) -> str:
+    """What a field is, from its ``description`` (``title``: the name shown in the lesson list)."""
+    fld = _field(_model_at(loc[:-1], root), loc[-1]) if loc else None
+    return (fld.description or "") if fld is not None else ""
 
 
 def validate(data: dict, source: str = "scenario") -> Scenario:

@@ -109,6 +109,8 @@ def test_seeds_from_what_a_teacher_types():
     assert parse_seed(" 7 ") == 7
     assert parse_seed("monday") == parse_seed("monday") != parse_seed("tuesday")
     assert parse_seed(None) == parse_seed("") == 0
+    # numpy seeds only from 0 up: a negative number is a word like any other
+    assert parse_seed("-5") == parse_seed(-5) >= 0 and parse_seed("-5") != parse_seed("-6")
 
 
 def test_a_missing_case_study_file_falls_back_clearly(monkeypatch):

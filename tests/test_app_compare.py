@@ -15,7 +15,7 @@ pytest.importorskip("solara", reason="the app extra (solara) is not installed")
 import qisim  # noqa: E402
 from qisim.app import browser  # noqa: E402
 from qisim.app import model as app_model  # noqa: E402
-from qisim.app.components import recent_practice, week_before  # noqa: E402
+from qisim.app.components import points, recent_practice, week_before  # noqa: E402
 from qisim.app.model import (  # noqa: E402
     CONTROLS,
     Choices,
@@ -100,9 +100,33 @@ def test_a_link_with_mistakes_still_opens():
         "lesson=nope&seed=monday&day=soon&Ward+X.enthusiasm=1&Medical+1.enthusiasm=lots&culture=3",
         Choices(UPSWORTH),
     )
-    assert view.choices == Choices(UPSWORTH, culture=1.0)  # clipped to the slider's range
+    assert view.choices == Choices(UPSWORTH)
     assert view.seed == app_model.parse_seed("monday") and view.day == 0
-    assert len(notes) == 4 and any("'nope'" in n for n in notes)
+    assert len(notes) == 5 and any("'nope'" in n for n in notes)
+    assert any("culture=3 is out of range" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "part, said",
+    [
+        ("Medical+1.enthusiasm=5", "Medical 1.enthusiasm=5 is out of range (0 to 1); ignored"),
+        ("Medical+1.shielding=-0.2", "Medical 1.shielding=-0.2 is out of range"),
+        ("staffing=1.5", "staffing=1.5 is out of range"),
+        ("co_design=nan", "co_design=nan is out of range"),
+    ],
+)
+def test_a_link_value_out_of_range_is_said_and_not_applied(part, said):
+    view, notes = view_from_query(f"lesson={UPSWORTH}&seed=0&{part}&culture=0.4", Choices())
+    assert view.choices == Choices(UPSWORTH, culture=0.4)  # the rest opens
+    assert len(notes) == 1 and said in notes[0]
+
+
+def test_a_link_day_past_the_end_is_said_and_runs_to_the_end():
+    days = app_model.lesson_scenario(UPSWORTH)[0].days
+    view, notes = view_from_query(f"lesson={UPSWORTH}&day={days + 1}", Choices())
+    assert (
+        view.day == days and len(notes) == 1 and f"past the lesson's last day ({days})" in notes[0]
+    )
 
 
 def test_qisim_runs_figure_names_the_ward_that_stands_out():
@@ -124,3 +148,12 @@ def test_every_control_a_lesson_may_list_is_one_the_page_has():
     from qisim.app.model import DESIGN_CONTROLS, TRUST_CONTROLS, WARD_FIELDS
 
     assert set(CONTROLS) == {*TRUST_CONTROLS, *WARD_FIELDS, *DESIGN_CONTROLS}
+
+
+def test_the_change_in_points_agrees_with_the_percents_shown():
+    assert points(0.404, 0.406) == "-1"  # "40%, was 41%": not "0 points"
+    assert points(0.3149, 0.3151) == "-1" and points(0.3151, 0.3149) == "+1"
+    assert points(0.3101, 0.3149) == "0" and points(0.44, 0.31) == "+13"
+    for now, then in np.random.default_rng(0).random((2000, 2)):
+        shown = int(f"{now:.0%}"[:-1]) - int(f"{then:.0%}"[:-1])
+        assert points(now, then) == (f"{shown:+d}" if shown else "0")

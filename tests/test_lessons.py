@@ -25,7 +25,13 @@ from qisim.app.presets import (  # noqa: E402
     read_lesson,
 )
 from qisim.cli import main as cli  # noqa: E402
-from qisim.scenario import ScenarioError, load_scenario, ward_names  # noqa: E402
+from qisim.scenario import (  # noqa: E402
+    ScenarioError,
+    close_names,
+    did_you_mean,
+    load_scenario,
+    ward_names,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSWORTH = ROOT / "scenarios" / "lessons" / "upsworth_positive_deviant.toml"
@@ -121,7 +127,8 @@ def test_the_page_process_reads_the_teachers_lessons_from_the_environment(tmp_pa
     [
         (("try = ", "tryy = "), ["'tryy' is not a known field", "did you mean 'try'", "story"]),
         (('"culture"]', '"cultre"]'), ["'controls'", "no control 'cultre'", "did you mean 'culture'", "messenger"]),
-        (('story = """', 'story_ = """'), ["'story' is required but missing"]),
+        (('story = """', 'story_ = """'), ["'story' is required but missing (what the report saw)"]),
+        (('title = "', 'titel = "'), ["'title' is required but missing (the name shown in the lesson list)"]),
         (('watch = "Watch', 'watch = 3 # "'), ["'watch' = 3 is not allowed", "string"]),
         (('title = "Medical 1 gets a leader"', 'title = ""'), ["'title' = ''", "at least 1 character"]),
         (("focus = ", "focus = 0.5 # "), ["'focus'"]),
@@ -149,6 +156,19 @@ def test_a_focus_ward_or_scenario_that_is_not_there_is_named(tmp_path):
         check_lesson(lesson)
 
 
+def test_focus_ward_suggestions_come_best_match_first(tmp_path):
+    lesson = read_lesson(write_lesson(tmp_path, text=LESSON.replace('"Medical 1"', '"Medical 9"')))
+    with pytest.raises(
+        ScenarioError, match="did you mean 'Medical 1' or 'Medical 2' or 'Medical 3'"
+    ):
+        check_lesson(lesson)  # as close as each other: in the wards' order, not last first
+    wards = ["Medical 1", "Medical 2", "Medical 10", "Medical 12", "Surgical 1"]
+    assert close_names("Medical 12", wards) == ["Medical 12", "Medical 1", "Medical 2"]
+    assert close_names("Medical 11", wards) == ["Medical 1", "Medical 10", "Medical 12"]
+    assert did_you_mean("medical", wards).startswith(" (did you mean 'Medical 1' or 'Medical 2' or")
+    assert "'Medical 10' or 'Medical 1'" in did_you_mean("Medcal 10", wards)
+
+
 def test_lesson_names_titles_and_folders_are_checked(tmp_path):
     with pytest.raises(ScenarioError, match=r"ends in \.lesson\.toml"):
         read_lesson(write_lesson(tmp_path, "x").rename(tmp_path / "x.toml"))
@@ -160,8 +180,11 @@ def test_lesson_names_titles_and_folders_are_checked(tmp_path):
         load_lessons([tmp_path / "a", tmp_path / "b"])
     title = 'title = "A positive deviant at Upsworth"'
     write_lesson(tmp_path / "c", text=LESSON.replace('title = "Medical 1 gets a leader"', title))
-    with pytest.raises(ScenarioError, match="also the title of"):
+    with pytest.raises(ScenarioError) as err:
         load_lessons([tmp_path / "c"])
+    shipped = presets.SHIPPED / "upsworth_positive_deviant.lesson.toml"
+    assert str(err.value).startswith(f"{tmp_path / 'c' / 'medical_1.lesson.toml'}: 'title' = ")
+    assert f"also the title of the shipped lesson {shipped};" in str(err.value)
     with pytest.raises(ScenarioError, match="the app's own"):
         read_lesson(write_lesson(tmp_path, "custom"))
 
@@ -207,8 +230,17 @@ def test_addresses_to_listen_on():
     assert not server.is_local("0.0.0.0")
     with pytest.raises(ScenarioError, match="not an address of this machine"):
         server.listen("192.0.2.123", 0)  # TEST-NET-1: never this machine's
-    with pytest.raises(ScenarioError, match="not a port"):
+    with pytest.raises(ScenarioError, match="not a port; give one from 1024 to 65535"):
         server.listen(server.HOST, 70000)
+
+
+@pytest.mark.parametrize("port", [1, 80, 1023, -1])
+def test_a_port_outside_1024_to_65535_is_refused_as_the_message_says(port, capsys, app_env):
+    with pytest.raises(ScenarioError, match=f"--port {port}: .*from 1024 to 65535, or 0"):
+        server.listen(server.HOST, port)  # refused even where it could bind (run as root)
+    assert cli(["app", "--port", str(port)]) == 2
+    assert "open http" not in capsys.readouterr().out
+    server.listen(server.HOST, 0).close()  # 0 still picks a free port
     warning = server.reach_warning("0.0.0.0", "http://10.0.0.5:8765/")
     assert "anyone" in warning and "no login" in warning and "http://10.0.0.5:8765/" in warning
 

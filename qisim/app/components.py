@@ -87,10 +87,16 @@ def week_before(practice: np.ndarray, day: int) -> np.ndarray:
     return practice[max(day - RECENT, 0) : day].mean(axis=0)
 
 
-def points(delta: float) -> str:
-    """A change in practice as percentage points, e.g. ``+41`` or ``-3``; ``0`` under half a
-    point."""
-    return f"{delta * 100:+.0f}" if abs(delta) >= 0.005 else "0"
+def percent(share: float) -> int:
+    """A share as the whole percent the page shows (``f"{share:.0%}"``)."""
+    return int(f"{share:.0%}".removesuffix("%"))
+
+
+def points(now: float, then: float) -> str:
+    """The change from ``then`` to ``now`` in percentage points, e.g. ``+41``, ``-3`` or ``0``:
+    the difference of the whole percents shown beside it, so that "40%, was 41%" says -1."""
+    delta = percent(now) - percent(then)
+    return f"{delta:+d}" if delta else "0"
 
 
 def trust_practice(series: np.ndarray, day: int) -> float:
@@ -182,10 +188,11 @@ def ward_grid_panel(
             trust_practice(model.recorder.trust["practice"], d),
             trust_practice(base.trust_practice, d),
         )
+        change = points(now, then)
         head += (
             "<br><span class='qisim-compare-head' style='font-size:12px;color:#5a3d00'>"
             f"Your change against the lesson's own run (same seed): trust practice {now:.0%}, "
-            f"was {then:.0%} ({points(now - then)} points)</span>"
+            f"was {then:.0%} ({change} point{'' if change in ('+1', '-1') else 's'})</span>"
         )
     with solara.Column(style=panel_style(), gap="6px") as main:
         solara.HTML(tag="div", unsafe_innerHTML=head, style="font-size: 14px")
@@ -205,7 +212,7 @@ def ward_grid_panel(
                     status = f"practice {practice[i]:.0%}" + (" ✓" if w.embedded[i] else "")
                 compared = ""
                 if before is not None and target:
-                    change = points(practice[i] - before[i])
+                    change = points(practice[i], before[i])
                     compared = f"was {before[i]:.0%} · " + (
                         "no change" if change == "0" else f"{change} pts"
                     )
@@ -381,7 +388,7 @@ def handout_figure(model: TeachingModel, selected: str, base: Baseline | None = 
         then = week_before(base.practice, d)[target]
         bx.barh(y - height / 2, then, height=height, color="#bdbdbd", label="lesson's own run")
         for yi, a, b in zip(y, now, then):
-            bx.text(max(a, b) + 0.01, yi, f"{points(a - b)}", va="center", fontsize=7)
+            bx.text(max(a, b) + 0.01, yi, points(a, b), va="center", fontsize=7)
         bx.legend(fontsize=8, loc="lower right", framealpha=0.8)
     bx.set_yticks(y, [w.names[i] for i in target], fontsize=7)
     for label, i in zip(bx.get_yticklabels(), target):

@@ -335,6 +335,19 @@ def view_query(view: View) -> str:
     return urlencode(params)
 
 
+class OutOfRange(ValueError):
+    """A link's value that is a number, but not one its slider can take."""
+
+
+def link_share(name: str, text: str) -> float:
+    """A link's value for a 0-to-1 setting; :class:`OutOfRange` outside 0 to 1 (a link made by
+    hand, e.g. ``enthusiasm=5``: said, not quietly moved to the slider's end)."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:  # NaN too
+        raise OutOfRange(f"{name}={text}")
+    return value
+
+
 def view_from_query(query: str | None, default: Choices) -> tuple[View, list[str]]:
     """The view a link asks for, and a note for each part of it that was not understood (a
     link typed by hand, or made for another version of the page, still opens)."""
@@ -356,10 +369,16 @@ def view_from_query(query: str | None, default: Choices) -> tuple[View, list[str
     compare = one.pop("compare", "1") not in ("0", "false", "no", "off")
     day = 0
     text = one.pop("day", "0")
-    if text.isdigit():
-        day = min(int(text), base.days)
-    else:
+    if not text.isdigit():
         notes.append(f"The link's day {text!r} is not a whole number; starting at day 0.")
+    elif int(text) > base.days:
+        notes.append(
+            f"The link's day {text} is past the lesson's last day ({base.days}); "
+            "running to the end."
+        )
+        day = base.days
+    else:
+        day = int(text)
     fields: dict[str, Any] = {}
     settings: list[tuple[str, str, float]] = []
     for name, text in one.items():
@@ -370,11 +389,13 @@ def view_from_query(query: str | None, default: Choices) -> tuple[View, list[str
                     raise ValueError(text)
                 fields[name] = text
             elif name in (*TRUST_CONTROLS, *DESIGN_CONTROLS):
-                fields[name] = float(np.clip(float(text), 0.0, 1.0))
+                fields[name] = link_share(name, text)
             elif where in names and control in WARD_FIELDS:
-                settings.append((where, control, float(np.clip(float(text), 0.0, 1.0))))
+                settings.append((where, control, link_share(name, text)))
             else:
                 notes.append(f"The link's setting {name!r} is not one this page knows; ignored.")
+        except OutOfRange:
+            notes.append(f"The link's value {name}={text} is out of range (0 to 1); ignored.")
         except ValueError:
             notes.append(f"The link's value {name}={text!r} is not understood; ignored.")
     choices = replace(choices, wards=tuple(settings), **fields)
@@ -414,16 +435,18 @@ def baseline(key: str, seed: int) -> Baseline:
 
 
 def parse_seed(value: Any) -> int:
-    """A seed from what a person typed: an integer as it is, any other text by its checksum."""
+    """A seed from what a person typed: a whole number from 0 as it is, any other text (a
+    negative number too, which numpy cannot seed with) by its checksum."""
     if value is None or value == "":
         return 0
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, (int, np.integer)) and value >= 0:
         return int(value)
     text = str(value).strip()
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
-        return zlib.crc32(text.encode()) % 2**31
+        number = -1
+    return number if number >= 0 else zlib.crc32(text.encode()) % 2**31
 
 
 # ---------------------------------------------------------------------------------------------

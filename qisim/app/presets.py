@@ -85,7 +85,7 @@ class Lesson:
 class LessonFile(Strict):
     """What a ``*.lesson.toml`` file holds (docs/app.md, "Writing a lesson")."""
 
-    title: Text
+    title: Text = Field(description="the name shown in the lesson list")
     scenario: Text = Field(description="the scenario file, relative to the lesson file")
     focus: list[Text] = Field(
         [], description="ward(s) the lesson is about; the page opens on the first"
@@ -205,16 +205,19 @@ def load_lessons(places: Iterable[str | Path] = ()) -> tuple[Lesson, ...]:
             )
         own[lesson.key] = lesson
     shipped = [ls for ls in _ordered(SHIPPED.glob(f"*{SUFFIX}")) if ls.key not in own]
-    lessons = (*own.values(), *shipped)
     titles: dict[str, Lesson] = {}
-    for lesson in lessons:  # the page picks a lesson by its title
+    # the page picks a lesson by its title; the shipped ones first, so that a clash names the
+    # teacher's file, the one being added
+    for lesson in (*shipped, *own.values()):
         if lesson.title in titles:
+            other = titles[lesson.title]
+            which = "the shipped lesson" if other in shipped else "the lesson"
             raise ScenarioError(
-                f"{lesson.source}: 'title' = {lesson.title!r} is also the title of "
-                f"{titles[lesson.title].source}; give each lesson its own title."
+                f"{lesson.source}: 'title' = {lesson.title!r} is also the title of {which} "
+                f"{other.source}; give each lesson its own title."
             )
         titles[lesson.title] = lesson
-    return lessons
+    return (*own.values(), *shipped)
 
 
 def teacher_places() -> list[str]:

@@ -27,6 +27,9 @@ from qisim.scenario import ScenarioError
 
 HOST = "127.0.0.1"  # the default: never reachable from other machines
 DEFAULT_PORT = 8765
+# Ports below 1024 are the system's (a web server's 80, ...): binding one needs root, and a
+# classroom app run as root would take it silently.
+FIRST_PORT, LAST_PORT = 1024, 65535
 PAGE_MODULE = "qisim.app.page"
 
 
@@ -63,13 +66,16 @@ def free_port() -> int:
 
 
 def listen(host: str = HOST, port: int = DEFAULT_PORT) -> socket.socket:
-    """A socket bound to ``host``:``port`` (0: any free port) for the server to accept on.
+    """A socket bound to ``host``:``port`` (1024 to 65535; 0: any free port) for the server to
+    accept on.
 
     Raises :class:`ScenarioError` in one sentence when the port is taken (say, by another
     ``qisim app``) or the address is not one of this machine's."""
-    if not 0 <= port <= 65535:
+    if not (port == 0 or FIRST_PORT <= port <= LAST_PORT):
+        what = "is reserved for system services" if 0 < port < FIRST_PORT else "not a port"
         raise ScenarioError(
-            f"--port {port}: not a port; give one from 1024 to 65535, or 0 for any free one."
+            f"--port {port}: {what}; give one from {FIRST_PORT} to {LAST_PORT}, or 0 for any "
+            "free one."
         )
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -86,9 +92,10 @@ def listen(host: str = HOST, port: int = DEFAULT_PORT) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
+            other = port + 1 if port < LAST_PORT else port - 1
             raise ScenarioError(
                 f"port {port} on {host} is already in use (another qisim app?); stop that one, "
-                f"or choose another port: qisim app --port {port + 1} (--port 0 picks a free one)."
+                f"or choose another port: qisim app --port {other} (--port 0 picks a free one)."
             ) from None
         if exc.errno == errno.EADDRNOTAVAIL:
             raise ScenarioError(

@@ -43,7 +43,12 @@ def register(sub) -> None:
         help="address to listen on (default 127.0.0.1: this machine only); 0.0.0.0 lets anyone "
         "on this machine's networks open the page, with no login",
     )
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port, 1024 to 65535 (default 8765; 0 picks a free one)",
+    )
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.set_defaults(func=main)
 
