@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(
         f"  ratio                     {ratio:8.1f} x {'':12s}   {reference_cpu_s / run_cpu_s:8.1f} x"
-        "  (target >= 20)"
+        "  (target >= 35, issue 15)"
     )
     # on a shared machine wall time includes waiting for a CPU, unequally for short and long runs
     busy = min(run_cpu_s / run_s, reference_cpu_s / reference_s) < BUSY
