@@ -6,7 +6,7 @@ daily rules written the way a Mesa user would write them (``benchmarks/reference
 each member of staff a Mesa agent with plain attributes, activated through
 ``AgentSet.shuffle_do``). Then checks that the two agree statistically: over 50 seeds each, the
 mean of every outcome below differs by less than 3 standard errors (Welch). Prints agent-days per
-second for both and their ratio (issue 2 item 9: target at least 20x, with agreement).
+second for both and their ratio (issue 15: target at least 35x, with agreement).
 
     python benchmarks/bench_run.py                       # timing + 50-seed agreement (~7 min)
     python benchmarks/bench_run.py --json --scale 0.25,1,4 --profile --out results/benchmarks
