@@ -99,12 +99,6 @@ def _uniform(key, day, slots, sub, out):
 
 
 @numba.njit(cache=True)
-def _uniform_subs(key, day, slots, subs, out):
-    for i in range(slots.size):
-        out[i] = unit(key, day, slots[i], subs[i])
-
-
-@numba.njit(cache=True)
 def _poisson_from_unit(lam, u):
     """Inversion: the smallest k with P(X <= k) > u, for a mean ``lam`` <= POISSON_CHUNK."""
     p = np.exp(-lam)
@@ -190,13 +184,21 @@ def member_slots(owner: np.ndarray, place: np.ndarray) -> np.ndarray:
 def fresh_slots(slots: np.ndarray) -> np.ndarray:
     """The slots a post's next holders take (a newcomer replacing a leaver): new and distinct,
     and the same in any run where the same posts change hands."""
-    return _mix_array(np.asarray(slots, dtype=np.uint64) + _GOLDEN)  # arrays wrap silently
+    return _fresh_slots(np.ascontiguousarray(slots, dtype=np.uint64))
 
 
 @numba.njit(inline="always", cache=True)
 def fresh_slot(slot):
     """:func:`fresh_slots` for one slot (uint64), for compiled kernels."""
     return _mix(slot + _GOLDEN)
+
+
+@numba.njit(cache=True)
+def _fresh_slots(slots):
+    out = np.empty_like(slots)
+    for i in range(slots.size):
+        out[i] = fresh_slot(slots[i])
+    return out
 
 
 @numba.njit(cache=True)
@@ -230,9 +232,8 @@ class RandomStreams:
 
     Every method takes the quantity's name (e.g. ``"sickness"``), the day (an int >= 0), the
     slots (a uint64 array, see :func:`name_slots`, :func:`member_slots`) and optionally ``sub``,
-    a further counter (an int, or an int array of the slots' shape) for several draws of one
-    quantity by one slot on one day. Results have the slots' shape. The same arguments always
-    give the same numbers.
+    a further counter (an int >= 0) for several draws of one quantity by one slot on one day.
+    Results have the slots' shape. The same arguments always give the same numbers.
     """
 
     def __init__(self, seed=0) -> None:
@@ -259,18 +260,10 @@ class RandomStreams:
             out = np.empty(slots.size)
             _uniform(self.key(quantity), day, slots, sub, out)
             return out
-        if np.ndim(sub) == 0:
-            flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
-            out = np.empty(flat.size)
-            _uniform(self.key(quantity), int(day), flat, int(sub), out)
-            return out.reshape(np.shape(slots))
-        slots, sub = np.broadcast_arrays(np.asarray(slots, np.uint64), np.asarray(sub, np.int64))
-        out = np.empty(slots.size)
-        flat = np.ascontiguousarray(slots).reshape(-1)
-        _uniform_subs(
-            self.key(quantity), int(day), flat, np.ascontiguousarray(sub).reshape(-1), out
-        )
-        return out.reshape(slots.shape)
+        flat = np.ascontiguousarray(slots, dtype=np.uint64).reshape(-1)
+        out = np.empty(flat.size)
+        _uniform(self.key(quantity), int(day), flat, int(sub), out)
+        return out.reshape(np.shape(slots))
 
     def normal(
         self, quantity: str, day: int, slots: np.ndarray, loc=0.0, scale=1.0, sub=0
