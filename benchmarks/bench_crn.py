@@ -59,16 +59,12 @@ def ward_practice(scenario, seed: int) -> dict[str, float]:
 def lesson_pair(seeds: int, overrides: dict | None = None) -> dict[str, float]:
     """The lesson against the lesson with the Medical wards' manager made exceptional."""
     import qisim
-    from qisim.scenario import scenario_from_dict
+    from qisim.scenario import scenario_from_dict, set_path
 
     base = qisim.load_scenario(LESSON)
     data = base.model_dump()
     for key, value in (overrides or {}).items():  # channel switches, applied to both arms
-        node = data
-        *path, last = key.split(".")
-        for part in path:
-            node = node[part]
-        node[last] = value
+        set_path(data, key, value)
     base = scenario_from_dict(data)
     manager = next(w["manager"] for w in data["wards"] if w["name"] in EXCEPTIONAL)
     for ward in data["wards"]:
