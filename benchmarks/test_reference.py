@@ -105,6 +105,20 @@ def arrays(model: ReferenceModel, names) -> dict[str, np.ndarray]:
     return {n: getattr(model.staff, n).astype(float).copy() for n in names}
 
 
+def hearing_and_owning_match(m: ReferenceModel) -> None:
+    """The array model's cascade, written material, coaching and ownership, then the
+    reference's hear_and_own stage from the same state: the same staff state."""
+    reach.cascade(m)
+    reach.written_material(m)
+    reach.coaching(m)
+    ownership.update_ownership(m)
+    expected = arrays(m, STAFF_STATE)
+    m._before_hearing()
+    for a in m.ref_staff:
+        a.hear_and_own()
+    assert_same(m, expected)
+
+
 @pytest.mark.parametrize("overrides", [{}, RICH], ids=["example", "joint-tailored"])
 @pytest.mark.parametrize("u", [0.0, 0.05, 0.5, 0.999999])
 def test_each_stage_matches_the_array_model(overrides, u):
@@ -167,15 +181,7 @@ def test_each_stage_matches_the_array_model(overrides, u):
             m.sync_arrays()
 
     # cascade, written material, coaching, ownership
-    reach.cascade(m)
-    reach.written_material(m)
-    reach.coaching(m)
-    ownership.update_ownership(m)
-    expected = arrays(m, STAFF_STATE)
-    m._before_hearing()
-    for a in m.ref_staff:
-        a.hear_and_own()
-    assert_same(m, expected)
+    hearing_and_owning_match(m)
     m.sync_arrays()
 
     # practice (joint where the scenario says), habit, cynicism, QI skills
@@ -210,15 +216,7 @@ def test_hearing_and_owning_match_once_the_team_gives_up(u):
     m.streams = FixedStreams(u)
     m._initiative_today()
     m.sync_arrays()
-    reach.cascade(m)
-    reach.written_material(m)
-    reach.coaching(m)
-    ownership.update_ownership(m)
-    expected = arrays(m, STAFF_STATE)
-    m._before_hearing()
-    for a in m.ref_staff:
-        a.hear_and_own()
-    assert_same(m, expected)
+    hearing_and_owning_match(m)
 
 
 @pytest.mark.slow
