@@ -116,7 +116,7 @@ class QIModel(mesa.Model):
         self.wards = build_wards(self.qi_scenario, trust_culture, self.constants)
         self.wards.night_practice = np.zeros(self.wards.n)
         self.ward_names = self.wards.names
-        self.staff = build_staff(self.qi_scenario, self.streams, self.constants)
+        self.staff = build_staff(self.qi_scenario, self.streams, self.wards.slot, self.constants)
         self._index_staff()
         self.team_slots_used = 0  # QI team members take slots 0, 1, ... as they join
         self.executive_slots = dict(zip(EXECUTIVE_ROLES, name_slots("executive", EXECUTIVE_ROLES)))

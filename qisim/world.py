@@ -241,13 +241,16 @@ def draw_qi_skill(streams: RandomStreams, day: int, slots: np.ndarray, k: Consta
 
 
 def build_staff(
-    scenario: Scenario, streams: RandomStreams, constants: Constants = DEFAULT_CONSTANTS
+    scenario: Scenario,
+    streams: RandomStreams,
+    ward_slots: np.ndarray,
+    constants: Constants = DEFAULT_CONSTANTS,
 ) -> StaffArrays:
     """Staff for every ward: filled nursing posts (establishment less vacancies), a pool of
     agency nurses to fill vacant shifts, junior doctors, consultants and AHPs. Each post has its
-    slot in the random streams (the ward's, by name, and the post's place in the ward)."""
+    slot in the random streams: its ward's (``ward_slots``, :attr:`WardArrays.slot`, one per
+    ward in :func:`expand_wards` order) and the post's place in the ward."""
     cols: dict[str, list] = {k: [] for k in ("ward", "role", "shift", "agency", "place")}
-    ward_slots = name_slots("ward", [name for name, _, _ in expand_wards(scenario)])
     for w_index, (_, spec, _) in enumerate(expand_wards(scenario)):
         est = spec.establishment  # type: ignore[attr-defined]
         filled = int(round(est * (1 - spec.vacancy)))  # type: ignore[attr-defined]
