@@ -526,6 +526,7 @@ class Task:
     null_params: tuple[tuple[str, float], ...] = ()
     detail: bool = True  # keep the figures' curves and the finer patterns
     tag: str = ""
+    constants: tuple[tuple[str, float], ...] = ()  # overrides of the mechanism constants
 
 
 def scenario_for(file: str, overrides=(), drop_events=()) -> Scenario:
@@ -557,7 +558,9 @@ def run_task(task: Task, seed: int) -> dict:
         summary, practice = run_null(scenario, seed, NullParams(**dict(task.null_params)))
         row = {"summary": summary, "trust_practice": practice, "ward_habit_final": None}
     else:
-        result = qisim.run(scenario, seed=seed, ablate=task.ablate)
+        result = qisim.run(
+            scenario, seed=seed, ablate=task.ablate, constants=dict(task.constants) or None
+        )
         summary = result.summary
         row = {"summary": summary}
         if task.detail:
@@ -575,14 +578,16 @@ SEED = 2024  # the validation's base seed: replication r of every case and arm r
 
 
 def run_tasks(
-    tasks: list[Task], reps: int, seed: int = SEED, workers: int | None = None
-) -> list[dict]:
+    tasks: list[Task], reps: int, seed: int = SEED, workers: int | None = None,
+    measure: Callable[[Task, int], dict] = run_task,
+) -> list[dict]:  # fmt: skip
     """Run every task ``reps`` times, replication r on seed ``seed + r`` (the same for every
     case and both arms of every contrast: common random numbers), on ``workers`` processes
-    (default: all cores); rows (with ``seed``) in the tasks' order, then the replications'."""
+    (default: all cores); rows (with ``seed`` and ``arm``, the task's index) in the tasks'
+    order, then the replications'. ``measure`` (a module-level function) makes a run's row."""
     from qisim.sweep.replicate import replicate
 
-    return replicate(tasks, reps, seed, measure=run_task, workers=workers)
+    return replicate(tasks, reps, seed, measure=measure, workers=workers)
 
 
 def case_tasks(

@@ -18,6 +18,7 @@ COMMANDS = (
     "init",
     "run",
     "validate",
+    "calibrate",
     "compare",
     "ffit",
     "trust",
