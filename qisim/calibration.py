@@ -528,3 +528,144 @@ def _write_tables(out, spec, pts, stage1, refined, chosen, loco, sens, contrasts
         )
         + "\n"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables of docs/calibration.md, made from a calibration's folder
+
+
+def _md(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(str(x) for x in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def doc_blocks(out: Path, spec: Spec) -> dict[str, str]:
+    """The markdown tables docs/calibration.md shows, from a finished calibration folder
+    ``out``: ``space`` (the constants searched and chosen), ``result`` (stage 1 and the refined
+    points), ``loco`` and ``sensitivity``. Keys are the markers' names."""
+    contrasts = v.load_contrasts()
+    chosen = json.loads((out / "calibrated.json").read_text())
+    known = {fl.name: fl for fl in fields(Constants)}
+    space = pd.DataFrame(
+        {
+            "constant": [f"`{n}`" for n in spec.constants],
+            "default before": [f"{getattr(DEFAULT_CONSTANTS, n):.4g}" for n in spec.constants],
+            "range searched": [
+                f"{lo:.4g}-{hi:.4g}" for lo, hi in zip(spec.lower, spec.upper, strict=True)
+            ],
+            "calibrated": [f"{chosen['constants'][n]:.4g}" for n in spec.constants],
+            "x default": [
+                f"{chosen['constants'][n] / getattr(DEFAULT_CONSTANTS, n):.2f}"
+                for n in spec.constants
+            ],
+            "meaning": [known[n].metadata["meaning"] for n in spec.constants],
+        }
+    )
+    stage1 = pd.read_csv(out / "stage1.csv", index_col="point")
+    refined = pd.read_csv(out / "refined.csv", index_col="point")
+    n1 = counts(stage1)
+    dist = n1["cases_passed"].value_counts().sort_index()
+    lines = [
+        f"Stage 1: {len(stage1)} points (the defaults and {len(stage1) - 1} Latin-hypercube "
+        f"points) x 26 arms x {spec.reps} runs = {len(stage1) * 26 * spec.reps:,} runs. "
+        f"Refinement: {len(refined)} points x 26 arms x {spec.refine_reps} runs = "
+        f"{len(refined) * 26 * spec.refine_reps:,} runs; leave-one-case-out: 6 x "
+        f"{spec.loco_reps} runs.",
+        "",
+        "Stage-1 points by the number of cases passing (at "
+        f"{spec.reps} runs a case, a screening): "
+        + ", ".join(f"{k} cases: {x}" for k, x in dist.items())
+        + f". All six together: {int((n1['cases_passed'] == 6).sum())} of {len(stage1)} points.",
+        "",
+        "How often each case passes and each contrast holds across stage 1's points:",
+        "",
+    ]
+    share = [
+        (c.name, f"{stage1[f'case.{c.name}.pass'].astype(bool).mean():.0%}") for c in v.CASES
+    ] + [
+        (c.name, f"{stage1[f'contrast.{c.name}.holds'].astype(bool).mean():.0%}")
+        for c in contrasts.contrasts
+    ]
+    lines.append(_md(pd.DataFrame(share, columns=["case or contrast", "points passing"])))
+    jr = objective(refined, spec.weights, contrasts)
+    nr = counts(refined)
+    top = pd.DataFrame(
+        {
+            "point": [f"**{p}**" if p == chosen["point"] else str(p) for p in refined.index],
+            "objective": [f"{x:.3f}" for x in jr],
+            "cases": nr["cases_passed"].to_numpy(),
+            "contrasts": nr["contrasts_holding"].to_numpy(),
+            "patterns": nr["patterns_passing"].to_numpy(),
+            **{
+                c.name.split("_", 1)[1]: [
+                    f"{x:.0%}" for x in refined[f"case.{c.name}.expected"].astype(float)
+                ]
+                for c in v.CASES
+            },
+        }
+    ).iloc[np.argsort(-jr.to_numpy(), kind="stable")]
+    lines += [
+        "",
+        f"Refined points ({spec.refine_reps} runs per case and arm, fresh seeds), best first; "
+        "the case columns give the share of runs in the report's class; the chosen point in "
+        "bold (point 0 is the defaults before calibration):",
+        "",
+        _md(top),
+    ]
+    loco = pd.read_csv(out / "loco.csv")
+    loco_t = pd.DataFrame(
+        {
+            "held-out case": loco["case"],
+            "report's class": loco["expected"],
+            "point chosen without it": loco["point"],
+            "runs in the report's class": [f"{x:.0%}" for x in loco["share_expected"]],
+            "most runs": loco["predicted_class"],
+            "largest contradicting class": loco["worst_contradiction"],
+            "prediction": ["hit" if h else "miss" for h in loco["hit"]],
+        }
+    )
+    sens = pd.read_csv(out / "sensitivity.csv")
+    sens_t = pd.DataFrame(
+        {
+            "objective": sens["objective"],
+            "weights (cases, contrasts, patterns)": [
+                ", ".join(f"{x:g}" for x in json.loads(w).values()) for w in sens["weights"]
+            ],
+            "chooses point": sens["chosen_point"],
+            "cases": sens["cases_passed"],
+            "contrasts": sens["contrasts_holding"],
+            "patterns": sens["patterns_passing"],
+            "Spearman with declared (stage 1)": [
+                f"{x:.2f}" for x in sens["spearman_with_declared"]
+            ],
+        }
+    )
+    return {
+        "space": _md(space),
+        "result": "\n".join(lines),
+        "loco": _md(loco_t)
+        + f"\n{int(loco['hit'].sum())} of 6 held-out cases predicted (two-sided rule, "
+        f"{spec.loco_reps} runs on the validation's seeds).\n",
+        "sensitivity": _md(sens_t),
+    }
+
+
+def write_doc(out: Path, spec: Spec, doc: Path) -> None:
+    """Replace each ``<!-- NAME:start -->...<!-- NAME:end -->`` block of ``doc`` with
+    :func:`doc_blocks`'s table of that name."""
+    text = doc.read_text()
+    for name, block in doc_blocks(out, spec).items():
+        start, end = f"<!-- {name}:start -->\n", f"<!-- {name}:end -->"
+        head, rest = text.split(start, 1)
+        text = head + start + block + end + rest.split(end, 1)[1]
+    doc.write_text(text)
+
+
+SHIPPED_SPEC = v.VALIDATION_DIR.parent / "calibration" / "calibration.toml"
+
+if __name__ == "__main__":  # python -m qisim.calibration FOLDER DOC: refresh the doc's tables
+    import sys
+
+    write_doc(Path(sys.argv[1]), load_spec(SHIPPED_SPEC), Path(sys.argv[2]))

@@ -27,6 +27,9 @@ Runs the report's six case studies and judges them against what the report obser
                                  to the six cases, judged by the same rules: null.csv,
                                  null_fit.csv and null.png (the full model's side is read
                                  from --out when it came from the same runs, else run).
+  qisim validate --joint N       the six cases together at N Latin-hypercube points over every
+                                 mechanism constant (0.5-1.5 x default), --reps runs each: the
+                                 share of the space where all six pass: joint.csv, joint.md.
   qisim validate --robustness    analyse the robustness sweeps (run them first with
                                  qisim sweep experiments/robustness/CASE.toml, about 5,000
                                  runs; or analyse the committed ones with
@@ -67,6 +70,12 @@ def register(sub) -> None:
         help="ablate a mechanism family (repeatable; 'all' for each family in turn)",
     )
     mode.add_argument("--null", action="store_true", help="fit and judge the null model")
+    mode.add_argument(
+        "--joint",
+        type=int,
+        metavar="N",
+        help="the six cases together at N Latin-hypercube points over every constant",
+    )
     mode.add_argument(
         "--robustness",
         nargs="?",
@@ -112,6 +121,12 @@ def main(args) -> int:
         from qisim.validation_report import robustness
 
         return robustness(Path(args.robustness), out)
+    if args.joint is not None:
+        if args.joint < 2:
+            raise ScenarioError(f"--joint {args.joint}: give at least 2 points.")
+        from qisim.validation_report import joint
+
+        return joint(args, out)
     if args.null:
         from qisim.validation_report import null
 
