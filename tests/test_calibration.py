@@ -78,9 +78,7 @@ def _table(exp, con, share, effect):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    exp=st.floats(0, 1), con=st.floats(0, 1), share=st.floats(0, 1), effect=st.floats(-2, 3)
-)
+@given(exp=st.floats(0, 1), con=st.floats(0, 1), share=st.floats(0, 1), effect=st.floats(-2, 3))
 def test_objective_is_in_0_1_and_1_exactly_when_everything_passes(exp, con, share, effect):
     con = min(con, 1 - exp)
     table = _table(exp, con, share, effect)
