@@ -170,8 +170,10 @@ def design(spec: Spec) -> pd.DataFrame:
 
 def frozen_inputs() -> dict[str, str]:
     """SHA-256 of every file a case reads that the calibration must not change: the scenario
-    files (cases and trusts), the classes and the contrasts."""
-    out = {p.name: v.file_hash(p) for p in sorted(v.SCENARIO_DIR.glob("*.toml"))}
+    files (cases, trusts, lessons: every TOML under scenarios/), the classes and the
+    contrasts."""
+    root = v.SCENARIO_DIR
+    out = {p.relative_to(root).as_posix(): v.file_hash(p) for p in sorted(root.rglob("*.toml"))}
     out["classes.toml"] = v.file_hash(v.CLASSES_FILE)
     out["contrasts.toml"] = v.file_hash(v.CONTRASTS_FILE)
     return out
