@@ -176,3 +176,14 @@ def test_a_bad_calibration_file_is_one_paragraph_and_exit_2(tmp_path, change, sa
 def test_a_missing_calibration_file_is_exit_2(tmp_path):
     r = _cli(str(tmp_path / "nope.toml"))
     assert r.returncode == 2 and "no such calibration file" in r.stderr
+
+
+def test_the_defaults_are_the_calibrated_point_rounded():
+    """qisim/constants.py holds the committed calibration's chosen constants (4 significant
+    figures) and lists them in CALIBRATED; the rest are the hand-set values."""
+    from qisim.constants import CALIBRATED
+
+    chosen = json.loads((ROOT / "results/calibration/calibrated.json").read_text())
+    assert set(CALIBRATED) == set(chosen["constants"]) == set(cal.load_spec(SPEC).constants)
+    for name, value in chosen["constants"].items():
+        assert getattr(DEFAULT_CONSTANTS, name) == float(f"{value:.4g}"), name
