@@ -94,6 +94,7 @@ class Spec:
     screening: Path
     screening_threshold: float
     sha256: str
+    relative: tuple[float, float] = (0.5, 1.5)
 
 
 def screened_constants(path: Path, threshold: float) -> list[str]:
@@ -150,7 +151,7 @@ def load_spec(path: str | Path) -> Spec:
         path, f.name, tuple(f.constants), np.array(lower), np.array(upper), f.samples, f.reps,
         f.refine_top, f.refine_reps, f.loco_reps, f.seed, f.batch, f.weights.model_dump(),
         {k: w.model_dump() for k, w in f.alternatives.items()}, screening,
-        f.screening_threshold, v.file_hash(path),
+        f.screening_threshold, v.file_hash(path), (lo_rel, hi_rel),
     )  # fmt: skip
 
 
@@ -469,8 +470,10 @@ def calibrate(spec: Spec, out: Path, workers: int | None = None, progress=print)
             "objective_without_case": float(jk.max()),
             "predicted_class": max(verdict.shares, key=verdict.shares.get),
             "share_expected": verdict.expected_share,
-            "worst_contradiction": f"{verdict.worst_contradiction[0]} "
-            f"{verdict.worst_contradiction[1]:.0%}",
+            "worst_contradiction": (
+                f"{verdict.worst_contradiction[0]} {verdict.worst_contradiction[1]:.0%}"
+                if verdict.worst_contradiction[1] > 0 else "none"
+            ),
             "hit": verdict.passed,
             "same_point_as_full": point == chosen,
         })  # fmt: skip
@@ -550,17 +553,22 @@ def doc_blocks(out: Path, spec: Spec) -> dict[str, str]:
     contrasts = v.load_contrasts()
     chosen = json.loads((out / "calibrated.json").read_text())
     known = {fl.name: fl for fl in fields(Constants)}
+    # the search space as the calibration had it: around the defaults of its day (point 0)
+    before = pd.read_csv(out / "design.csv", index_col="point").loc[0]
+    lo_rel, hi_rel = spec.relative
+    ranges = [
+        (max(known[n].metadata["range"][0], before[n] * lo_rel),
+         min(known[n].metadata["range"][1], before[n] * hi_rel))
+        for n in spec.constants
+    ]  # fmt: skip
     space = pd.DataFrame(
         {
             "constant": [f"`{n}`" for n in spec.constants],
-            "default before": [f"{getattr(DEFAULT_CONSTANTS, n):.4g}" for n in spec.constants],
-            "range searched": [
-                f"{lo:.4g}-{hi:.4g}" for lo, hi in zip(spec.lower, spec.upper, strict=True)
-            ],
+            "default before": [f"{before[n]:.4g}" for n in spec.constants],
+            "range searched": [f"{lo:.4g}-{hi:.4g}" for lo, hi in ranges],
             "calibrated": [f"{chosen['constants'][n]:.4g}" for n in spec.constants],
-            "x default": [
-                f"{chosen['constants'][n] / getattr(DEFAULT_CONSTANTS, n):.2f}"
-                for n in spec.constants
+            "x default before": [
+                f"{chosen['constants'][n] / before[n]:.2f}" for n in spec.constants
             ],
             "meaning": [known[n].metadata["meaning"] for n in spec.constants],
         }

@@ -187,3 +187,12 @@ def test_the_defaults_are_the_calibrated_point_rounded():
     assert set(CALIBRATED) == set(chosen["constants"]) == set(cal.load_spec(SPEC).constants)
     for name, value in chosen["constants"].items():
         assert getattr(DEFAULT_CONSTANTS, name) == float(f"{value:.4g}"), name
+
+
+def test_docs_calibration_tables_are_the_committed_calibration():
+    """docs/calibration.md's tables are made from results/calibration/ (refresh them with
+    `python -m qisim.calibration results/calibration docs/calibration.md`)."""
+    text = (ROOT / "docs/calibration.md").read_text()
+    for name, block in cal.doc_blocks(ROOT / "results/calibration", cal.load_spec(SPEC)).items():
+        inside = text.split(f"<!-- {name}:start -->\n", 1)[1].split(f"<!-- {name}:end -->", 1)[0]
+        assert inside == block, f"docs/calibration.md's {name} table is stale"
