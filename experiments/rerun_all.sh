@@ -13,7 +13,7 @@
 #
 # Steps, in order, and the time each took when last run on the shared 2-core machine (the core
 # has become faster since):
-#   validation   the six cases, the contrasts, the null model, the ablations      (~9 min)
+#   validation   the six cases (and README.md's table), contrasts, null, ablations (~9 min)
 #   robustness   the six robustness sweeps, then qisim validate --robustness      (~22 min)
 #   ffit         how well FFIT predicts success in the model; the case studies    (~13 min)
 #   plans        Enhanced care, Postural blood pressure, the example trust        (~10 min)
@@ -123,7 +123,7 @@ step_robustness() {
             --out "results/validation/robustness/$case"
     done
     saved results/validation/robustness_output.txt \
-        qisim validate --robustness results/validation/robustness --out results/validation
+        qisim validate --robustness results/validation/robustness "${W[@]}" --out results/validation
 }
 
 step_ffit() {

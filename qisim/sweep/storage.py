@@ -60,7 +60,8 @@ OUTCOME_TYPES: dict[str, pa.DataType] = {
     "audits_showing_improvement": pa.float64(),
     **{f"{kind}_{m}m": pa.float64() for kind in ("practice", "embedded") for m in LAUNCH_MONTHS},
 }
-TOOL_FILES = ("paths.py", "processes.py", "calibration.py")  # outside sweep/ and cli/, but no run reads them
+# outside sweep/ and cli/, but no run reads them
+TOOL_FILES = ("paths.py", "processes.py", "calibration.py")
 PACKAGES = (
     "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
     "distributed", "tqdm", "ema_workbench",
