@@ -3,7 +3,8 @@ and for the screenshots of each lesson in ``results/app/``.
 
 ``python -m qisim.app.browser results/app`` starts ``qisim app`` on a free port, opens each
 lesson, runs it to the end and saves ``<lesson>.png`` there; then the Upsworth lesson compared
-with a change (``compare.png``) and that view's hand-out figure (``handout.png``). Needs the
+with a change (``compare.png``) and that view's hand-out figure (``handout.png``), and
+``provenance.json`` (the code version and the model fingerprint the screenshots show). Needs the
 ``dev`` extra (playwright) and ``/usr/bin/chromium`` (``.ci/install-browser`` installs it); without
 them it says so and stops.
 """
@@ -233,9 +234,11 @@ def open_view(page, url: str, query: str) -> None:
 
 def screenshots(out: Path) -> list[Path]:
     """One screenshot per lesson, each run to the end; the Upsworth lesson compared with a
-    change (:data:`COMPARE_VIEW`), and that view's hand-out figure as the page downloads it."""
+    change (:data:`COMPARE_VIEW`), and that view's hand-out figure as the page downloads it;
+    then ``provenance.json``, which model the pictures show."""
     from qisim.app.model import lesson_scenario
     from qisim.app.presets import LESSONS
+    from qisim.sweep.storage import write_provenance
 
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -258,6 +261,7 @@ def screenshots(out: Path) -> list[Path]:
         download.value.save_as(paths[-1])
         if console.errors:
             raise RuntimeError("browser errors:\n" + "\n".join(console.errors))
+    paths.append(write_provenance(out / "provenance.json"))
     return paths
 
 

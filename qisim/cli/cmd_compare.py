@@ -16,7 +16,8 @@ def register(sub) -> None:
         description="Score each scenario's FFIT profile at launch (the model's own state at day "
         "0, docs/ffit-mapping.md) and run it over replications on the same seeds. Writes one "
         "figure (a radar per scenario above the share of target wards embedded: median, 90% "
-        "interval, every run) and one table (a row per scenario), and prints the table.",
+        "interval, every run) and one table (a row per scenario), and prints the table; "
+        "NAME_provenance.json records the command, the code version and the model fingerprint.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -40,6 +41,7 @@ def main(args) -> int:
     from qisim.ffit.plots import plot_compare
     from qisim.paths import check_folder, make_folder
     from qisim.resources import find_scenario
+    from qisim.sweep.storage import write_provenance
 
     if args.reps < 1:
         raise ScenarioError(f"--reps {args.reps}: give at least 1 replication.")
@@ -50,6 +52,7 @@ def main(args) -> int:
     figure = plot_compare(table, sections, out / f"{args.name}.png")
     csv_path = out / f"{args.name}.csv"
     table.drop(columns=["embedded_runs"]).to_csv(csv_path, index=False, float_format="%.4g")
+    provenance = write_provenance(out / f"{args.name}_provenance.json")
     print(f"{'scenario':<40} {'FFIT':>5}  {'embedded: median (90%)':<24} {'practice':<18} status")
     for row in table.itertuples():
         emb = f"{row.embedded_median:.0%} ({row.embedded_lo:.0%}-{row.embedded_hi:.0%})"
@@ -60,5 +63,5 @@ def main(args) -> int:
         )  # fmt: skip
         print(f"{row.scenario[:40]:<40} {row.ffit_total:>5.0f}  {emb:<24} {prac:<18} {shares}")
     print(f"({args.reps} replications each; FFIT total of 225 at launch)")
-    print(f"wrote {figure} and {csv_path}")
+    print(f"wrote {figure}, {csv_path} and {provenance}")
     return 0

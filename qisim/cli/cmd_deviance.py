@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from qisim.cli.common import add_set_option, add_workers_option, check_workers, parse_sets
 
@@ -19,7 +20,8 @@ def register(sub) -> None:
         "wards far above that expectation in most runs are positive deviants. The report compares "
         "them with the other wards on ward, manager and staff attributes (effect sizes with "
         "bootstrap intervals) and draws a figure. Writes deviance_wards.csv, "
-        "deviance_attributes.csv, deviance_runs.csv and deviance.png.",
+        "deviance_attributes.csv, deviance_runs.csv, deviance.png and provenance.json (the command, "
+        "the code version and the model fingerprint).",
         epilog="example: qisim deviance scenarios/lessons/upsworth_positive_deviant.toml --reps 20",
     )
     p.add_argument(
@@ -72,6 +74,7 @@ def main(args) -> int:
     from qisim.resources import find_scenario
     from qisim.scenario import ScenarioError
     from qisim.sweep.replicate import Arm
+    from qisim.sweep.storage import write_provenance
 
     check_folder(args.out)
     source = find_scenario(args.source)  # a file, or a shipped scenario by name
@@ -112,6 +115,7 @@ def main(args) -> int:
     except ValueError as exc:
         raise ScenarioError(f"{source}: {exc}.") from None
     paths = deviance.write(result, args.out, title=title)
+    paths.append(write_provenance(Path(args.out) / "provenance.json"))
     print(deviance.report(result, name))
     print(f"  wrote             {', '.join(str(p) for p in paths)}")
     return 0

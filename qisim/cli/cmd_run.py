@@ -17,7 +17,9 @@ def register(sub) -> None:
         description=HELP
         + ". The daily table has one row per ward per day: the shares of target staff aware, "
         "understanding, owning and practising, the practice done, habit, staffing, initiative "
-        "load, fatigue, patient-outcome events and whether the ward is live and embedded.",
+        "load, fatigue, patient-outcome events and whether the ward is live and embedded. "
+        "summary.json also records the scheduled events as applied and the model fingerprint "
+        "(a hash of the model's code).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -49,6 +51,7 @@ def main(args) -> int:
     import qisim
     from qisim.paths import check_folder, make_folder
     from qisim.scenario import ScenarioError
+    from qisim.sweep.storage import model_fingerprint
 
     if args.days is not None and not 1 <= args.days <= 3650:
         raise ScenarioError(
@@ -83,7 +86,9 @@ def main(args) -> int:
     # the scheduled events as applied, and what the lifecycle logged (a launch cut short by
     # its deadline); a day event on day d runs before day d's step and is logged on day d - 1
     events = [[int(d), note] for d, note in result.model.event_log]
-    (out / "summary.json").write_text(json.dumps({**s, "events": events}, indent=2) + "\n")
+    # which model made the run (a hash of its code): a results folder belongs to one model
+    summary = {**s, "events": events, "model_fingerprint": model_fingerprint()}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     result.daily.to_csv(out / "daily.csv", index=False, float_format="%.4g")
     result.wards.to_csv(out / "wards.csv", index=False, float_format="%.4g")
     if not args.no_figure:

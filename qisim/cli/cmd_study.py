@@ -7,10 +7,12 @@ from pathlib import Path
 
 from qisim.scenario import ScenarioError
 
-HELP = "run a named study (ffit-validity: does the FFIT profile predict success?)"
+HELP = "run a named study (ffit-validity: how well FFIT predicts success in the model)"
 STUDIES = {
-    "ffit-validity": "FFIT validity: rank correlation and AUC of the FFIT profile at launch "
-    "with the simulated outcome over sampled scenarios; why high-FFIT scenarios fail",
+    "ffit-validity": "how well FFIT predicts success in the model: rank correlation and AUC of "
+    "the FFIT profile at launch with the simulated outcome over sampled scenarios, and why "
+    "high-FFIT scenarios fail (a test of the tool against the model's mechanisms, not against "
+    "hospitals); validity_summary.json records the model fingerprint of the runs",
 }
 
 

@@ -237,8 +237,9 @@ def plot_validity(runs, table, failures, summary: dict, path: str | Path) -> Pat
     ax.legend(fontsize=8, frameon=False, loc="lower right")
 
     fig.suptitle(
-        f"FFIT validity: {summary['n']} sampled scenarios ({summary['sampler'].upper()}), FFIT at "
-        f"launch vs simulated outcome after {summary['days']} days", fontsize=13,
+        "How well FFIT predicts success in the model\n"
+        f"{summary['n']} sampled scenarios ({summary['sampler'].upper()}), FFIT at launch vs "
+        f"simulated outcome after {summary['days']} days", fontsize=13,
     )  # fmt: skip
     fig.tight_layout()
     path = Path(path)

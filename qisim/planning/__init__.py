@@ -156,6 +156,7 @@ def write_outputs(
         figs.append(plot_heatmap(plan, cells, out / "heatmap.png"))
         files += figs
     from qisim.planning.html import report_html, report_pdf, ward_table
+    from qisim.sweep.storage import model_fingerprint
 
     wards = pd.concat(
         [
@@ -186,6 +187,7 @@ def write_outputs(
         "cpu_s_runs": round(float(runs.cpu_s.sum()), 2),
         "qisim_version": __version__,
         "git_commit": git_commit(),
+        "model_fingerprint": model_fingerprint(),
         "python": platform.python_version(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

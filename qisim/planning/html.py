@@ -6,7 +6,7 @@ when the plan has a ``start_date``, a ward-by-ward table rated red, amber or gre
 each ward embeds, the options compared, the figures, and what the numbers rest on (the runs,
 the assumptions, the outcome rate's source, what each status means). Figures are embedded, so
 the file stands alone. ``report_pdf`` prints it to PDF with Chromium (Playwright) when both are
-installed.
+installed; ``report_png`` takes a picture of it as a screen shows it (the README's).
 """
 
 from __future__ import annotations
@@ -339,3 +339,24 @@ def report_pdf(html_path: Path, pdf_path: Path) -> Path | None:
     except Exception:  # no browser installed for playwright: the HTML is the report
         return None
     return pdf_path
+
+
+def report_png(html_path: Path, png_path: Path, width: int = 900) -> Path:
+    """A picture of the HTML report as a screen shows it (``width`` pixels wide, the whole
+    page), with Chromium through Playwright: the README's ``results/plan/tamsford/report.png``
+    (``experiments/rerun_all.sh plans``). Raises :class:`qisim.app.browser.NoBrowser`, saying
+    what to install, when either is missing."""
+    from qisim.app.browser import CHROMIUM, CHROMIUM_ARGS, check_browser
+
+    check_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1200})
+            page.goto(Path(html_path).resolve().as_uri())
+            page.screenshot(path=str(png_path), full_page=True)
+        finally:
+            browser.close()
+    return Path(png_path)

@@ -60,11 +60,8 @@ OUTCOME_TYPES: dict[str, pa.DataType] = {
     "audits_showing_improvement": pa.float64(),
     **{f"{kind}_{m}m": pa.float64() for kind in ("practice", "embedded") for m in LAUNCH_MONTHS},
 }
-TOOL_FILES = (
-    "paths.py",
-    "processes.py",
-    "calibration.py",
-)  # outside sweep/ and cli/, but no run reads them
+# outside sweep/ and cli/, but no run reads them
+TOOL_FILES = ("paths.py", "processes.py", "calibration.py")
 PACKAGES = (
     "qisim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask",
     "distributed", "tqdm", "ema_workbench",
@@ -213,6 +210,29 @@ def package_versions() -> dict[str, str | None]:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def write_provenance(path: Path) -> Path:
+    """A small JSON of what made an output folder that has no manifest of its own (``qisim
+    deviance``, ``qisim compare``, the app's screenshots): the command line, when, qisim's
+    version and git commit, the model fingerprint (:func:`model_fingerprint`: the folder's
+    numbers belong to that model; tests/test_results_version.py compares it across results/),
+    Python and package versions."""
+    import sys
+
+    from qisim import __version__
+
+    record = {
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "written": now(),
+        "qisim_version": __version__,
+        "git": git_commit(),
+        "model_fingerprint": model_fingerprint(),
+        "python": platform.python_version(),
+        "packages": package_versions(),
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
 
 
 class Store:
