@@ -13,7 +13,8 @@
 #
 # Steps, in order, and the time each took when last run on the shared 2-core machine (the core
 # has become faster since):
-#   validation   the six cases (and README.md's table), contrasts, null, ablations (~9 min)
+#   validation   the six cases (and README.md's table), contrasts, null, ablations, the
+#                six cases together over every constant (--joint)                (~15 min)
 #   robustness   the six robustness sweeps, then qisim validate --robustness      (~22 min)
 #   ffit         how well FFIT predicts success in the model; the case studies    (~13 min)
 #   plans        Enhanced care, Postural blood pressure, the example trust        (~10 min)
@@ -101,6 +102,9 @@ step_validation() {
         qisim validate --null --reps 30 "${W[@]}" --out results/validation
     saved results/validation/ablation_output.txt \
         qisim validate --ablate all --reps 10 "${W[@]}" --out results/validation
+    # the six cases together over every constant: the share of the space where all six pass
+    saved results/validation/joint_output.txt \
+        qisim validate --joint 80 --reps 10 "${W[@]}" --out results/validation
 }
 
 # readme_validation_table: README.md's table between its validation markers := validation.md
