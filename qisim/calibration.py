@@ -105,6 +105,35 @@ def screened_constants(path: Path, threshold: float) -> list[str]:
     return sorted({s.removeprefix("constants.") for s in d["input"]})
 
 
+def _read_spec(path: Path) -> _CalibrationFile:
+    """Read and check a calibration file; a fault is one ScenarioError paragraph naming the
+    file, the field, the value and what is allowed (a misspelt field is named before the
+    missing one it stands for)."""
+    from pydantic import ValidationError
+
+    from qisim.scenario import read_toml
+
+    data = read_toml(path)
+    try:
+        return _CalibrationFile.model_validate(data)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
+        where = ".".join(str(x) for x in err["loc"])
+        value = err.get("input")
+        if err["type"] == "missing":
+            problem = f"'{where}' is missing"
+        elif err["type"] == "extra_forbidden":
+            problem = f"'{where}' is not a field of a calibration file"
+        else:
+            shown = "a table" if isinstance(value, dict) else repr(value)
+            problem = f"'{where}' = {shown} is not allowed: {err['msg']}"
+        raise ScenarioError(
+            f"{path}: {problem}. The fields are described in "
+            "experiments/calibration/calibration.toml and docs/calibration.md."
+        ) from None
+
+
 def load_spec(path: str | Path) -> Spec:
     """Read and check a calibration file.
 
@@ -115,7 +144,7 @@ def load_spec(path: str | Path) -> Spec:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such calibration file.")
-    f = v._read_checked(path, _CalibrationFile)
+    f = _read_spec(path)
     screening = (path.parent / f.screening).resolve()
     if not screening.is_file():
         raise ScenarioError(f"{path}: 'screening' = {f.screening!r}: no such file ({screening}).")
@@ -127,10 +156,26 @@ def load_spec(path: str | Path) -> Spec:
                 "(`qisim constants` lists them)."
             )
     rule = screened_constants(screening, f.screening_threshold)
+    if not rule:
+        raise ScenarioError(
+            f"{path}: 'screening_threshold' = {f.screening_threshold}: no constant reaches "
+            f"mu* >= {f.screening_threshold} in {f.screening}; give a lower threshold."
+        )
     if sorted(f.constants) != rule:
+        missing = sorted(set(rule) - set(f.constants))
+        extra = sorted(set(f.constants) - set(rule))
         raise ScenarioError(
             f"{path}: 'constants' must be exactly the constants the screening rule gives "
-            f"(mu* >= {f.screening_threshold} in {f.screening}): {', '.join(rule)}."
+            f"(mu* >= {f.screening_threshold} in {f.screening}), {len(rule)} of them: "
+            + "; ".join(
+                x
+                for x in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"not given by the rule {', '.join(extra)}" if extra else "",
+                )
+                if x
+            )
+            + "."
         )
     lo_rel, hi_rel = f.relative
     if not 0 <= lo_rel < hi_rel:
@@ -145,8 +190,14 @@ def load_spec(path: str | Path) -> Spec:
         upper.append(min(hi, default * hi_rel))
         if not upper[-1] > lower[-1]:
             raise ScenarioError(f"{path}: constant {name!r} (default {default}) has no range.")
-    if sum(f.weights.model_dump().values()) <= 0:
-        raise ScenarioError(f"{path}: 'weights' must not all be 0.")
+    for where, w in [
+        ("weights", f.weights),
+        *((f"alternatives.{k}", w) for k, w in f.alternatives.items()),
+    ]:
+        if sum(w.model_dump().values()) <= 0:
+            raise ScenarioError(
+                f"{path}: '{where}' must not all be 0 (give cases, contrasts or patterns a weight above 0)."
+            )
     return Spec(
         path, f.name, tuple(f.constants), np.array(lower), np.array(upper), f.samples, f.reps,
         f.refine_top, f.refine_reps, f.loco_reps, f.seed, f.batch, f.weights.model_dump(),
@@ -340,7 +391,7 @@ def _manifest(spec: Spec) -> dict:
 
     return {
         "name": spec.name,
-        "spec": str(spec.path),
+        "spec": spec.path.name,
         "spec_sha256": spec.sha256,
         "frozen_inputs": frozen_inputs(),
         "model_fingerprint": model_fingerprint(),
@@ -355,12 +406,18 @@ def _check_resume(out: Path, manifest: dict) -> None:
     if not old_path.exists():
         return
     old = json.loads(old_path.read_text())
-    for key in ("spec_sha256", "frozen_inputs", "model_fingerprint"):
+    what = {
+        "spec_sha256": "another calibration file (or this one changed since: any edit counts)",
+        "frozen_inputs": "other scenario, classes or contrasts files",
+        "model_fingerprint": "another version of the model's code or constants",
+    }
+    for key, said in what.items():
         if old.get(key) != manifest[key]:
             raise ScenarioError(
-                f"{out}: holds a calibration made with another {key.replace('_', ' ')} "
-                f"({old_path}); its runs cannot be mixed with these. Give another --out, or "
-                "delete the folder to start again."
+                f"{out}: holds a calibration made with {said} (its {old_path.name} records "
+                f"{key} {str(old.get(key))[:16]}, now {str(manifest[key])[:16]}); its runs "
+                "cannot be mixed with these. Give another --out, or delete the folder to "
+                "start again."
             )
 
 

@@ -120,7 +120,7 @@ def _small_spec(tmp_path, **change):
             f"{key} = {value}" if line.startswith(f"{key} =") else line
             for line in text.splitlines()
         )
-    text = text.replace('"../../results/', f'"{ROOT}/results/')
+    text = text.replace('"screening_indices.csv"', f'"{SPEC.parent}/screening_indices.csv"')
     path = tmp_path / "small.toml"
     path.write_text(text + "\n")
     return path
@@ -148,7 +148,7 @@ def test_calibrate_runs_end_to_end_resumes_and_refuses_another_spec(tmp_path):
     shutil.copy(other, tmp_path / "other.toml")
     refused = _cli(str(tmp_path / "other.toml"), "--out", str(out), "--workers", "1")
     assert refused.returncode == 2
-    assert "another spec sha256" in refused.stderr and "Traceback" not in refused.stderr
+    assert "another calibration file" in refused.stderr and "Traceback" not in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -159,11 +159,23 @@ def test_calibrate_runs_end_to_end_resumes_and_refuses_another_spec(tmp_path):
         (('"audit_feedback", ', ""), "exactly the constants the screening rule gives"),
         (("relative = [0.5, 1.5]", "relative = [1.5, 0.5]"), "'relative'"),
         (("reps = 4", "reps = 'four'"), "'reps'"),
-        (("[weights]", "[weight]"), "weight"),
+        (("[weights]", "[weight]"), "'weight' is not a field"),
+        (("samples = 200", "sample = 200"), "'sample' is not a field"),
+        (
+            (
+                "[alternatives.equal]\ncases = 1.0\ncontrasts = 1.0\npatterns = 1.0",
+                "[alternatives.equal]\ncases = 0\ncontrasts = 0\npatterns = 0",
+            ),
+            "'alternatives.equal' must not all be 0",
+        ),
+        (("screening_threshold = 0.3", "screening_threshold = 9"), "no constant reaches"),
+        (("relative = [0.5, 1.5]", "relative = [0.5, 1.5, 2]"), "[0.5, 1.5, 2]"),
     ],
 )
 def test_a_bad_calibration_file_is_one_paragraph_and_exit_2(tmp_path, change, says):
-    text = SPEC.read_text().replace('"../../results/', f'"{ROOT}/results/')
+    text = SPEC.read_text().replace(
+        '"screening_indices.csv"', f'"{SPEC.parent}/screening_indices.csv"'
+    )
     assert change[0] in text
     path = tmp_path / "bad.toml"
     path.write_text(text.replace(change[0], change[1], 1))

@@ -28,7 +28,7 @@ Writes to --out: manifest.json, design.csv, stage1.csv, refined.csv, loco.csv, s
 calibrated.json (the chosen constants next to their defaults). The constants are NOT changed by
 this command: copying them into qisim/constants.py is a commit of its own.
 
-The default calibration file runs about 24,000 runs (about 40 minutes on 2 cores)."""
+The shipped calibration file makes about 26,000 runs (about 25 minutes on 2 cores)."""
 
 
 def register(sub) -> None:

@@ -74,7 +74,7 @@ def register(sub) -> None:
         "--joint",
         type=int,
         metavar="N",
-        help="the six cases together at N Latin-hypercube points over every constant",
+        help="the six cases together at N (at least 2) Latin-hypercube points over every constant",
     )
     mode.add_argument(
         "--robustness",
