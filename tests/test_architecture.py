@@ -33,6 +33,7 @@ CORE = {
 TOOLS = {
     "qisim.__main__": "`python -m qisim`: the command line",
     "qisim.app": "the browser app",
+    "qisim.calibration": "the declared calibration of the constants, leave-one-case-out",
     "qisim.cli": "the command line",
     "qisim.deviance": "positive deviance: who beats the odds, and why",
     "qisim.ffit": "the FFIT tool: templates, summaries, profiles, simulation, validity study",
