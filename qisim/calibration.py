@@ -432,6 +432,10 @@ def _stage(
     done = [pd.read_csv(p, index_col="point") for p in sorted(folder.glob("points_*.csv"))]
     have = pd.concat(done) if done else pd.DataFrame()
     todo = [p for p in points.index if p not in have.index]
+    if len(have) and todo:
+        progress(
+            f"{name}: resuming, {len(points) - len(todo)} of {len(points)} points already done"
+        )
     for start in range(0, len(todo), batch):
         chunk = points.loc[todo[start : start + batch]]
         t0 = time.perf_counter()

@@ -28,7 +28,11 @@ Writes to --out: manifest.json, design.csv, stage1.csv, refined.csv, loco.csv, s
 calibrated.json (the chosen constants next to their defaults). The constants are NOT changed by
 this command: copying them into qisim/constants.py is a commit of its own.
 
-The shipped calibration file makes about 26,000 runs (about 25 minutes on 2 cores)."""
+The shipped calibration file makes about 26,000 runs (about 24 minutes on 2 cores). Its search
+space is relative to the constants' current defaults, which are now the calibrated values: it
+searches around them, and does not reproduce results/calibration/ (check out commit cdf1dd2 for
+that). A copy of the file elsewhere needs its 'screening' path pointed at
+experiments/calibration/screening_indices.csv."""
 
 
 def register(sub) -> None:

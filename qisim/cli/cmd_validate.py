@@ -31,7 +31,7 @@ Runs the report's six case studies and judges them against what the report obser
                                  mechanism constant (0.5-1.5 x default), --reps runs each: the
                                  share of the space where all six pass: joint.csv, joint.md.
   qisim validate --robustness    analyse the robustness sweeps (run them first with
-                                 qisim sweep experiments/robustness/CASE.toml, about 5,000
+                                 qisim sweep experiments/robustness/CASE.toml, about 6,100
                                  runs; or analyse the committed ones with
                                  --robustness results/validation/robustness):
                                  robustness.csv, robustness.md and robustness.png.
