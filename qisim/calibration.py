@@ -97,6 +97,13 @@ class Spec:
     relative: tuple[float, float] = (0.5, 1.5)
 
 
+def search_range(name: str, centre: float, relative: tuple[float, float]) -> tuple[float, float]:
+    """A constant's search range: ``relative`` times ``centre`` (its default when the
+    calibration runs), clipped to the constant's declared range."""
+    lo, hi = next(f for f in fields(Constants) if f.name == name).metadata["range"]
+    return max(lo, centre * relative[0]), min(hi, centre * relative[1])
+
+
 def screened_constants(path: Path, threshold: float) -> list[str]:
     """The constants whose Morris ``mu*`` reaches ``threshold`` for at least one case in a
     screening table (``case, input, mu_star`` columns, inputs ``constants.NAME``), by name."""
@@ -185,11 +192,11 @@ def load_spec(path: str | Path) -> Spec:
     lower, upper = [], []
     for name in f.constants:
         default = getattr(DEFAULT_CONSTANTS, name)
-        lo, hi = known[name].metadata["range"]
-        lower.append(max(lo, default * lo_rel))
-        upper.append(min(hi, default * hi_rel))
-        if not upper[-1] > lower[-1]:
+        lo, hi = search_range(name, default, (lo_rel, hi_rel))
+        if not hi > lo:
             raise ScenarioError(f"{path}: constant {name!r} (default {default}) has no range.")
+        lower.append(lo)
+        upper.append(hi)
     for where, w in [
         ("weights", f.weights),
         *((f"alternatives.{k}", w) for k, w in f.alternatives.items()),
@@ -246,10 +253,15 @@ def _row(task: v.Task, seed: int) -> dict:
     return row
 
 
+def _task_constants(values) -> tuple[tuple[str, float], ...]:
+    """A point's constants (a mapping or a design row) as a Task's sorted overrides."""
+    return tuple(sorted((n, float(x)) for n, x in values.items()))
+
+
 def point_tasks(constants: dict[str, float], contrasts: v.ContrastSet) -> list[v.Task]:
     """Every arm one point runs: the six cases (also the contrasts' base arms, with their
     finer patterns) and each contrast's changed arm, all with ``constants``."""
-    k = tuple(sorted((n, float(x)) for n, x in constants.items()))
+    k = _task_constants(constants)
     with_patterns = {p.case for p in v.PATTERNS}
     tasks = [
         v.Task(c.file, tag="base", detail=c.file in with_patterns, constants=k) for c in v.CASES
@@ -466,15 +478,6 @@ class Calibration:
     sensitivity: pd.DataFrame
 
 
-def _refine(
-    out: Path, spec: Spec, pts: pd.DataFrame, ranked: list[int], workers, contrasts, progress
-) -> pd.DataFrame:
-    return _stage(
-        out, "refine", pts.loc[ranked], spec.refine_reps, spec.seed + LOCO_SEED_SHIFT,
-        spec.batch, workers, contrasts, progress,
-    )  # fmt: skip
-
-
 def calibrate(spec: Spec, out: Path, workers: int | None = None, progress=print) -> Calibration:
     """Run the declared procedure (module docstring) into ``out``: ``manifest.json``,
     ``design.csv``, ``stage1/``, ``refine/``, ``loco/`` (runs), then ``stage1.csv``,
@@ -504,7 +507,10 @@ def calibrate(spec: Spec, out: Path, workers: int | None = None, progress=print)
             jk.sort_values(ascending=False, kind="stable").index[: spec.refine_top]
         )
     union = list(dict.fromkeys(ranked + [p for f in folds.values() for p in f]))
-    refined = _refine(out, spec, pts, union, workers, contrasts, progress)
+    refined = _stage(
+        out, "refine", pts.loc[union], spec.refine_reps, spec.seed + LOCO_SEED_SHIFT,
+        spec.batch, workers, contrasts, progress,
+    )  # fmt: skip
     # the calibrated set: the best of every refined point by the declared objective (a fold's
     # choice, below, sees only its own candidates, so no fold sees its held-out case)
     chosen = int(objective(refined, spec.weights, contrasts).idxmax())
@@ -513,7 +519,7 @@ def calibrate(spec: Spec, out: Path, workers: int | None = None, progress=print)
     for case in v.CASES:
         jk = objective(refined.loc[folds[case.name]], spec.weights, contrasts, case.name)
         point = int(jk.idxmax())
-        k = tuple(sorted((n, float(x)) for n, x in pts.loc[point].items()))
+        k = _task_constants(pts.loc[point])
         path = out / "loco" / f"{case.name}.json"
         if path.exists():
             cls = json.loads(path.read_text())["classes"]
@@ -616,12 +622,7 @@ def doc_blocks(out: Path, spec: Spec) -> dict[str, str]:
     known = {fl.name: fl for fl in fields(Constants)}
     # the search space as the calibration had it: around the defaults of its day (point 0)
     before = pd.read_csv(out / "design.csv", index_col="point").loc[0]
-    lo_rel, hi_rel = spec.relative
-    ranges = [
-        (max(known[n].metadata["range"][0], before[n] * lo_rel),
-         min(known[n].metadata["range"][1], before[n] * hi_rel))
-        for n in spec.constants
-    ]  # fmt: skip
+    ranges = [search_range(n, before[n], spec.relative) for n in spec.constants]
     space = pd.DataFrame(
         {
             "constant": [f"`{n}`" for n in spec.constants],
